@@ -1,0 +1,112 @@
+/**
+ * The refund record: the single source of truth for one refund (DESIGN.md "Refund record").
+ * Jobs are only triggers; every decision a processor makes starts from this record, so a
+ * job that runs twice, late or after a crash cannot move money twice.
+ */
+import type { RefundState } from "./refund-state.js";
+
+/** Which GatePay refund endpoint the request goes to. */
+export type RefundKind = "order" | "convert";
+
+/** The fields of an order refund as they go to GatePay (gatepay-api.md §5.1). */
+export interface OrderRefundFields {
+  kind: "order";
+  refundRequestId: string;
+  prepayId: string;
+  refundAmount: string;
+  refundReason?: string | undefined;
+  onBehalfOf?: string | undefined;
+  /** The order's total, when the producer knows it (caps the over-refund guard). */
+  orderAmount?: string | undefined;
+}
+
+/** The fields of a convert (address-payment) refund (gatepay-api.md §5.4). */
+export interface ConvertRefundFields {
+  kind: "convert";
+  refundRequestId: string;
+  prepayId: string;
+  refundOrderCurrency: string;
+  refundOrderAmount: string;
+  refundPayCurrency: string;
+  refundPayAmount: string;
+  receiverId: string;
+  refundReason?: string | undefined;
+  onBehalfOf?: string | undefined;
+  orderAmount?: string | undefined;
+}
+
+export type RefundRequestFields = OrderRefundFields | ConvertRefundFields;
+
+/** One entry of a record's history: every transition, with its time. */
+export interface RefundHistoryEntry {
+  state: RefundState;
+  /** ISO-8601 UTC time of the transition. */
+  at: string;
+  /** What caused it (an event type such as `submit-started` or `webhook`). */
+  event: string;
+  /** A short human note (attempt number, GatePay status, error code). */
+  note?: string;
+}
+
+/** The last error seen for this refund: a GatePay code or one of ours (`OVER_REFUND`…). */
+export interface RefundError {
+  code: string;
+  message: string;
+  at: string;
+}
+
+/** The last answer GatePay gave about this refund (trimmed to the useful fields). */
+export interface GatePayAnswer {
+  /** Where it came from: the create response, v2 details, v1 query or a webhook. */
+  source: "create" | "details" | "query-v1" | "webhook";
+  at: string;
+  /** GatePay's status string, as sent (`SUCCESS`, `PROCESSING`, `REFUND_SUCCESS`…). */
+  status?: string;
+  gateRefundId?: string;
+  orderAmount?: string;
+  refundAmount?: string;
+  currency?: string;
+  failReason?: string;
+}
+
+/** Submit bookkeeping: what the submit worker needs to never re-send blind. */
+export interface SubmitState {
+  /**
+   * True from the moment a POST may have left until GatePay proves otherwise. While
+   * true, the next attempt must look the refund up before any re-send (DESIGN.md).
+   */
+  mayExist: boolean;
+  /** Epoch ms of the last POST that may have reached GatePay. */
+  lastSentAtMs?: number;
+  /** Lease of the worker holding the in-flight POST: no one else sends until it ends. */
+  leaseOwner?: string;
+  leaseUntilMs?: number;
+  /** Bumped when a replay or the reconciler re-drives the refund with a new job. */
+  generation: number;
+}
+
+/** Poll bookkeeping: when acceptance happened and when polling gives up. */
+export interface PollState {
+  acceptedAtMs: number;
+  deadlineAtMs: number;
+}
+
+export interface RefundRecord {
+  refundRequestId: string;
+  kind: RefundKind;
+  /** The request exactly as validated; the same object goes to GatePay. */
+  request: RefundRequestFields;
+  state: RefundState;
+  /** How many POSTs were sent (or may have been sent) to GatePay. */
+  attempts: number;
+  batchId?: string;
+  gatepay?: GatePayAnswer;
+  lastError?: RefundError;
+  history: RefundHistoryEntry[];
+  createdAt: string;
+  updatedAt: string;
+  submit: SubmitState;
+  poll?: PollState;
+  /** Monotonic write counter: every write is compare-and-set on it. */
+  version: number;
+}

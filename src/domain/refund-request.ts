@@ -1,0 +1,153 @@
+/**
+ * Validation of refund requests (library, CLI, HTTP API and batch rows all go through
+ * here). Strict on purpose: a bad request is refused before anything is stored or sent,
+ * with every problem named by field.
+ *
+ * - `refundRequestId`: 1–32 characters (GatePay's limit, gatepay-api.md §9) of letters,
+ *   digits, `_` and `-`. The charset keeps it safe inside Redis keys and BullMQ job ids.
+ * - Amounts: canonical decimal strings with at most 6 decimals, 0.0001 – 5,000,000
+ *   (§4.1). A JSON number is refused: it may already have lost precision.
+ * - Ids that look like numbers (`prepayId`, `receiverId`) must be strings: GatePay's ids
+ *   exceed 2^53 (§4.1).
+ */
+import { z } from "zod";
+import { checkRefundAmount, MAX_AMOUNT_DECIMALS, normalizeAmount } from "./amount.js";
+import { ValidationError, type FieldIssue } from "./errors.js";
+import type { RefundRequestFields } from "./refund-record.js";
+
+export const REFUND_REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const CURRENCY_PATTERN = /^[A-Za-z0-9]{1,16}$/;
+const ORDER_AMOUNT_PATTERN = new RegExp(`^(0|[1-9]\\d*)(\\.\\d{1,${MAX_AMOUNT_DECIMALS}})?$`);
+
+function stringField(what: string) {
+  return z.string({
+    error: (iss) =>
+      iss.input === undefined
+        ? "is required"
+        : typeof iss.input === "number"
+          ? `must be a string, not a number (${what} lose precision as JSON numbers)`
+          : "must be a string",
+  });
+}
+
+const refundRequestId = stringField("ids").regex(
+  REFUND_REQUEST_ID_PATTERN,
+  "must be 1-32 characters of letters, digits, '_' or '-'",
+);
+const id = stringField("ids").regex(
+  ID_PATTERN,
+  "must be 1-64 characters of letters, digits, '_' or '-'",
+);
+const amount = stringField("amounts").superRefine((s, ctx) => {
+  const check = checkRefundAmount(s);
+  if (!check.ok) ctx.addIssue({ code: "custom", message: check.reason });
+});
+const orderAmount = stringField("amounts").regex(
+  ORDER_AMOUNT_PATTERN,
+  'must be a decimal string like "100.00"',
+);
+const currency = stringField("currencies").regex(
+  CURRENCY_PATTERN,
+  "must be a currency code like USDT",
+);
+const reason = stringField("reasons").max(256, "must be at most 256 characters").optional();
+const onBehalfOf = id.optional();
+
+const orderRefundSchema = z.strictObject(
+  {
+    kind: z.literal("order").optional().default("order"),
+    refundRequestId,
+    prepayId: id,
+    refundAmount: amount,
+    refundReason: reason,
+    onBehalfOf,
+    orderAmount: orderAmount.optional(),
+  },
+  {
+    error: (iss) =>
+      iss.code === "unrecognized_keys" ? `unknown field(s): ${iss.keys.join(", ")}` : undefined,
+  },
+);
+
+const convertRefundSchema = z.strictObject(
+  {
+    kind: z.literal("convert"),
+    refundRequestId,
+    prepayId: id,
+    refundOrderCurrency: currency,
+    refundOrderAmount: amount,
+    refundPayCurrency: currency,
+    refundPayAmount: amount,
+    receiverId: id,
+    refundReason: reason,
+    onBehalfOf,
+    orderAmount: orderAmount.optional(),
+  },
+  {
+    error: (iss) =>
+      iss.code === "unrecognized_keys" ? `unknown field(s): ${iss.keys.join(", ")}` : undefined,
+  },
+);
+
+/** Any refund request input; `kind` selects order (default) or convert. */
+export type RefundRequestInput =
+  z.input<typeof orderRefundSchema> | z.input<typeof convertRefundSchema>;
+
+/**
+ * Validates one refund request. Empty strings for optional fields count as absent (CSV
+ * cells). Throws {@link ValidationError} listing every problem with its field path.
+ */
+export function parseRefundRequest(input: unknown): RefundRequestFields {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    throw new ValidationError([{ path: "", message: "must be an object" }]);
+  }
+  const cleaned: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input)) {
+    if (v === "" || v === null || v === undefined) continue;
+    cleaned[k] = v;
+  }
+  const kind = cleaned["kind"];
+  if (kind !== undefined && kind !== "order" && kind !== "convert") {
+    throw new ValidationError([{ path: "kind", message: 'must be "order" or "convert"' }]);
+  }
+  const schema = kind === "convert" ? convertRefundSchema : orderRefundSchema;
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ValidationError(
+      result.error.issues.map((i): FieldIssue => ({
+        path: i.path.map(String).join("."),
+        message: i.message,
+      })),
+    );
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(result.data)) if (v !== undefined) out[k] = v;
+  return out as unknown as RefundRequestFields;
+}
+
+/** The amount a refund takes from its order (in the order's currency). */
+export function reservedAmountOf(request: RefundRequestFields): string {
+  return request.kind === "convert" ? request.refundOrderAmount : request.refundAmount;
+}
+
+const AMOUNT_FIELDS = new Set(["refundAmount", "refundOrderAmount", "refundPayAmount"]);
+
+/** Fields compared for idempotency: everything that changes what GatePay would be asked. */
+export function requestFingerprintFields(request: RefundRequestFields): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(request)) {
+    if (k === "orderAmount" || v === undefined) continue;
+    // "10" and "10.00" ask GatePay for the same money.
+    out[k] = AMOUNT_FIELDS.has(k) ? normalizeAmount(String(v)) : String(v);
+  }
+  return out;
+}
+
+/** Names of the fields where two requests differ (for {@link IdempotencyConflictError}). */
+export function differingRequestFields(a: RefundRequestFields, b: RefundRequestFields): string[] {
+  const fa = requestFingerprintFields(a);
+  const fb = requestFingerprintFields(b);
+  const keys = new Set([...Object.keys(fa), ...Object.keys(fb)]);
+  return [...keys].filter((k) => fa[k] !== fb[k]).sort();
+}

@@ -1,0 +1,252 @@
+/**
+ * Refund states and the one pure function that moves a record between them.
+ *
+ * Invariants (why this file exists):
+ * - `succeeded`, `failed` and `rejected` are terminal: nothing changes them, so a late
+ *   webhook, a stale poll or a replay can never undo a money movement's known outcome.
+ * - Nothing moves backwards: a `REFUND_PROCESS` after `processing`, or an "accepted" POST
+ *   answer arriving after a webhook already said `processing`, changes nothing.
+ * - `dead` and `stuck` are final for automation (they wait for a human) but not
+ *   terminal: a replay re-drives them, and a later final status from GatePay (webhook or
+ *   poll) settles them, because GatePay's word about money is better than our give-up.
+ */
+import type {
+  GatePayAnswer,
+  RefundError,
+  RefundHistoryEntry,
+  RefundRecord,
+} from "./refund-record.js";
+
+export const REFUND_STATES = [
+  "queued",
+  "submitting",
+  "accepted",
+  "processing",
+  "succeeded",
+  "failed",
+  "rejected",
+  "dead",
+  "stuck",
+] as const;
+
+export type RefundState = (typeof REFUND_STATES)[number];
+
+/** Outcomes nothing can change. */
+export const TERMINAL_STATES: ReadonlySet<RefundState> = new Set([
+  "succeeded",
+  "failed",
+  "rejected",
+]);
+
+/** DESIGN.md's final states: automation is done with the refund (dead/stuck await a human). */
+export const FINAL_STATES: ReadonlySet<RefundState> = new Set([
+  "succeeded",
+  "failed",
+  "rejected",
+  "dead",
+  "stuck",
+]);
+
+export function isTerminalState(state: RefundState): boolean {
+  return TERMINAL_STATES.has(state);
+}
+
+export function isFinalState(state: RefundState): boolean {
+  return FINAL_STATES.has(state);
+}
+
+/** Everything that can happen to a refund. Times are epoch ms. */
+export type RefundEvent =
+  /** A worker is about to POST (attempt n), holding a lease until `leaseUntilMs`. */
+  | { type: "submit-started"; attempt: number; leaseOwner: string; leaseUntilMs: number }
+  /**
+   * A submit attempt ended without an answer that settles the refund. `mayExist` says
+   * whether GatePay may hold the refund now (unknown outcome) or certainly does not.
+   */
+  | { type: "submit-deferred"; mayExist: boolean; error: Omit<RefundError, "at"> }
+  /** GatePay looked up and does not know the refund: a re-send is safe. */
+  | { type: "not-found" }
+  /** GatePay has the refund (POST answer, or a lookup found it). */
+  | { type: "accepted"; answer: GatePayAnswer; deadlineAtMs: number }
+  /** GatePay reports the refund in progress (poll, webhook). */
+  | { type: "in-progress"; answer: GatePayAnswer }
+  | { type: "succeeded"; answer: GatePayAnswer }
+  | { type: "failed"; answer: GatePayAnswer; error?: Omit<RefundError, "at"> }
+  /** GatePay (or the over-refund guard) refused the request: no refund exists. */
+  | { type: "rejected"; error: Omit<RefundError, "at">; answer?: GatePayAnswer }
+  /** Retryable errors outlasted the attempts, or an operator must act. */
+  | { type: "dead"; error: Omit<RefundError, "at"> }
+  /** Accepted, but no final status before the poll deadline. */
+  | { type: "stuck"; error: Omit<RefundError, "at"> }
+  /** An operator replays a dead or stuck refund; it re-checks GatePay first. */
+  | { type: "replayed"; deadlineAtMs?: number };
+
+export type TransitionResult =
+  | { changed: true; record: RefundRecord }
+  | { changed: false; record: RefundRecord; reason: string };
+
+/** Order of progress; a GatePay report never moves a refund to a lower rank. */
+const RANK: Record<RefundState, number> = {
+  queued: 0,
+  dead: 0,
+  submitting: 1,
+  accepted: 2,
+  stuck: 2,
+  processing: 3,
+  succeeded: 4,
+  failed: 4,
+  rejected: 4,
+};
+
+/** Where each event may come from, and where it goes. */
+function target(record: RefundRecord, event: RefundEvent): RefundState | string {
+  const s = record.state;
+  switch (event.type) {
+    case "submit-started":
+      return s === "queued" || s === "submitting" ? "submitting" : `cannot submit from ${s}`;
+    case "submit-deferred":
+    case "not-found":
+      return s === "submitting" || s === "queued" ? s : `no submit in progress (${s})`;
+    case "accepted":
+      // A lookup after a replay (dead) or a late POST answer may report acceptance;
+      // it only ever moves a refund forward.
+      return RANK[s] < RANK.accepted || s === "dead" ? "accepted" : `already ${s}`;
+    case "in-progress":
+      return s === "processing"
+        ? "already processing"
+        : RANK[s] < RANK.processing || s === "dead" || s === "stuck"
+          ? "processing"
+          : `already ${s}`;
+    case "succeeded":
+      return "succeeded";
+    case "failed":
+      return "failed";
+    case "rejected":
+      return s === "queued" || s === "submitting" ? "rejected" : `cannot reject from ${s}`;
+    case "dead":
+      return s === "queued" || s === "submitting" ? "dead" : `cannot give up from ${s}`;
+    case "stuck":
+      return s === "accepted" || s === "processing" ? "stuck" : `cannot be stuck from ${s}`;
+    case "replayed":
+      return s === "dead"
+        ? "queued"
+        : s === "stuck"
+          ? "accepted"
+          : `only dead or stuck refunds replay (${s})`;
+  }
+}
+
+function isState(x: string): x is RefundState {
+  return (REFUND_STATES as readonly string[]).includes(x);
+}
+
+function noteFor(event: RefundEvent): string | undefined {
+  switch (event.type) {
+    case "submit-started":
+      return `attempt ${event.attempt}`;
+    case "submit-deferred":
+    case "rejected":
+    case "dead":
+    case "stuck":
+      return event.error.code;
+    case "failed":
+      return event.error?.code ?? event.answer.status;
+    case "accepted":
+    case "in-progress":
+    case "succeeded":
+      return event.answer.status ?? event.answer.source;
+    case "not-found":
+    case "replayed":
+      return undefined;
+  }
+}
+
+/**
+ * Applies one event to a record, purely. Returns the new record (version bumped, history
+ * appended) or the unchanged record with the reason the event was ignored. Callers persist
+ * the new record with a compare-and-set on `version`.
+ */
+export function applyRefundEvent(
+  record: RefundRecord,
+  event: RefundEvent,
+  nowMs: number,
+): TransitionResult {
+  if (isTerminalState(record.state)) {
+    return { changed: false, record, reason: `terminal state ${record.state}` };
+  }
+  const to = target(record, event);
+  if (!isState(to)) return { changed: false, record, reason: to };
+
+  const at = new Date(nowMs).toISOString();
+  const next: RefundRecord = {
+    ...record,
+    state: to,
+    submit: { ...record.submit },
+    updatedAt: at,
+    version: record.version + 1,
+  };
+  const entry: RefundHistoryEntry = { state: to, at, event: event.type };
+  const note = noteFor(event);
+  if (note !== undefined) entry.note = note;
+  next.history = [...record.history, entry];
+
+  switch (event.type) {
+    case "submit-started":
+      next.attempts = event.attempt;
+      next.submit.mayExist = true;
+      next.submit.lastSentAtMs = nowMs;
+      next.submit.leaseOwner = event.leaseOwner;
+      next.submit.leaseUntilMs = event.leaseUntilMs;
+      break;
+    case "submit-deferred":
+      next.submit.mayExist = record.submit.mayExist || event.mayExist;
+      delete next.submit.leaseOwner;
+      delete next.submit.leaseUntilMs;
+      next.lastError = { ...event.error, at };
+      break;
+    case "not-found":
+      next.submit.mayExist = false;
+      break;
+    case "accepted":
+      next.gatepay = event.answer;
+      next.poll = { acceptedAtMs: nowMs, deadlineAtMs: event.deadlineAtMs };
+      clearLease(next);
+      break;
+    case "in-progress":
+    case "succeeded":
+      next.gatepay = event.answer;
+      clearLease(next);
+      break;
+    case "failed":
+      next.gatepay = event.answer;
+      if (event.error) next.lastError = { ...event.error, at };
+      clearLease(next);
+      break;
+    case "rejected":
+      if (event.answer) next.gatepay = event.answer;
+      next.lastError = { ...event.error, at };
+      next.submit.mayExist = false;
+      clearLease(next);
+      break;
+    case "dead":
+    case "stuck":
+      next.lastError = { ...event.error, at };
+      clearLease(next);
+      break;
+    case "replayed":
+      next.submit.generation = record.submit.generation + 1;
+      if (to === "accepted" && record.poll) {
+        next.poll = {
+          acceptedAtMs: record.poll.acceptedAtMs,
+          deadlineAtMs: event.deadlineAtMs ?? record.poll.deadlineAtMs,
+        };
+      }
+      break;
+  }
+  return { changed: true, record: next };
+}
+
+function clearLease(record: RefundRecord): void {
+  delete record.submit.leaseOwner;
+  delete record.submit.leaseUntilMs;
+}

@@ -1,0 +1,61 @@
+/**
+ * Every Redis key, queue name and job id, in one place.
+ *
+ * All keys start with the deployment prefix, which carries a Redis Cluster hash tag
+ * (`{gatepay}`, see config.ts): every key one Lua script touches is then in one slot, and
+ * BullMQ's own keys (same prefix) are too (DESIGN.md "Scale").
+ *
+ * Job ids: BullMQ rejects `:` and all-digit custom ids, and GatePay ids are often all
+ * digits, so ids are derived (`submit-<refundRequestId>`), never the raw refund id. The
+ * refundRequestId charset (letters, digits, `_`, `-`) keeps them valid.
+ */
+
+export const QUEUE_NAMES = {
+  submit: "refund-submit",
+  poll: "refund-poll",
+} as const;
+
+export interface RefundKeys {
+  prefix: string;
+  record(refundRequestId: string): string;
+  order(prepayId: string): string;
+  batch(batchId: string): string;
+  /** Sorted set of refunds that are not final: score = when the reconciler should look. */
+  inflight: string;
+  /** Capped stream of every transition. */
+  events: string;
+  /** Rate limiter state for GATEPAY_MAX_RPS. */
+  rateLimit: string;
+  /** Lock so one reconciler runs at a time across processes. */
+  reconcilerLock: string;
+  /** Placeholder key (same slot) for scripts whose batch key is absent. */
+  none: string;
+}
+
+export function refundKeys(prefix: string): RefundKeys {
+  return {
+    prefix,
+    record: (id) => `${prefix}:refund:${id}`,
+    order: (prepayId) => `${prefix}:order:${prepayId}`,
+    batch: (batchId) => `${prefix}:batch:${batchId}`,
+    inflight: `${prefix}:inflight`,
+    events: `${prefix}:events`,
+    rateLimit: `${prefix}:ratelimit`,
+    reconcilerLock: `${prefix}:reconciler-lock`,
+    none: `${prefix}:none`,
+  };
+}
+
+/** Submit job id; generation > 0 when a replay or the reconciler re-drives the refund. */
+export function submitJobId(refundRequestId: string, generation = 0): string {
+  return generation === 0
+    ? `submit-${refundRequestId}`
+    : `submit-${refundRequestId}-g${generation}`;
+}
+
+/** Poll job id: deterministic per poll number, so a re-scheduled poll is never doubled. */
+export function pollJobId(refundRequestId: string, pollNumber: number, generation = 0): string {
+  return generation === 0
+    ? `poll-${refundRequestId}-${pollNumber}`
+    : `poll-${refundRequestId}-${pollNumber}-g${generation}`;
+}
