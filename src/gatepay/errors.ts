@@ -55,7 +55,7 @@ export class GatePayApiError extends GatePayError {
   readonly label: string | undefined;
   readonly errorMessage: string | undefined;
   /** Milliseconds to wait, from a `Retry-After` header (seconds or HTTP date); absent when none. */
-  readonly retryAfterMs?: number;
+  declare readonly retryAfterMs?: number;
   /** The response body (parsed JSON or a text excerpt) with anything secret removed. */
   readonly body: unknown;
 
@@ -231,6 +231,8 @@ export function parseRetryAfterMs(
     const ms = Math.round(Number(trimmed) * 1000);
     return Number.isFinite(ms) ? ms : undefined;
   }
+  // An HTTP date names its weekday and month; Date.parse alone would read "-1" as a year.
+  if (!/[a-z]/i.test(trimmed)) return undefined;
   const at = Date.parse(trimmed);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - nowMs);

@@ -58,12 +58,12 @@ export function classifyRefundStatus(
 ): RefundStatusClassification {
   const raw = typeof status === "string" ? status.trim() : "";
   const value = raw.toUpperCase();
-  const src: RefundStatusSource = Object.hasOwn(SUCCESS, source) ? source : "v2";
+  const src: RefundStatusSource = source === "v1" || source === "webhook" ? source : "v2";
   if (SUCCESS[src].has(value)) return { outcome: "succeeded", known: true, raw };
   if (value.includes("FAIL") || value.includes("REJECT")) {
     return { outcome: "failed", known: true, raw };
   }
-  const failReason = opts?.failReason;
+  const failReason = typeof opts === "object" && opts !== null ? opts.failReason : undefined;
   if (typeof failReason === "string" && failReason.trim() !== "") {
     // §6.4: a failure reason with a non-success status is a terminal failure.
     return { outcome: "failed", known: true, raw };
