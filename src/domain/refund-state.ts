@@ -79,7 +79,12 @@ export type RefundEvent =
   /** Accepted, but no final status before the poll deadline. */
   | { type: "stuck"; error: Omit<RefundError, "at"> }
   /** An operator replays a dead or stuck refund; it re-checks GatePay first. */
-  | { type: "replayed"; deadlineAtMs?: number };
+  | { type: "replayed"; deadlineAtMs?: number }
+  /**
+   * The reconciler found no live job driving a non-final refund (a job lost to a crash
+   * or failed by BullMQ) and re-drives it with a new job generation. No state change.
+   */
+  | { type: "redriven" };
 
 export type TransitionResult =
   | { changed: true; record: RefundRecord }
@@ -133,6 +138,10 @@ function target(record: RefundRecord, event: RefundEvent): RefundState | string 
         : s === "stuck"
           ? "accepted"
           : `only dead or stuck refunds replay (${s})`;
+    case "redriven":
+      return s === "queued" || s === "submitting" || s === "accepted" || s === "processing"
+        ? s
+        : `nothing to re-drive in ${s}`;
   }
 }
 
@@ -157,6 +166,7 @@ function noteFor(event: RefundEvent): string | undefined {
       return event.answer.status ?? event.answer.source;
     case "not-found":
     case "replayed":
+    case "redriven":
       return undefined;
   }
 }
@@ -199,7 +209,9 @@ export function applyRefundEvent(
       next.submit.leaseUntilMs = event.leaseUntilMs;
       break;
     case "submit-deferred":
-      next.submit.mayExist = record.submit.mayExist || event.mayExist;
+      // The deferral describes the latest send (or lookup): a refused connection proves
+      // nothing was created, a timeout or 5xx leaves the outcome unknown.
+      next.submit.mayExist = event.mayExist;
       delete next.submit.leaseOwner;
       delete next.submit.leaseUntilMs;
       next.lastError = { ...event.error, at };
@@ -233,8 +245,13 @@ export function applyRefundEvent(
       next.lastError = { ...event.error, at };
       clearLease(next);
       break;
+    case "redriven":
+      next.submit.generation = record.submit.generation + 1;
+      break;
     case "replayed":
       next.submit.generation = record.submit.generation + 1;
+      // A replay re-checks GatePay before any send when anything was ever sent.
+      if (to === "queued") next.submit.mayExist = record.attempts > 0;
       if (to === "accepted" && record.poll) {
         next.poll = {
           acceptedAtMs: record.poll.acceptedAtMs,

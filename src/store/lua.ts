@@ -113,7 +113,7 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
-local allowAt = tat - interval * burst
+local allowAt = tat - interval * (burst - 1)
 if now < allowAt then return math.ceil(allowAt - now) end
 local newTat = tat + interval
 redis.call('SET', KEYS[1], tostring(newTat), 'PX', math.ceil(newTat - now + 1000))

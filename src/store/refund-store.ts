@@ -137,13 +137,45 @@ export class RefundStore {
    * `rejected` with `OVER_REFUND` and reserves nothing.
    */
   async create(request: RefundRequestFields, batchId?: string): Promise<CreateOutcome> {
+    const args = this.#createArgs(request, batchId);
+    return this.#interpretCreate(args, await this.#redis.gprCreateReserved(...args.argv));
+  }
+
+  /**
+   * {@link create} for many requests: one pipelined round trip for the whole list (plus
+   * one per over-refund, which is rare). Results are in input order.
+   */
+  async createMany(
+    requests: readonly RefundRequestFields[],
+    batchId?: string,
+  ): Promise<CreateOutcome[]> {
+    if (requests.length === 0) return [];
+    const pipeline = this.#redis.pipeline() as unknown as StoreCommands & {
+      exec(): Promise<[Error | null, unknown][] | null>;
+    };
+    const prepared = requests.map((request) => {
+      const args = this.#createArgs(request, batchId);
+      void pipeline.gprCreateReserved(...args.argv);
+      return args;
+    });
+    const results = (await pipeline.exec()) ?? [];
+    const out: CreateOutcome[] = [];
+    for (let i = 0; i < prepared.length; i++) {
+      const [err, res] = results[i] ?? [new Error("missing pipeline result"), null];
+      if (err) throw err;
+      out.push(await this.#interpretCreate(prepared[i]!, res as string[]));
+    }
+    return out;
+  }
+
+  #createArgs(request: RefundRequestFields, batchId: string | undefined) {
     const record = this.newRecord(request, batchId);
     const fp = requestFingerprint(request);
     const units = amountToUnits(reservedAmountOf(request), UNIT_SCALE);
     const cap =
       request.orderAmount === undefined ? "" : String(orderAmountUnits(request.orderAmount));
     const batchKey = batchId === undefined ? this.keys.none : this.keys.batch(batchId);
-    const res = await this.#redis.gprCreateReserved(
+    const argv = [
       this.keys.record(request.refundRequestId),
       this.keys.order(request.prepayId),
       this.keys.events,
@@ -160,14 +192,21 @@ export class RefundStore {
       record.createdAt,
       batchId ?? "",
       "queued",
-    );
+    ];
+    return { record, fp, batchKey, argv };
+  }
+
+  async #interpretCreate(
+    args: { record: RefundRecord; fp: string; batchKey: string },
+    res: string[],
+  ): Promise<CreateOutcome> {
     const [outcome, a, b] = res;
-    if (outcome === "created") return { outcome: "created", record };
+    if (outcome === "created") return { outcome: "created", record: args.record };
     if (outcome === "existing")
       return { outcome: "existing", record: JSON.parse(a!) as RefundRecord };
     if (outcome === "conflict")
       return { outcome: "conflict", record: JSON.parse(a!) as RefundRecord };
-    return this.#createOverRefund(record, fp, BigInt(a!), BigInt(b!), batchKey);
+    return this.#createOverRefund(args.record, args.fp, BigInt(a!), BigInt(b!), args.batchKey);
   }
 
   async #createOverRefund(
@@ -216,13 +255,15 @@ export class RefundStore {
   }
 
   /**
-   * Applies `event` with compare-and-set, re-reading and re-deciding on a version race.
-   * `current` skips the first read when the caller just read the record.
+   * Applies `event` with compare-and-set, re-reading and re-deciding on a version race
+   * (unless `retryOnConflict` is false). `current` skips the first read when the caller
+   * just read the record.
    */
   async transition(
     refundRequestId: string,
     event: RefundEvent,
     current?: RefundRecord | null,
+    options: { retryOnConflict?: boolean } = {},
   ): Promise<TransitionOutcome> {
     let record = current ?? (await this.get(refundRequestId));
     for (let tries = 0; tries < 20; tries++) {
@@ -255,6 +296,11 @@ export class RefundStore {
         String(next.version),
       );
       if (written === 1) return { applied: true, record: next, previous: record };
+      // A decision taken on the old version (such as "nobody holds the submit lease") may
+      // not hold any more: callers that need that say retryOnConflict: false and decide anew.
+      if (options.retryOnConflict === false) {
+        return { applied: false, record: await this.get(refundRequestId), reason: "conflict" };
+      }
       record = await this.get(refundRequestId);
     }
     throw new Error(`refund ${refundRequestId}: gave up after 20 concurrent-write retries`);

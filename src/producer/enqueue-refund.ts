@@ -1,0 +1,232 @@
+/**
+ * The producer: validate, reserve against over-refund, store the `queued` record, add the
+ * submit job. Idempotent on refundRequestId, like a Stripe idempotency key: the same
+ * request again returns the existing record and changes nothing; a different request
+ * with the same id is an {@link IdempotencyConflictError}.
+ *
+ * The record is written before the job is added. If this process dies in between, the
+ * record sits in the in-flight index with no job, and the reconciler adds it; a second
+ * enqueue of the same request also re-adds it (BullMQ ignores a job id it already has).
+ */
+import { Redis } from "ioredis";
+import type { Config } from "../config.js";
+import {
+  IdempotencyConflictError,
+  OverRefundError,
+  RefundNotFoundError,
+  ValidationError,
+  type FieldIssue,
+} from "../domain/errors.js";
+import { differingRequestFields, parseRefundRequest } from "../domain/refund-request.js";
+import type { RefundRecord, RefundRequestFields } from "../domain/refund-record.js";
+import { RefundStore, type BatchCounts, type CreateOutcome } from "../store/refund-store.js";
+import { schedulePoll, scheduleSubmit } from "../worker/apply-report.js";
+import { submitJobId } from "../store/keys.js";
+import { createRefundQueues, submitJobOptions, type RefundQueues } from "../worker/queues.js";
+
+export interface RefundProducerOptions {
+  /** Redis URL; default `redis://127.0.0.1:6379`. Ignored when `redis` is given. */
+  redisUrl?: string;
+  /** An ioredis connection to use (not closed by `close()`). */
+  redis?: Redis;
+  /** Deployment prefix with a hash tag, as in config (`{gatepay}`). */
+  prefix: string;
+  /** BullMQ attempts of each submit job; default 8 (SUBMIT_MAX_ATTEMPTS). */
+  submitMaxAttempts?: number;
+  /** Poll deadline a replayed stuck refund gets, ms; default 24 h (POLL_DEADLINE_MS). */
+  pollDeadlineMs?: number;
+}
+
+export interface EnqueueOptions {
+  /** Counts this refund in a batch (only on creation: a known refund keeps its batch). */
+  batchId?: string | undefined;
+}
+
+export interface EnqueueResult {
+  record: RefundRecord;
+  /** False when the refund already existed with the same request (nothing changed). */
+  created: boolean;
+}
+
+/** One item of {@link RefundProducer.enqueueBulk}, in input order. */
+export type BulkEnqueueItem =
+  | { index: number; outcome: "created" | "existing" | "over-refund"; record: RefundRecord }
+  | { index: number; outcome: "conflict"; record: RefundRecord; error: IdempotencyConflictError }
+  | { index: number; outcome: "invalid"; error: ValidationError };
+
+export interface RefundProducer {
+  readonly store: RefundStore;
+  readonly queues: RefundQueues;
+  /**
+   * Enqueues one refund. Throws {@link ValidationError} (nothing stored),
+   * {@link IdempotencyConflictError} (nothing changed) or {@link OverRefundError} (stored
+   * as `rejected`/`OVER_REFUND`, nothing sent).
+   */
+  enqueue(input: unknown, options?: EnqueueOptions): Promise<EnqueueResult>;
+  /**
+   * Enqueues many refunds: all are validated first; valid ones are stored and queued in
+   * chunks (one Redis round trip per chunk for records, one for jobs). Never throws for a
+   * bad item: each gets its own outcome.
+   */
+  enqueueBulk(
+    inputs: readonly unknown[],
+    options?: EnqueueOptions & { chunkSize?: number },
+  ): Promise<BulkEnqueueItem[]>;
+  getRefund(refundRequestId: string): Promise<RefundRecord | null>;
+  getBatch(batchId: string): Promise<BatchCounts>;
+  /**
+   * Re-drives a `dead` refund (it looks GatePay up before any re-send) or a `stuck` one
+   * (polled again with a new deadline). Other states are refused.
+   */
+  replay(refundRequestId: string): Promise<RefundRecord>;
+  close(): Promise<void>;
+}
+
+export function producerOptionsFromConfig(config: Config): RefundProducerOptions {
+  return {
+    redisUrl: config.redisUrl,
+    prefix: config.queuePrefix,
+    submitMaxAttempts: config.worker.submitMaxAttempts,
+    pollDeadlineMs: config.poll.deadlineMs,
+  };
+}
+
+export function createRefundProducer(options: RefundProducerOptions): RefundProducer {
+  const ownsRedis = !options.redis;
+  const redis = options.redis ?? new Redis(options.redisUrl ?? "redis://127.0.0.1:6379");
+  const store = new RefundStore(redis, options.prefix);
+  const queues = createRefundQueues(redis, options.prefix);
+  const settings = { submitMaxAttempts: options.submitMaxAttempts ?? 8 };
+  const pollDeadlineMs = options.pollDeadlineMs ?? 86_400_000;
+  const jobCtx = { queues, settings };
+
+  async function settle(
+    request: RefundRequestFields,
+    created: CreateOutcome,
+  ): Promise<EnqueueResult> {
+    switch (created.outcome) {
+      case "created":
+        await scheduleSubmit(jobCtx, created.record);
+        return { record: created.record, created: true };
+      case "existing":
+        // A retry of the same enqueue: make sure its job exists (the first call may have
+        // died between the record and the job); BullMQ ignores a job id it already holds.
+        if (created.record.state === "queued") await scheduleSubmit(jobCtx, created.record);
+        return { record: created.record, created: false };
+      case "conflict":
+        throw new IdempotencyConflictError(
+          created.record,
+          differingRequestFields(created.record.request, request),
+        );
+      case "over-refund":
+        throw new OverRefundError(created.record);
+    }
+  }
+
+  return {
+    store,
+    queues,
+
+    async enqueue(input, opts = {}) {
+      const request = parseRefundRequest(input);
+      const batchId = checkBatchId(opts.batchId);
+      return settle(request, await store.create(request, batchId));
+    },
+
+    async enqueueBulk(inputs, opts = {}) {
+      const batchId = checkBatchId(opts.batchId);
+      const chunkSize = opts.chunkSize ?? 500;
+      const out: BulkEnqueueItem[] = new Array<BulkEnqueueItem>(inputs.length);
+      const valid: { index: number; request: RefundRequestFields }[] = [];
+      inputs.forEach((input, index) => {
+        try {
+          valid.push({ index, request: parseRefundRequest(input) });
+        } catch (err) {
+          if (!(err instanceof ValidationError)) throw err;
+          out[index] = { index, outcome: "invalid", error: err };
+        }
+      });
+      for (let i = 0; i < valid.length; i += chunkSize) {
+        const chunk = valid.slice(i, i + chunkSize);
+        const results = await store.createMany(
+          chunk.map((c) => c.request),
+          batchId,
+        );
+        const toQueue: RefundRecord[] = [];
+        results.forEach((res, j) => {
+          const { index, request } = chunk[j]!;
+          if (res.outcome === "conflict") {
+            const error = new IdempotencyConflictError(
+              res.record,
+              differingRequestFields(res.record.request, request),
+            );
+            out[index] = { index, outcome: "conflict", record: res.record, error };
+            return;
+          }
+          out[index] = { index, outcome: res.outcome, record: res.record };
+          if (
+            res.outcome === "created" ||
+            (res.outcome === "existing" && res.record.state === "queued")
+          ) {
+            toQueue.push(res.record);
+          }
+        });
+        await queueSubmits(queues, toQueue, settings.submitMaxAttempts);
+      }
+      return out;
+    },
+
+    getRefund: (id) => store.get(id),
+    getBatch: (id) => store.batchCounts(id),
+
+    async replay(refundRequestId) {
+      const record = await store.get(refundRequestId);
+      if (!record) throw new RefundNotFoundError(refundRequestId);
+      const t = await store.transition(
+        refundRequestId,
+        { type: "replayed", deadlineAtMs: store.now() + pollDeadlineMs },
+        record,
+      );
+      if (!t.applied) {
+        throw new Error(`refund ${refundRequestId} cannot be replayed: ${t.reason}`);
+      }
+      if (t.record.state === "queued") await scheduleSubmit(jobCtx, t.record);
+      else await schedulePoll({ queues, store, now: () => store.now() }, t.record, 1, 0);
+      return t.record;
+    },
+
+    async close() {
+      await queues.close();
+      if (ownsRedis) await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+const BATCH_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+function checkBatchId(batchId: string | undefined): string | undefined {
+  if (batchId === undefined) return undefined;
+  if (!BATCH_ID_PATTERN.test(batchId)) {
+    const issue: FieldIssue = {
+      path: "batchId",
+      message: "must be 1-64 characters of letters, digits, '.', '_' or '-'",
+    };
+    throw new ValidationError([issue]);
+  }
+  return batchId;
+}
+
+async function queueSubmits(
+  queues: RefundQueues,
+  records: readonly RefundRecord[],
+  attempts: number,
+): Promise<void> {
+  if (records.length === 0) return;
+  await queues.submit.addBulk(
+    records.map((r) => ({
+      name: "submit",
+      data: { refundRequestId: r.refundRequestId },
+      opts: submitJobOptions(submitJobId(r.refundRequestId, r.submit.generation), attempts),
+    })),
+  );
+}

@@ -1,0 +1,42 @@
+/**
+ * What the processors share: the store, the queues, the GatePay client, the limiter,
+ * the logger and the settings. Built once per process by start-workers.ts.
+ */
+import type { GatePayClient } from "../gatepay/client.js";
+import type { Logger } from "../logger.js";
+import type { RefundStore } from "../store/refund-store.js";
+import type { RefundQueues } from "./queues.js";
+import type { RateLimiter } from "./rate-limiter.js";
+
+export interface RefundSettings {
+  /** Submit attempts (POSTs or lookups) before `dead`. */
+  submitMaxAttempts: number;
+  /** GatePay HTTP timeout per request, ms. */
+  timeoutMs: number;
+  /**
+   * Extra time a submit lease outlives the request timeout, ms. While a lease is held no
+   * other worker looks the refund up or re-sends it.
+   */
+  leaseMarginMs: number;
+  /**
+   * After a POST whose outcome is unknown, how long to wait before a "not found" from
+   * GatePay's details endpoint is believed, ms. GatePay's details may lag behind creation
+   * (gatepay-api.md §6.5), and a re-send on a lagging "not found" pays twice.
+   */
+  unknownOutcomeGraceMs: number;
+  backoff: { baseMs: number; capMs: number };
+  poll: { firstDelayMs: number; maxDelayMs: number; deadlineMs: number };
+}
+
+export interface RefundContext {
+  store: RefundStore;
+  queues: RefundQueues;
+  client: GatePayClient;
+  limiter: RateLimiter;
+  logger: Logger;
+  settings: RefundSettings;
+  /** Identifies this process in submit leases. */
+  workerId: string;
+  now(): number;
+  random(): number;
+}

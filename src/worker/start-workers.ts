@@ -1,0 +1,169 @@
+/**
+ * The worker factory: submit and poll workers, the reconciler, and a clean shutdown.
+ *
+ * BullMQ sharp edges handled here:
+ * - `maxRetriesPerRequest: null` on worker connections (BullMQ requires it; commands wait
+ *   through a Redis restart instead of failing a job mid-refund).
+ * - `maxStalledCount` raised: a job that stalls (its worker died) must run again, not be
+ *   failed by BullMQ — the submit processor's lease and look-up-first rules make the
+ *   re-run safe. The reconciler catches the rest.
+ * - Shutdown: `worker.close()` lets in-flight jobs finish; their results are stored
+ *   before the connections close.
+ */
+import { randomUUID } from "node:crypto";
+import { Worker } from "bullmq";
+import { Redis } from "ioredis";
+import type { Config } from "../config.js";
+import { GatePayClient } from "../gatepay/client.js";
+import { createLogger, type Logger } from "../logger.js";
+import { QUEUE_NAMES } from "../store/keys.js";
+import { RefundStore } from "../store/refund-store.js";
+import type { RefundContext, RefundSettings } from "./context.js";
+import { createPollProcessor } from "./poll-refund.js";
+import { createRefundQueues, SUBMIT_BACKOFF_TYPE } from "./queues.js";
+import { createRateLimiter } from "./rate-limiter.js";
+import { Reconciler, type ReconcilerOptions } from "./reconciler.js";
+import { DEFAULT_SUBMIT_BACKOFF, submitBackoffDelayMs } from "./retry-policy.js";
+import { createSubmitProcessor, SubmitRetryError } from "./submit-refund.js";
+
+export interface StartRefundWorkersOptions {
+  config: Config;
+  logger?: Logger;
+  /** The GatePay client; built from `config.gatepay` when absent. */
+  client?: GatePayClient;
+  /** Overrides of the settings derived from config (tests, demo). */
+  settings?: Partial<RefundSettings>;
+  reconciler?: ReconcilerOptions;
+  /** Identifies this process in leases and logs; default a random UUID. */
+  workerId?: string;
+  /** BullMQ stalled-job check interval, ms (default 30,000). */
+  stalledIntervalMs?: number;
+  /** BullMQ job lock duration, ms (default 30,000). */
+  lockDurationMs?: number;
+}
+
+export interface RefundWorkers {
+  context: RefundContext;
+  submitWorker: Worker;
+  pollWorker: Worker;
+  reconciler: Reconciler;
+  store: RefundStore;
+  /** True while both workers run. */
+  isRunning(): boolean;
+  /** Resolves once both workers are connected and fetching jobs. */
+  waitUntilReady(): Promise<void>;
+  /** Drains in-flight jobs, then closes every connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+export function buildClient(config: Config): GatePayClient {
+  const { clientId, secretKey, baseUrl, onBehalfOf, timeoutMs } = config.gatepay;
+  if (!clientId || !secretKey) {
+    throw new Error("GATEPAY_CLIENT_ID and GATEPAY_SECRET_KEY are required to run workers");
+  }
+  return new GatePayClient({ baseUrl, clientId, secretKey, onBehalfOf, timeoutMs });
+}
+
+export function settingsFromConfig(
+  config: Config,
+  overrides: Partial<RefundSettings> = {},
+): RefundSettings {
+  return {
+    submitMaxAttempts: config.worker.submitMaxAttempts,
+    timeoutMs: config.gatepay.timeoutMs,
+    leaseMarginMs: 5_000,
+    unknownOutcomeGraceMs: 30_000,
+    backoff: { ...DEFAULT_SUBMIT_BACKOFF },
+    poll: { ...config.poll },
+    ...overrides,
+  };
+}
+
+export async function startRefundWorkers(
+  options: StartRefundWorkersOptions,
+): Promise<RefundWorkers> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const client = options.client ?? buildClient(config);
+  const settings = settingsFromConfig(config, options.settings);
+  const workerId = options.workerId ?? randomUUID();
+
+  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+  const store = new RefundStore(connection, config.queuePrefix);
+  const queues = createRefundQueues(connection, config.queuePrefix);
+  const limiter = createRateLimiter(connection, store.keys.rateLimit, config.gatepay.maxRps);
+  const context: RefundContext = {
+    store,
+    queues,
+    client,
+    limiter,
+    logger,
+    settings,
+    workerId,
+    now: Date.now,
+    random: Math.random,
+  };
+
+  const common = {
+    connection,
+    prefix: config.queuePrefix,
+    concurrency: config.worker.concurrency,
+    maxStalledCount: 100,
+    stalledInterval: options.stalledIntervalMs ?? 30_000,
+    lockDuration: options.lockDurationMs ?? 30_000,
+    autorun: true,
+  };
+  const submitWorker = new Worker(QUEUE_NAMES.submit, createSubmitProcessor(context), {
+    ...common,
+    name: `submit-${workerId}`,
+    settings: {
+      backoffStrategy: (attemptsMade: number, type?: string, err?: Error) => {
+        const retryAfterMs = err instanceof SubmitRetryError ? err.retryAfterMs : undefined;
+        if (type !== SUBMIT_BACKOFF_TYPE) return settings.backoff.baseMs;
+        return submitBackoffDelayMs(
+          attemptsMade,
+          { ...settings.backoff, retryAfterMs },
+          context.random,
+        );
+      },
+    },
+  });
+  const pollWorker = new Worker(QUEUE_NAMES.poll, createPollProcessor(context), {
+    ...common,
+    name: `poll-${workerId}`,
+  });
+  for (const w of [submitWorker, pollWorker]) {
+    // A worker "error" event without a listener would crash the process (EventEmitter).
+    w.on("error", (err) => logger.error({ err, worker: w.name }, "worker error"));
+    w.on("failed", (job, err) => {
+      if (job && !(err instanceof SubmitRetryError)) {
+        logger.debug({ jobId: job.id, err: { message: err.message } }, "job failed");
+      }
+    });
+  }
+
+  const reconciler = new Reconciler(context, options.reconciler);
+  reconciler.start();
+
+  let closing: Promise<void> | undefined;
+  return {
+    context,
+    submitWorker,
+    pollWorker,
+    reconciler,
+    store,
+    isRunning: () => submitWorker.isRunning() && pollWorker.isRunning(),
+    async waitUntilReady() {
+      await Promise.all([submitWorker.waitUntilReady(), pollWorker.waitUntilReady()]);
+    },
+    close() {
+      closing ??= (async () => {
+        await reconciler.stop();
+        await Promise.all([submitWorker.close(), pollWorker.close()]);
+        await queues.close();
+        await connection.quit().catch(() => connection.disconnect());
+      })();
+      return closing;
+    },
+  };
+}
