@@ -252,11 +252,14 @@ export function applyRefundEvent(
       next.submit.generation = record.submit.generation + 1;
       // A replay re-checks GatePay before any send when anything was ever sent.
       if (to === "queued") next.submit.mayExist = record.attempts > 0;
-      if (to === "accepted" && record.poll) {
-        next.poll = {
-          acceptedAtMs: record.poll.acceptedAtMs,
-          deadlineAtMs: event.deadlineAtMs ?? record.poll.deadlineAtMs,
-        };
+      if (to === "accepted") {
+        // A stuck refund may lack poll bookkeeping (it reached processing through an
+        // in-progress report, which carries no deadline). The poll worker ignores an
+        // accepted record without `poll`, so a replay's deadline must start one here.
+        const deadlineAtMs = event.deadlineAtMs ?? record.poll?.deadlineAtMs;
+        if (deadlineAtMs !== undefined) {
+          next.poll = { acceptedAtMs: record.poll?.acceptedAtMs ?? nowMs, deadlineAtMs };
+        }
       }
       break;
   }
