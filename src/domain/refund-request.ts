@@ -115,10 +115,15 @@ export function parseRefundRequest(input: unknown): RefundRequestFields {
   const result = schema.safeParse(cleaned);
   if (!result.success) {
     throw new ValidationError(
-      result.error.issues.map((i): FieldIssue => ({
-        path: i.path.map(String).join("."),
-        message: i.message,
-      })),
+      // One issue per unknown field, so a batch report can name each column.
+      result.error.issues.flatMap((i): FieldIssue[] =>
+        i.code === "unrecognized_keys"
+          ? i.keys.map((k) => ({
+              path: [...i.path.map(String), k].join("."),
+              message: "is not a known field",
+            }))
+          : [{ path: i.path.map(String).join("."), message: i.message }],
+      ),
     );
   }
   const out: Record<string, unknown> = {};

@@ -104,7 +104,7 @@ const RANK: Record<RefundState, number> = {
 };
 
 /** Where each event may come from, and where it goes. */
-function target(record: RefundRecord, event: RefundEvent): RefundState | string {
+function target(record: RefundRecord, event: RefundEvent): string {
   const s = record.state;
   switch (event.type) {
     case "submit-started":

@@ -235,21 +235,21 @@ describe("each problem is named by its field", () => {
     ]);
   });
 
-  it("unknown fields are refused, each named", () => {
+  it("unknown fields are refused, each named by its own path", () => {
     const issues = issuesOf({ ...ORDER, amount: "1", refund_amount: "2" });
-    expect(issues).toHaveLength(1);
-    expect(issues[0]!.message).toMatch(/^unknown field\(s\): /);
-    expect(issues[0]!.message).toContain("amount");
-    expect(issues[0]!.message).toContain("refund_amount");
+    expect(issues).toEqual([
+      { path: "amount", message: "is not a known field" },
+      { path: "refund_amount", message: "is not a known field" },
+    ]);
   });
 
   it("a convert-only field on an order refund is unknown, and vice versa", () => {
-    expect(issuesOf({ ...ORDER, receiverId: "1" })[0]!.message).toContain("receiverId");
-    expect(
-      issuesOf({ ...CONVERT, refundAmount: "1" })
-        .map((i) => i.message)
-        .join(),
-    ).toContain("refundAmount");
+    expect(issuesOf({ ...ORDER, receiverId: "1" })).toEqual([
+      { path: "receiverId", message: "is not a known field" },
+    ]);
+    expect(issuesOf({ ...CONVERT, refundAmount: "1" }).map((i) => i.path)).toContain(
+      "refundAmount",
+    );
   });
 
   it.each(["refund", "ORDER", 1, true])("kind %j is refused", (kind) => {
