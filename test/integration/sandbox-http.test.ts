@@ -436,7 +436,7 @@ describe("re-posted refundRequestId (gatepay-api.md §9), one mode each", () => 
     expect(first.json.status).toBe("SUCCESS");
     expect(second.json).toMatchObject({
       status: "FAIL",
-      code: "400001",
+      code: "400201",
       label: "DUPLICATE_REFUND_REQUEST_ID",
     });
     expect(sb.ledger.refundsFor("same")).toHaveLength(1);

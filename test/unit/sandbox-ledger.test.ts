@@ -148,7 +148,7 @@ describe("SandboxLedger rules", () => {
     ledger.createRefund("order", orderRefund("rej", "1"), ctx("reject"));
     expect(ledger.createRefund("order", orderRefund("rej", "1"), ctx("reject"))).toMatchObject({
       ok: false,
-      failure: { code: "400001", label: "DUPLICATE_REFUND_REQUEST_ID" },
+      failure: { code: "400201", label: "DUPLICATE_REFUND_REQUEST_ID" },
     });
     expect(ledger.refundsFor("rej")).toHaveLength(1);
   });

@@ -3,18 +3,14 @@
  * generator (repeatable runs), plus a scripted queue per operation that takes precedence
  * ("the next 2 orderRefund calls get http500, then normal").
  */
+import { GATEPAY_OPERATIONS, type GatePayOperation } from "../endpoints.js";
 import { deriveStream, type RandomSource } from "./random.js";
 
-/** The GatePay operations the sandbox serves; merchant and institution paths share one. */
-export const SANDBOX_OPERATIONS = [
-  "orderRefund",
-  "convertRefund",
-  "refundDetails",
-  "refundQueryV1",
-] as const;
+/** One GatePay operation the sandbox serves; merchant and institution paths share one. */
+export type SandboxOperation = GatePayOperation;
 
-/** One GatePay operation the sandbox serves. */
-export type SandboxOperation = (typeof SANDBOX_OPERATIONS)[number];
+/** The operations the sandbox serves: every one in the client's ENDPOINTS table. */
+export const SANDBOX_OPERATIONS: readonly SandboxOperation[] = GATEPAY_OPERATIONS;
 
 /**
  * What happens to one request that passed authentication:

@@ -21,7 +21,9 @@ import { failure, type SandboxFailure } from "./envelope.js";
  * - `idempotent`: answer with the original refund; nothing new is recorded;
  * - `duplicate`: record a second, separate refund (money moves twice) — the strictest
  *   mode, in which a blind re-send shows up in the ledger;
- * - `reject`: answer a failure (code 400001, label `DUPLICATE_REFUND_REQUEST_ID`).
+ * - `reject`: answer a failure: code 400201, label `DUPLICATE_REFUND_REQUEST_ID`. GatePay
+ *   documents no code for this; 400201 is its code for a duplicate merchant *order*
+ *   number (gatepay-api.md §8.1), the nearest documented analogue.
  */
 export type DuplicateMode = "idempotent" | "duplicate" | "reject";
 
@@ -228,7 +230,7 @@ export class SandboxLedger {
       return {
         ok: false,
         failure: {
-          code: "400001",
+          code: "400201",
           label: "DUPLICATE_REFUND_REQUEST_ID",
           message: `refundRequestId ${req.refundRequestId} already exists`,
         },
