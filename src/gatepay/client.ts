@@ -21,6 +21,7 @@ import {
   GatePayTimeoutError,
   parseRetryAfterMs,
   redactSecrets,
+  scrubCause,
 } from "./errors.js";
 import {
   ConvertRefundRequest,
@@ -459,25 +460,27 @@ function interpret<S extends z.ZodType>(
 
   if (!ok || (envelope?.success === true && envelope.data.status !== "SUCCESS")) {
     const fields = envelope?.success === true ? envelope.data : undefined;
+    const scrub = (text: string | undefined): string | undefined =>
+      text === undefined ? undefined : (redactSecrets(text, secrets) as string);
     throw new GatePayApiError({
       operation,
       httpStatus: answer.status,
-      code: fields?.code,
-      label: fields?.label,
-      errorMessage: fields?.errorMessage,
+      code: scrub(fields?.code),
+      label: scrub(fields?.label),
+      errorMessage: scrub(fields?.errorMessage),
       retryAfterMs,
       body:
         jsonError === undefined ? redactSecrets(json, secrets) : bodyExcerpt(answer.text, secrets),
-      cause: jsonError,
+      cause: scrubCause(jsonError, secrets),
     });
   }
   const fail = (problem: string, cause: unknown): GatePayResponseError =>
     new GatePayResponseError({
       operation,
       httpStatus: answer.status,
-      problem,
+      problem: redactSecrets(problem, secrets) as string,
       bodyExcerpt: bodyExcerpt(answer.text, secrets),
-      cause,
+      cause: scrubCause(cause, secrets),
     });
   if (jsonError !== undefined) throw fail("body is not JSON", jsonError);
   if (envelope?.success !== true) {

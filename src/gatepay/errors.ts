@@ -294,6 +294,26 @@ export function redactSecrets(value: unknown, secrets: readonly string[] = []): 
   }
 }
 
+/**
+ * `cause` itself when neither its message nor its stack contains a secret; otherwise a
+ * plain copy (same name) with the secrets replaced. JSON.parse errors quote the text they
+ * failed on, so a parse error of a body that echoes a secret must not be chained as is.
+ */
+export function scrubCause(cause: unknown, secrets: readonly string[]): unknown {
+  if (!(cause instanceof Error)) return cause;
+  const live = secrets.filter((s) => s.length > 0);
+  try {
+    const text = `${cause.message}\n${cause.stack ?? ""}`;
+    if (!live.some((secret) => text.includes(secret))) return cause;
+    const copy = new Error(redactSecrets(cause.message, live) as string);
+    copy.name = cause.name;
+    copy.stack = redactSecrets(cause.stack ?? "", live) as string;
+    return copy;
+  } catch {
+    return new Error(REDACTED);
+  }
+}
+
 /** The first `maxChars` characters of `text` (default 500) with the secrets replaced. */
 export function bodyExcerpt(text: string, secrets: readonly string[] = [], maxChars = 500): string {
   const redacted = redactSecrets(text, secrets) as string;
