@@ -1,27 +1,55 @@
 /**
- * Finds the Redis the integration tests use: `REDIS_URL` when set (CI and this machine);
- * otherwise, when a Docker engine answers, a throwaway Redis from testcontainers.
- * Each test then works under its own queue prefix, so files can run in parallel.
+ * Finds the Redis the integration tests use:
+ * 1. `REDIS_URL` when set (CI sets it);
+ * 2. otherwise a throwaway Redis from testcontainers when a Docker engine answers;
+ * 3. otherwise a Redis already answering on 127.0.0.1:6379;
+ * else it stops with one message saying how to get one.
+ * Each test then works under its own key prefix, so files can run in parallel.
  */
+import { existsSync } from "node:fs";
+import { Redis } from "ioredis";
 import type { TestProject } from "vitest/node";
 
+const LOCAL_URL = "redis://127.0.0.1:6379";
 let stopContainer: (() => Promise<unknown>) | undefined;
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  let url = process.env["REDIS_URL"];
-  if (!url) {
+async function answers(url: string): Promise<boolean> {
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  try {
+    await probe.connect();
+    return (await probe.ping()) === "PONG";
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+async function fromDocker(): Promise<string | undefined> {
+  // No engine socket and no DOCKER_HOST: skip testcontainers' slow discovery.
+  if (!process.env["DOCKER_HOST"] && !existsSync("/var/run/docker.sock")) return undefined;
+  try {
     const { RedisContainer } = await import("@testcontainers/redis");
-    try {
-      const container = await new RedisContainer("redis:7-alpine").start();
-      stopContainer = () => container.stop();
-      url = container.getConnectionUrl();
-    } catch (err) {
-      throw new Error(
-        "REDIS_URL is unset and no Docker engine could start a Redis container. " +
-          "Start Redis (redis-server --port 6379) and set REDIS_URL=redis://127.0.0.1:6379.",
-        { cause: err },
-      );
-    }
+    const container = await new RedisContainer("redis:7-alpine").start();
+    stopContainer = () => container.stop();
+    return container.getConnectionUrl();
+  } catch {
+    return undefined;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  let url = process.env["REDIS_URL"] || (await fromDocker());
+  if (!url && (await answers(LOCAL_URL))) url = LOCAL_URL;
+  if (!url) {
+    throw new Error(
+      "No Redis for the integration tests: set REDIS_URL, or run a Docker engine (testcontainers), " +
+        'or start one locally: redis-server --daemonize yes --port 6379 --save "" --appendonly no',
+    );
   }
   project.provide("redisUrl", url);
   return async () => {
