@@ -38,11 +38,11 @@ import {
 import { buildSignedHeaders, GATEPAY_HEADERS } from "./signing.js";
 
 /** Default per-attempt timeout, milliseconds. */
-export const DEFAULT_TIMEOUT_MS = 10_000;
+export const GATEPAY_DEFAULT_TIMEOUT_MS = 10_000;
 /** Default number of extra attempts for status reads. */
-export const DEFAULT_READ_RETRIES = 2;
+export const GATEPAY_DEFAULT_READ_RETRIES = 2;
 /** Most a read may spend sleeping between its attempts, milliseconds. */
-export const READ_RETRY_BUDGET_MS = 2_000;
+export const GATEPAY_READ_RETRY_BUDGET_MS = 2_000;
 /** GatePay's answer for a refund id it does not know (§6.5). */
 const UNKNOWN_REFUND_CODE = "400304";
 
@@ -139,11 +139,11 @@ export class GatePayClient {
     if (typeof options.secretKey === "string" ? !options.secretKey : !options.secretKey?.reveal) {
       throw new TypeError("GatePayClient: secretKey is required");
     }
-    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const timeoutMs = options.timeoutMs ?? GATEPAY_DEFAULT_TIMEOUT_MS;
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
       throw new RangeError("GatePayClient: timeoutMs must be a positive integer");
     }
-    const readRetries = options.readRetries ?? DEFAULT_READ_RETRIES;
+    const readRetries = options.readRetries ?? GATEPAY_DEFAULT_READ_RETRIES;
     if (!Number.isInteger(readRetries) || readRetries < 0 || readRetries > 10) {
       throw new RangeError("GatePayClient: readRetries must be an integer from 0 to 10");
     }
@@ -250,6 +250,9 @@ export class GatePayClient {
     }
     const url = `${this.baseUrl}${endpointPath(operation, onBehalfOf !== undefined)}${call.query ?? ""}`;
     const timeoutMs = call.opts?.timeoutMs ?? this.timeoutMs;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
+      throw new RangeError("GatePayClient: timeoutMs must be a positive integer");
+    }
     const signal = call.opts?.signal;
     const maxAttempts = endpoint.kind === "read" ? 1 + this.readRetries : 1;
     let sleptMs = 0;
@@ -276,7 +279,7 @@ export class GatePayClient {
         }
         if (attempt >= maxAttempts || signal?.aborted === true) throw err;
         const delayMs = readRetryDelayMs(classifyFailure(err, operation), attempt);
-        if (delayMs === undefined || sleptMs + delayMs > READ_RETRY_BUDGET_MS) throw err;
+        if (delayMs === undefined || sleptMs + delayMs > GATEPAY_READ_RETRY_BUDGET_MS) throw err;
         sleptMs += delayMs;
         if (!(await sleep(delayMs, signal))) throw err;
       }
