@@ -37,6 +37,6 @@ export interface RefundContext {
   settings: RefundSettings;
   /** Identifies this process in submit leases. */
   workerId: string;
-  now(): number;
-  random(): number;
+  now: () => number;
+  random: () => number;
 }

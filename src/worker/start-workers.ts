@@ -14,7 +14,7 @@ import { randomUUID } from "node:crypto";
 import { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { Config } from "../config.js";
-import { GatePayClient } from "../gatepay/client.js";
+import { GatePayClient, type GatePayClientOptions } from "../gatepay/client.js";
 import { createLogger, type Logger } from "../logger.js";
 import { QUEUE_NAMES } from "../store/keys.js";
 import { RefundStore } from "../store/refund-store.js";
@@ -22,6 +22,7 @@ import type { RefundContext, RefundSettings } from "./context.js";
 import { createPollProcessor } from "./poll-refund.js";
 import { createRefundQueues, SUBMIT_BACKOFF_TYPE } from "./queues.js";
 import { createRateLimiter } from "./rate-limiter.js";
+import type { RefundMetrics } from "./metrics.js";
 import { Reconciler, type ReconcilerOptions } from "./reconciler.js";
 import { DEFAULT_SUBMIT_BACKOFF, submitBackoffDelayMs } from "./retry-policy.js";
 import { createSubmitProcessor, SubmitRetryError } from "./submit-refund.js";
@@ -40,6 +41,11 @@ export interface StartRefundWorkersOptions {
   stalledIntervalMs?: number;
   /** BullMQ job lock duration, ms (default 30,000). */
   lockDurationMs?: number;
+  /**
+   * Metrics to feed: submit and poll outcomes, final states, and GatePay latency through
+   * the client built here (a `client` passed in must carry `metrics.gatepayObserver`).
+   */
+  metrics?: RefundMetrics;
 }
 
 export interface RefundWorkers {
@@ -56,12 +62,18 @@ export interface RefundWorkers {
   close(): Promise<void>;
 }
 
-export function buildClient(config: Config): GatePayClient {
+/** The GatePay client from config; `observer` sees every HTTP attempt (metrics). */
+export function buildClient(
+  config: Config,
+  observer?: GatePayClientOptions["observer"],
+): GatePayClient {
   const { clientId, secretKey, baseUrl, onBehalfOf, timeoutMs } = config.gatepay;
   if (!clientId || !secretKey) {
     throw new Error("GATEPAY_CLIENT_ID and GATEPAY_SECRET_KEY are required to run workers");
   }
-  return new GatePayClient({ baseUrl, clientId, secretKey, onBehalfOf, timeoutMs });
+  const options: GatePayClientOptions = { baseUrl, clientId, secretKey, onBehalfOf, timeoutMs };
+  if (observer) options.observer = observer;
+  return new GatePayClient(options);
 }
 
 export function settingsFromConfig(
@@ -84,7 +96,7 @@ export async function startRefundWorkers(
 ): Promise<RefundWorkers> {
   const { config } = options;
   const logger = options.logger ?? createLogger({ level: config.logLevel });
-  const client = options.client ?? buildClient(config);
+  const client = options.client ?? buildClient(config, options.metrics?.gatepayObserver);
   const settings = settingsFromConfig(config, options.settings);
   const workerId = options.workerId ?? randomUUID();
 
@@ -142,11 +154,13 @@ export async function startRefundWorkers(
     });
   }
 
+  const detachMetrics = options.metrics?.attachWorkers({ submitWorker, pollWorker, store });
+
   const reconciler = new Reconciler(context, options.reconciler);
   reconciler.start();
 
   let closing: Promise<void> | undefined;
-  return {
+  return Promise.resolve({
     context,
     submitWorker,
     pollWorker,
@@ -160,10 +174,11 @@ export async function startRefundWorkers(
       closing ??= (async () => {
         await reconciler.stop();
         await Promise.all([submitWorker.close(), pollWorker.close()]);
+        detachMetrics?.();
         await queues.close();
         await connection.quit().catch(() => connection.disconnect());
       })();
       return closing;
     },
-  };
+  });
 }
