@@ -82,8 +82,12 @@ export function createSubmitProcessor(ctx: RefundContext) {
       }
 
       if (record.submit.mayExist) {
+        // Counted from the latest moment the last POST could have reached GatePay (its
+        // start plus the client timeout), so a slow request does not eat the grace.
         const believeNotFoundAt =
-          (record.submit.lastSentAtMs ?? 0) + ctx.settings.unknownOutcomeGraceMs;
+          (record.submit.lastSentAtMs ?? 0) +
+          ctx.settings.timeoutMs +
+          ctx.settings.unknownOutcomeGraceMs;
         if (now < believeNotFoundAt) {
           await job.moveToDelayed(believeNotFoundAt, token);
           throw new DelayedError();
