@@ -20,6 +20,8 @@ export interface RefundKeys {
   record(refundRequestId: string): string;
   order(prepayId: string): string;
   batch(batchId: string): string;
+  /** Hash of a batch's metadata (file, times, row counts of its last run). */
+  batchMeta(batchId: string): string;
   /** Sorted set of refunds that are not final: score = when the reconciler should look. */
   inflight: string;
   /** Capped stream of every transition. */
@@ -38,6 +40,7 @@ export function refundKeys(prefix: string): RefundKeys {
     record: (id) => `${prefix}:refund:${id}`,
     order: (prepayId) => `${prefix}:order:${prepayId}`,
     batch: (batchId) => `${prefix}:batch:${batchId}`,
+    batchMeta: (batchId) => `${prefix}:batch:${batchId}:meta`,
     inflight: `${prefix}:inflight`,
     events: `${prefix}:events`,
     rateLimit: `${prefix}:ratelimit`,
