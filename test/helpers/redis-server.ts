@@ -1,0 +1,245 @@
+/**
+ * A throwaway `redis-server` process of the test's own, for tests that kill and restart
+ * Redis (the shared server from the global setup must never be touched).
+ *
+ * It persists every write before answering (`--appendonly yes --appendfsync always`, no
+ * RDB snapshots), so a SIGKILL loses nothing Redis acknowledged, as a production Redis
+ * with AOF `always` would behave; a restart on the same port and directory replays the
+ * AOF. Every server started here is killed when the test process exits, whatever
+ * happened, and {@link RedisServer.close} also deletes its directory.
+ *
+ * ```ts
+ * const redis = await startRedisServer();
+ * afterAll(() => redis.close());
+ * await redis.stop("SIGKILL");
+ * await redis.restart(); // same port, same data
+ * ```
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { waitFor } from "./wait-for.js";
+
+/** A running (or stopped) redis-server of this test process. */
+export interface RedisServer {
+  /** `redis://127.0.0.1:<port>`; stays the same across restarts. */
+  readonly url: string;
+  readonly port: number;
+  /** The data directory (AOF lives in `appendonlydir/` below it). */
+  readonly dir: string;
+  /** Pid of the current process; undefined while stopped. */
+  readonly pid: number | undefined;
+  /**
+   * Sends `signal` (default `SIGTERM`) to the process by pid and resolves once it has
+   * exited. A no-op while stopped.
+   */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts redis-server again on the same port and directory; resolves once it answers PING. */
+  restart(): Promise<void>;
+  /** SIGKILLs the process if it runs and deletes the directory. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link startRedisServer}. */
+export interface StartRedisServerOptions {
+  /** The redis-server executable; default `redis-server` from PATH. */
+  binary?: string;
+  /** How long to wait for PING after a start, ms; default 15,000. */
+  readyTimeoutMs?: number;
+}
+
+/** Every redis-server this process started and has not seen exit: killed on process exit. */
+const live = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of live) if (child.pid !== undefined) tryKill(child.pid, "SIGKILL");
+});
+
+function tryKill(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * A port that was free a moment ago: bind port 0 on loopback, read it, release it. Another
+ * process may take it before redis-server binds, so callers retry on a failed start.
+ */
+export async function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => (port > 0 ? resolve(port) : reject(new Error("no port assigned"))));
+    });
+  });
+}
+
+/** Answers true once `url` answers PING, false (never throws) otherwise. */
+async function answersPing(url: string): Promise<boolean> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1_000,
+    enableOfflineQueue: false,
+  });
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    return (await client.ping()) === "PONG";
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+interface Spawned {
+  child: ChildProcess;
+  exited: Promise<void>;
+  output: () => string;
+}
+
+function spawnRedis(binary: string, port: number, dir: string): Spawned {
+  const child = spawn(
+    binary,
+    [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--dir",
+      dir,
+      "--appendonly",
+      "yes",
+      "--appendfsync",
+      "always",
+      "--save",
+      "",
+      "--daemonize",
+      "no",
+      "--logfile",
+      "",
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  live.add(child);
+  let output = "";
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString("utf8")).slice(-4_000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const exited = new Promise<void>((resolve) => {
+    child.once("exit", () => {
+      live.delete(child);
+      resolve();
+    });
+    child.once("error", (err) => {
+      keep(Buffer.from(`spawn error: ${err.message}\n`));
+      live.delete(child);
+      resolve();
+    });
+  });
+  return { child, exited, output: () => output };
+}
+
+/** Starts redis-server and waits for PING; on failure kills it and throws with its output. */
+async function launch(
+  binary: string,
+  port: number,
+  dir: string,
+  readyTimeoutMs: number,
+): Promise<Spawned> {
+  const spawned = spawnRedis(binary, port, dir);
+  let gone = false;
+  void spawned.exited.then(() => (gone = true));
+  const url = `redis://127.0.0.1:${port}`;
+  try {
+    await waitFor(
+      async () => {
+        if (gone) throw new Error("redis-server exited");
+        return answersPing(url);
+      },
+      `redis-server on port ${port} to answer PING`,
+      readyTimeoutMs,
+      50,
+    );
+    if (gone) throw new Error("redis-server exited");
+  } catch (err) {
+    if (spawned.child.pid !== undefined) tryKill(spawned.child.pid, "SIGKILL");
+    await spawned.exited;
+    throw new Error(`redis-server failed to start on port ${port}:\n${spawned.output()}`, {
+      cause: err,
+    });
+  }
+  return spawned;
+}
+
+/**
+ * Starts a redis-server on a free loopback port with AOF `always` in a fresh temporary
+ * directory, and resolves once it answers PING. Retries with another port (3 tries)
+ * when the start fails, since the free port may have been taken in between.
+ */
+export async function startRedisServer(
+  options: StartRedisServerOptions = {},
+): Promise<RedisServer> {
+  const binary = options.binary ?? "redis-server";
+  const readyTimeoutMs = options.readyTimeoutMs ?? 15_000;
+  const dir = await mkdtemp(join(tmpdir(), "gatepay-redis-"));
+
+  let current: Spawned | undefined;
+  let port = 0;
+  let lastError: unknown;
+  for (let tryNo = 0; tryNo < 3 && !current; tryNo++) {
+    port = await findFreePort();
+    try {
+      current = await launch(binary, port, dir, readyTimeoutMs);
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  if (!current) {
+    await rm(dir, { recursive: true, force: true });
+    throw lastError;
+  }
+
+  const url = `redis://127.0.0.1:${port}`;
+  let closed = false;
+  const stop = async (signal: NodeJS.Signals = "SIGTERM"): Promise<void> => {
+    const running = current;
+    if (!running) return;
+    if (running.child.pid !== undefined) tryKill(running.child.pid, signal);
+    await running.exited;
+    current = undefined;
+  };
+
+  return {
+    url,
+    port,
+    dir,
+    get pid() {
+      return current?.child.pid;
+    },
+    stop,
+    async restart() {
+      if (closed) throw new Error("redis-server was closed");
+      await stop("SIGKILL");
+      current = await launch(binary, port, dir, readyTimeoutMs);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await stop("SIGKILL");
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
