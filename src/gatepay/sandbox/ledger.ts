@@ -183,6 +183,11 @@ export class SandboxLedger {
     return state ? this.snapshot(state) : undefined;
   }
 
+  /** The order as seeded, without totals (cheap: no amount arithmetic); undefined when unknown. */
+  orderTerms(prepayId: string): Readonly<SeedOrder> | undefined {
+    return this.orderMap.get(prepayId)?.seed;
+  }
+
   /** Every order, in seeding order. */
   get orders(): LedgerOrder[] {
     return [...this.orderMap.values()].map((s) => this.snapshot(s));

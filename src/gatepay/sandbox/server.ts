@@ -322,7 +322,7 @@ class SandboxCore {
       this.now(),
     );
     if (!refund) return undefined;
-    const order = this.ledger.order(refund.prepayId);
+    const order = this.ledger.orderTerms(refund.prepayId);
     if (order) {
       this.webhooks.notify(
         refund,
@@ -491,7 +491,7 @@ class SandboxCore {
       return this.fail(outcome.failure);
     }
     const refund = outcome.refund;
-    const order = this.ledger.order(refund.prepayId);
+    const order = this.ledger.orderTerms(refund.prepayId);
     if (!order) return this.fail(failure("300000", "order vanished"), 500);
     if (outcome.replay) {
       this.counts.idempotentReplays += 1;
@@ -507,7 +507,7 @@ class SandboxCore {
   private details(refundRequestId: string | null, op: "refundDetails" | "refundQueryV1"): Answer {
     if (!refundRequestId) return this.fail(failure("400001", "refundRequestId is required"));
     const refund = this.ledger.firstRefund(refundRequestId);
-    const order = refund ? this.ledger.order(refund.prepayId) : undefined;
+    const order = refund ? this.ledger.orderTerms(refund.prepayId) : undefined;
     if (!refund || !order) {
       return this.fail(failure("400304", `refund ${refundRequestId} does not exist`));
     }
@@ -627,7 +627,7 @@ function emptyCounts(): Omit<SandboxCounters, "webhooks"> {
 }
 
 /** Create answers (gatepay-api.md §5.1 for order refunds, §5.4 for convert refunds). */
-function createData(r: Readonly<LedgerRefund>, order: LedgerOrder): Record<string, string> {
+function createData(r: Readonly<LedgerRefund>, order: Readonly<SeedOrder>): Record<string, string> {
   if (r.kind === "order") {
     return {
       refundRequestId: r.refundRequestId,
@@ -656,7 +656,7 @@ function createData(r: Readonly<LedgerRefund>, order: LedgerOrder): Record<strin
  */
 function detailsData(
   r: Readonly<LedgerRefund>,
-  order: LedgerOrder,
+  order: Readonly<SeedOrder>,
 ): Record<string, string | number> {
   const data: Record<string, string | number> = {
     refundRequestId: r.refundRequestId,
@@ -688,7 +688,10 @@ function detailsData(
  * v1 query `data` (gatepay-api.md §6.3). `refundStatus` PROCESSING is an assumption:
  * only SUCCESS and FAIL are documented.
  */
-function queryV1Data(r: Readonly<LedgerRefund>, order: LedgerOrder): Record<string, string> {
+function queryV1Data(
+  r: Readonly<LedgerRefund>,
+  order: Readonly<SeedOrder>,
+): Record<string, string> {
   return {
     refundRequestId: r.refundRequestId,
     prepayId: r.prepayId,
