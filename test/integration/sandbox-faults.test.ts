@@ -134,9 +134,6 @@ describe("faults on refund creation", () => {
     const started = Date.now();
     await create("lat1");
     expect(Date.now() - started).toBeGreaterThanOrEqual(240);
-    const before = Date.now();
-    await client.getRefundDetails("lat1");
-    expect(Date.now() - before).toBeLessThan(240);
   });
 
   it("faults are per endpoint; `default` covers every endpoint", async () => {
@@ -156,7 +153,7 @@ describe("faults on reads", () => {
   });
 
   it("detailsLagMs: a new refund is unknown (400304) to details and query for N ms", async () => {
-    sb.faults.set({ default: { detailsLagMs: 400 } });
+    sb.faults.set({ default: { detailsLagMs: 1_000 } });
     await create("lag1");
     const createdAt = sb.ledger.refundsFor("lag1")[0]!.createdAtMs;
     expect(await client.getRefundDetails("lag1")).toBeNull();
@@ -164,7 +161,7 @@ describe("faults on reads", () => {
     await expect
       .poll(() => client.getRefundDetails("lag1"), { timeout: 3_000, interval: 50 })
       .toMatchObject({ refundRequestId: "lag1", status: "PROCESSING" });
-    expect(Date.now() - createdAt).toBeGreaterThanOrEqual(400);
+    expect(Date.now() - createdAt).toBeGreaterThanOrEqual(1_000);
     expect(await client.queryRefundV1("lag1")).toMatchObject({ refundStatus: "PROCESSING" });
     expect(sb.counters().detailsLagged).toBeGreaterThanOrEqual(2);
   });

@@ -65,7 +65,7 @@ afterEach(async () => {
 
 describe("settlement", () => {
   it("a refund is PROCESSING, then SUCCESS after the settle delay", async () => {
-    const s = await start({ settleDelayMs: 200 }, false);
+    const s = await start({ settleDelayMs: 1_000 }, false);
     await create("ok1");
     expect(await client.getRefundDetails("ok1")).toMatchObject({ status: "PROCESSING" });
     await expect
@@ -75,7 +75,7 @@ describe("settlement", () => {
       })
       .toBe("SUCCESS");
     const r = s.ledger.refundsFor("ok1")[0]!;
-    expect(r.settledAtMs! - r.createdAtMs).toBeGreaterThanOrEqual(190);
+    expect(r.settledAtMs! - r.createdAtMs).toBeGreaterThanOrEqual(990);
     expect(s.ledger.order(PREPAY)).toMatchObject({ refundedAmount: "5", succeededAmount: "5" });
   });
 
@@ -150,6 +150,20 @@ describe("PAY_REFUND webhooks", () => {
       refundAmount: "12.5",
     });
     await expect.poll(() => sb!.webhookDeliveries()[0]?.state).toBe("acked");
+    // The delivery log is on the admin API too.
+    const log = (await (await fetch(`${sb!.url}/__sandbox/webhooks`)).json()) as unknown[];
+    expect(log).toMatchObject([
+      { refundRequestId: "wh1", bizStatus: "REFUND_SUCCESS", state: "acked", attempts: 1 },
+    ]);
+    const config = (await (await fetch(`${sb!.url}/__sandbox/config`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(config).toMatchObject({
+      duplicateMode: "duplicate",
+      settleDelayMs: 100,
+      webhookUrl: `${receiver!.url}/webhooks/gatepay`,
+    });
   });
 
   it("a failed settlement notifies REFUND_REJECTED", async () => {

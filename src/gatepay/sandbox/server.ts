@@ -185,7 +185,7 @@ class SandboxCore {
     this.counts = emptyCounts();
     for (const o of options.orders ?? []) this.ledger.seedOrder(o);
     this.server = createServer({ keepAlive: true }, (req, res) => {
-      this.onRequest(req, res).catch((err: unknown) => {
+      this.onRequest(req, res).catch(() => {
         // Never echo internals (they could hold request data); a 500 with 300000 is
         // what GatePay answers for a system error (gatepay-api.md §8.1).
         if (!res.headersSent && !res.destroyed) {
@@ -194,7 +194,6 @@ class SandboxCore {
             body: failureBody(failure("300000", "internal sandbox error")),
           });
         }
-        void err;
       });
     });
   }
