@@ -245,16 +245,17 @@ function registerHealth(
 ): void {
   app.get("/healthz", (_request, reply) => reply.send({ status: "ok" }));
   app.get("/readyz", async (_request, reply) => {
-    const pings = [ping(deps.producer.queues.submit.backend.client, deps.readyTimeoutMs)];
-    if (deps.workers) {
-      pings.push(ping(deps.workers.context.queues.submit.backend.client, deps.readyTimeoutMs));
-    }
-    const redisOk = (await Promise.all(pings)).every(Boolean);
     const workers = deps.workers
       ? deps.workers.isRunning()
         ? "running"
         : "stopped"
       : "not-started";
+    // The API's connection, and the workers' own while they run (closed ones stay closed).
+    const pings = [ping(deps.producer.queues.submit.backend.client, deps.readyTimeoutMs)];
+    if (deps.workers && workers === "running") {
+      pings.push(ping(deps.workers.context.queues.submit.backend.client, deps.readyTimeoutMs));
+    }
+    const redisOk = (await Promise.all(pings)).every(Boolean);
     const ready = redisOk && workers !== "stopped";
     return reply.code(ready ? 200 : 503).send({
       status: ready ? "ready" : "not-ready",
