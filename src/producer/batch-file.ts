@@ -13,7 +13,6 @@
  * Columns (CSV header / JSONL keys) are DESIGN.md's batch columns, the field names of
  * {@link parseRefundRequest}; an empty cell is an absent field.
  */
-import { hash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { extname } from "node:path";
 import { once } from "node:events";
@@ -177,14 +176,21 @@ async function* utf8LineBlocks(
     }
     const block = buf.subarray(0, lastNewline + 1);
     carry = Buffer.from(buf.subarray(lastNewline + 1));
-    checkBlock(block, line);
-    yield { line, bytes: block };
+    yield* checkedBlock(block, line);
     line += countNewlines(block, 0, block.length);
   }
-  if (carry.length > 0) {
-    checkBlock(carry, line);
-    yield { line, bytes: carry };
+  if (carry.length > 0) yield* checkedBlock(carry, line);
+}
+
+/** The block when it is sound; else the lines before the problem, then the error. */
+function* checkedBlock(block: Buffer, firstLine: number): Generator<LineBlock> {
+  const problem = findProblem(block, firstLine);
+  if (problem === undefined) {
+    yield { line: firstLine, bytes: block };
+    return;
   }
+  if (problem.offset > 0) yield { line: firstLine, bytes: block.subarray(0, problem.offset) };
+  throw problem.error;
 }
 
 function lineTooLong(line: number): BatchFileError {
@@ -195,12 +201,16 @@ function lineTooLong(line: number): BatchFileError {
   );
 }
 
-function checkBlock(block: Buffer, firstLine: number): void {
-  if (isUtf8(block)) {
-    // Long lines are rare: check their length only when the block could hold one.
-    if (block.length > MAX_BATCH_LINE_BYTES) checkLineLengths(block, firstLine);
-    return;
-  }
+/**
+ * The first line of `block` that is not UTF-8 or is too long: its byte offset in the block
+ * and the error to raise. Whole blocks are checked at once; lines only on a failure.
+ */
+function findProblem(
+  block: Buffer,
+  firstLine: number,
+): { offset: number; error: BatchFileError } | undefined {
+  // Long lines are rare: look for one only when the block could hold one.
+  if (isUtf8(block) && block.length <= MAX_BATCH_LINE_BYTES) return undefined;
   let line = firstLine;
   let start = 0;
   while (start < block.length) {
@@ -209,27 +219,14 @@ function checkBlock(block: Buffer, firstLine: number): void {
     const text = block.subarray(start, end);
     if (!isUtf8(text)) {
       const bad = firstBadUtf8Column(text);
-      throw new BatchFileError(
-        "encoding",
-        `not valid UTF-8 (byte ${bad} of the line): save the file as UTF-8`,
-        line,
-      );
+      const message = `not valid UTF-8 (byte ${bad} of the line): save the file as UTF-8`;
+      return { offset: start, error: new BatchFileError("encoding", message, line) };
     }
+    if (end - start > MAX_BATCH_LINE_BYTES) return { offset: start, error: lineTooLong(line) };
     line += 1;
     start = end;
   }
-}
-
-function checkLineLengths(block: Buffer, firstLine: number): void {
-  let line = firstLine;
-  let start = 0;
-  while (start < block.length) {
-    const nl = block.indexOf(NEWLINE, start);
-    const end = nl === -1 ? block.length : nl + 1;
-    if (end - start > MAX_BATCH_LINE_BYTES) throw lineTooLong(line);
-    line += 1;
-    start = end;
-  }
+  return undefined;
 }
 
 /** 1-based position of the first byte of `text` that starts an invalid UTF-8 sequence. */
@@ -401,21 +398,34 @@ async function* readCsv(
     throw err;
   }
 
+  const blocks = utf8LineBlocks(source);
   try {
-    for await (const block of utf8LineBlocks(source)) {
-      cursor.push(block.bytes);
-      await write(block.bytes);
+    let sourceError: BatchFileError | undefined;
+    for (;;) {
+      let next: IteratorResult<LineBlock>;
+      try {
+        next = await blocks.next();
+      } catch (err) {
+        if (!(err instanceof BatchFileError)) throw err;
+        sourceError = err;
+        break;
+      }
+      if (next.done === true) break;
+      cursor.push(next.value.bytes);
+      await write(next.value.bytes);
       yield* drain();
       if (failure !== undefined) fail(failure);
     }
-    if (failure === undefined) {
-      parser.end();
-      await once(parser, "finish").catch((err: unknown) => (failure ??= err));
-    }
+    // The parser holds the last record of a write back until it sees what follows; ending
+    // it releases that record, also when the bytes after it were refused.
+    parser.end();
+    await once(parser, "finish").catch((err: unknown) => (failure ??= err));
     yield* drain();
+    if (sourceError !== undefined) throw sourceError;
     if (failure !== undefined) fail(failure);
   } finally {
     parser.destroy();
+    await blocks.return(undefined);
   }
   if (header === undefined) {
     throw new BatchFileError(
@@ -528,9 +538,9 @@ function csvRow(header: string[], cells: string[], line: number): BatchRow {
  * id (25 MB for a million rows, where a `Set` of the strings takes 70–100 MB): each id is
  * kept as a 64-bit hash in an open-addressing table of typed arrays, never as a string.
  *
- * Two different ids collide with probability 2^-64 per pair: across a million rows the
- * chance of one false "duplicate" is about 3 in 100 million. A collision can only make a
- * row be reported as a duplicate (it is then not sent), never make two refunds one.
+ * Two different ids collide with probability about 2^-64 per pair: across a million rows
+ * the chance of one false "duplicate" is about 3 in 100 million. A collision can only
+ * make a row be reported as a duplicate (it is then not sent), never make two refunds one.
  */
 export class DuplicateIdIndex {
   #hi: Uint32Array;
@@ -564,9 +574,22 @@ export class DuplicateIdIndex {
    * or the line where it was first seen.
    */
   firstSeen(id: string, line: number): number | undefined {
-    const digest = hash("sha1", id, "buffer");
-    const hi = digest.readUInt32LE(0);
-    const lo = digest.readUInt32LE(4);
+    // A 64-bit hash in two 32-bit halves (cyrb53's multiply-xorshift mixing, both halves
+    // kept): a tenth of the time of a crypto digest per id, and ids are not adversarial
+    // here (a collision only holds one row back, see above).
+    let h1 = 0xdeadbeef;
+    let h2 = 0x41c6ce57;
+    for (let i = 0; i < id.length; i++) {
+      const ch = id.charCodeAt(i);
+      h1 = Math.imul(h1 ^ ch, 2654435761);
+      h2 = Math.imul(h2 ^ ch, 1597334677);
+    }
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+    h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+    h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+    const hi = h1 >>> 0;
+    const lo = h2 >>> 0;
     let slot = lo & this.#mask;
     for (;;) {
       const at = this.#line[slot]!;
