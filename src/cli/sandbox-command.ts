@@ -4,7 +4,9 @@
  *
  * Credentials: `--client-id` / `--secret-key`, else `GATEPAY_CLIENT_ID` /
  * `GATEPAY_SECRET_KEY` from the environment, else a fixed demo pair that is printed at
- * start. A secret the user supplied is never printed.
+ * start. A secret the user supplied is never printed. The environment is read through
+ * `loadConfig`, so an invalid variable (even one the sandbox does not use) is reported
+ * like anywhere else: one line per variable, exit 2.
  */
 import { readFile } from "node:fs/promises";
 import { Option, type Command } from "commander";
@@ -54,7 +56,8 @@ export function registerSandboxCommand(program: Command, io: CliIo): void {
     .option("--client-id <id>", "accepted ClientId (default GATEPAY_CLIENT_ID, else a demo id)")
     .option(
       "--secret-key <secret>",
-      "Payment API Secret requests must be signed with (default GATEPAY_SECRET_KEY, else a demo secret)",
+      "Payment API Secret requests must be signed with (default GATEPAY_SECRET_KEY, else a demo " +
+        "secret; prefer the variable: command lines are visible to other users)",
     )
     .option(
       "--settle-delay-ms <ms>",

@@ -1,11 +1,11 @@
 /**
- * `gatepay-refunds worker`: the submit and poll workers (and, once it exists, the HTTP
+ * `gatepay-refunds worker`: the submit and poll workers (and, once wired in, the HTTP
  * server) until SIGTERM or SIGINT, then a drain: in-flight jobs finish and their results
  * are stored before the process exits 0.
  *
- * The HTTP server (webhooks, `POST /refunds`, health, metrics, dashboard) arrives with
- * the service-surface issue; it will start where {@link runWorker} notes it, unless
- * `--no-http` is given. Until then the flag is accepted and the worker runs without it.
+ * The HTTP server (webhooks, `POST /refunds`, health, metrics, dashboard) is wired in by
+ * the service-surface issue, at the marked line of `runWorker`, unless `--no-http` is
+ * given. Until then the flag is accepted and the worker runs without the server.
  */
 import type { Command } from "commander";
 import { loadConfig } from "../config.js";
@@ -36,22 +36,26 @@ async function runWorker(flags: WorkerFlags, io: CliIo): Promise<void> {
   const stop = listenForStopSignal(io);
   try {
     const workers = await startRefundWorkers({ config, logger });
-    await Promise.race([workers.waitUntilReady(), stop.received]);
-    // The HTTP server starts here when flags.http is true (service-surface issue).
-    if (stop.signal === undefined) {
-      logger.info(
-        {
-          queuePrefix: config.queuePrefix,
-          gatepayBaseUrl: config.gatepay.baseUrl,
-          concurrency: config.worker.concurrency,
-          http: flags.http ? "not in this build yet" : "off (--no-http)",
-        },
-        "workers running",
-      );
+    try {
+      await Promise.race([workers.waitUntilReady(), stop.received]);
+      // The HTTP server starts here when flags.http is true (service-surface issue).
+      if (stop.signal === undefined) {
+        logger.info(
+          {
+            queuePrefix: config.queuePrefix,
+            gatepayBaseUrl: config.gatepay.baseUrl,
+            concurrency: config.worker.concurrency,
+            http: flags.http ? "not started by this command yet" : "off (--no-http)",
+          },
+          "workers running",
+        );
+      }
+      const signal = await stop.received;
+      logger.info({ signal }, "stopping: draining in-flight jobs");
+    } finally {
+      // Also on a failed start-up: whatever opened must close, or the process would hang.
+      await workers.close();
     }
-    const signal = await stop.received;
-    logger.info({ signal }, "stopping: draining in-flight jobs");
-    await workers.close();
     logger.info("workers stopped");
   } finally {
     stop.dispose();

@@ -28,7 +28,8 @@ function setup(name: string): { env: Record<string, string>; producer: RefundPro
 
 const ORDER_FLAGS = ["--prepay-id", "9000000000000000123", "--refund-amount", "10.50"];
 
-describe("gatepay-refunds enqueue / status", () => {
+// Each command is a fresh Node process (about 1-5 s on a loaded 2-core machine).
+describe("gatepay-refunds enqueue / status", { timeout: 90_000 }, () => {
   it("prints the new record as JSON, and status shows it (summary and --json)", async () => {
     const { env, producer } = setup("cli-enqueue");
     const enq = await runCli(
@@ -182,14 +183,12 @@ describe("gatepay-refunds enqueue / status", () => {
 
   it("exits 2 on an unknown command or option, and 1 when Redis is unreachable", async () => {
     const { env } = setup("cli-usage");
-    const unknown = await runCli(["enqueue", "--no-such-flag"], env);
+    const [unknown, down] = await Promise.all([
+      runCli(["enqueue", "--no-such-flag"], env),
+      runCli(["status", "x"], { ...env, REDIS_URL: "redis://user:hunter2@127.0.0.1:1" }),
+    ]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown option '--no-such-flag'/);
-
-    const down = await runCli(["status", "x"], {
-      ...env,
-      REDIS_URL: "redis://user:hunter2@127.0.0.1:1",
-    });
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/^cannot reach Redis at redis:\/\/\*\*\*@127\.0\.0\.1:1: /);
     expect(down.stderr).not.toContain("hunter2");

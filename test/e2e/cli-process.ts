@@ -101,7 +101,7 @@ export function spawnCli(args: readonly string[], env: Record<string, string>): 
 export async function runCli(
   args: readonly string[],
   env: Record<string, string>,
-  timeoutMs = 20_000,
+  timeoutMs = 45_000,
 ): Promise<CliResult> {
   const proc = spawnCli(args, env);
   const timer = setTimeout(() => proc.child.kill("SIGKILL"), timeoutMs);

@@ -24,7 +24,8 @@ async function getJson(url: string): Promise<unknown> {
   return res.json();
 }
 
-describe("gatepay-refunds sandbox", () => {
+// Each command is a fresh Node process (about 1-5 s on a loaded 2-core machine).
+describe("gatepay-refunds sandbox", { timeout: 90_000 }, () => {
   it("serves until SIGTERM, then exits 0; seeds --orders; never prints the secret", async () => {
     tmp = await mkdtemp(join(tmpdir(), "cli-sandbox-"));
     const ordersFile = join(tmp, "orders.json");
@@ -89,19 +90,18 @@ describe("gatepay-refunds sandbox", () => {
 
   it("refuses bad options with exit 2", async () => {
     const env = cliEnv({});
-    const fault = await runCli(["sandbox", "--fault", "orderRefund:http500=2"], env);
+    const [fault, op, port, half] = await Promise.all([
+      runCli(["sandbox", "--fault", "orderRefund:http500=2"], env),
+      runCli(["sandbox", "--fault", "refundEverything:http500=0.1"], env),
+      runCli(["sandbox", "--port", "99999"], env),
+      runCli(["sandbox", "--client-id", "only-id"], env),
+    ]);
     expect(fault.code).toBe(2);
     expect(fault.stderr).toMatch(/--fault.*ratio/);
-
-    const op = await runCli(["sandbox", "--fault", "refundEverything:http500=0.1"], env);
     expect(op.code).toBe(2);
     expect(op.stderr).toMatch(/unknown operation "refundEverything"/);
-
-    const port = await runCli(["sandbox", "--port", "99999"], env);
     expect(port.code).toBe(2);
     expect(port.stderr).toMatch(/--port.*must be an integer from 0 to 65535/);
-
-    const half = await runCli(["sandbox", "--client-id", "only-id"], env);
     expect(half.code).toBe(2);
     expect(half.stderr).toMatch(/no secret key/);
   });
