@@ -76,13 +76,23 @@ export interface SubmitState {
    * true, the next attempt must look the refund up before any re-send (DESIGN.md).
    */
   mayExist: boolean;
-  /** Epoch ms of the last POST that may have reached GatePay. */
+  /** Epoch ms (shared Redis clock) when the last POST that may have reached GatePay left. */
   lastSentAtMs?: number;
   /** Lease of the worker holding the in-flight POST: no one else sends until it ends. */
   leaseOwner?: string;
   leaseUntilMs?: number;
   /** Bumped when a replay or the reconciler re-drives the refund with a new job. */
   generation: number;
+  /** When GatePay first answered "not found" since the last send (shared clock, ms). */
+  notFoundAtMs?: number;
+  /**
+   * True once any attempt ended with an unknown outcome: from then on a business
+   * rejection of a re-send may mean the first send succeeded (e.g. 500206 because the
+   * first refund used the room), so it is never taken as proof that no refund exists.
+   */
+  hadUnknownOutcome?: boolean;
+  /** The account the refund was sent under: a sub-account id, or null for merchant mode. */
+  onBehalfOf?: string | null;
 }
 
 /** Poll bookkeeping: when acceptance happened and when polling gives up. */

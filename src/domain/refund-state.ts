@@ -58,14 +58,31 @@ export function isFinalState(state: RefundState): boolean {
 /** Everything that can happen to a refund. Times are epoch ms. */
 export type RefundEvent =
   /** A worker is about to POST (attempt n), holding a lease until `leaseUntilMs`. */
-  | { type: "submit-started"; attempt: number; leaseOwner: string; leaseUntilMs: number }
+  | {
+      type: "submit-started";
+      attempt: number;
+      leaseOwner: string;
+      leaseUntilMs: number;
+      /** When the POST leaves, on the shared (Redis) clock; default the transition time. */
+      sentAtMs?: number;
+      /**
+       * The mode the refund is sent in, kept so every lookup uses the same account:
+       * a sub-account id, or null for merchant mode.
+       */
+      onBehalfOf?: string | null;
+    }
   /**
    * A submit attempt ended without an answer that settles the refund. `mayExist` says
    * whether GatePay may hold the refund now (unknown outcome) or certainly does not.
    */
   | { type: "submit-deferred"; mayExist: boolean; error: Omit<RefundError, "at"> }
   /** GatePay looked up and does not know the refund: a re-send is safe. */
-  | { type: "not-found" }
+  /**
+   * GatePay does not know the refund. One answer is not believed: only a second
+   * "not found", at least the grace period after the first (`confirmed`), clears
+   * `mayExist` and allows a re-send (GatePay's read side may lag, gatepay-api.md §6.5).
+   */
+  | { type: "not-found"; confirmed: boolean; atMs?: number }
   /** GatePay has the refund (POST answer, or a lookup found it). */
   | { type: "accepted"; answer: GatePayAnswer; deadlineAtMs: number }
   /** GatePay reports the refund in progress (poll, webhook). */
@@ -117,11 +134,10 @@ function target(record: RefundRecord, event: RefundEvent): string {
       // it only ever moves a refund forward.
       return RANK[s] < RANK.accepted || s === "dead" ? "accepted" : `already ${s}`;
     case "in-progress":
-      return s === "processing"
-        ? "already processing"
-        : RANK[s] < RANK.processing || s === "dead" || s === "stuck"
-          ? "processing"
-          : `already ${s}`;
+      // Only an accepted refund (with its poll deadline) moves on to processing; before
+      // acceptance a sign of life is an "accepted" event. A stuck refund stays stuck
+      // until a final status or a replay: it waits for a human.
+      return s === "accepted" ? "processing" : `not accepted or already past it (${s})`;
     case "succeeded":
       return "succeeded";
     case "failed":
@@ -204,20 +220,28 @@ export function applyRefundEvent(
     case "submit-started":
       next.attempts = event.attempt;
       next.submit.mayExist = true;
-      next.submit.lastSentAtMs = nowMs;
+      next.submit.lastSentAtMs = event.sentAtMs ?? nowMs;
       next.submit.leaseOwner = event.leaseOwner;
       next.submit.leaseUntilMs = event.leaseUntilMs;
+      if (event.onBehalfOf !== undefined) next.submit.onBehalfOf = event.onBehalfOf;
+      delete next.submit.notFoundAtMs;
       break;
     case "submit-deferred":
       // The deferral describes the latest send (or lookup): a refused connection proves
       // nothing was created, a timeout or 5xx leaves the outcome unknown.
       next.submit.mayExist = event.mayExist;
+      if (event.mayExist) next.submit.hadUnknownOutcome = true;
       delete next.submit.leaseOwner;
       delete next.submit.leaseUntilMs;
       next.lastError = { ...event.error, at };
       break;
     case "not-found":
-      next.submit.mayExist = false;
+      if (event.confirmed) {
+        next.submit.mayExist = false;
+        delete next.submit.notFoundAtMs;
+      } else {
+        next.submit.notFoundAtMs = record.submit.notFoundAtMs ?? event.atMs ?? nowMs;
+      }
       break;
     case "accepted":
       next.gatepay = event.answer;

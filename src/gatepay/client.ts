@@ -87,8 +87,13 @@ export interface GatePayClientOptions {
 
 /** Per-call options. */
 export interface CallOptions {
-  /** Institution sub-account for this call; overrides the client's. An empty string means unset. */
-  onBehalfOf?: string | undefined;
+  /**
+   * Institution sub-account for this call; overrides the client's. `null` forces merchant
+   * mode even when the client has a default sub-account (a refund sent in merchant mode
+   * must be looked up in merchant mode). An empty string or undefined means "the
+   * client's default".
+   */
+  onBehalfOf?: string | null | undefined;
   /** Aborts the call (an in-flight attempt fails with a GatePayConnectionError). */
   signal?: AbortSignal;
   /** Per-attempt timeout for this call, milliseconds. */
@@ -241,7 +246,8 @@ export class GatePayClient {
     },
   ): Promise<z.output<S> | null> {
     const endpoint = ENDPOINTS[operation];
-    const onBehalfOf = call.opts?.onBehalfOf || this.onBehalfOf;
+    const onBehalfOf =
+      call.opts?.onBehalfOf === null ? undefined : call.opts?.onBehalfOf || this.onBehalfOf;
     if (onBehalfOf !== undefined && endpoint.institutionPath === null) {
       throw new GatePayError(
         operation,

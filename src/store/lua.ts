@@ -119,3 +119,20 @@ local newTat = tat + interval
 redis.call('SET', KEYS[1], tostring(newTat), 'PX', math.ceil(newTat - now + 1000))
 return 0
 `;
+
+/**
+ * Drops a refund from the in-flight index only if its record is gone or final, checked
+ * atomically (a replay landing meanwhile puts it back in flight and must stay indexed).
+ * KEYS: record, inflight; ARGV: id, final states...
+ * Returns 1 when dropped.
+ */
+export const DROP_IF_SETTLED = `
+local st = redis.call('HGET', KEYS[1], 'st')
+if st then
+  local final = false
+  for i = 2, #ARGV do if ARGV[i] == st then final = true end end
+  if not final then return 0 end
+end
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+`;

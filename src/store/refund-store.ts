@@ -11,12 +11,13 @@ import type { RefundRecord, RefundRequestFields } from "../domain/refund-record.
 import { requestFingerprintFields, reservedAmountOf } from "../domain/refund-request.js";
 import {
   applyRefundEvent,
+  FINAL_STATES,
   isFinalState,
   type RefundEvent,
   type RefundState,
 } from "../domain/refund-state.js";
 import { refundKeys, type RefundKeys } from "./keys.js";
-import { CREATE_FINAL, CREATE_RESERVED, TRANSITION } from "./lua.js";
+import { CREATE_FINAL, CREATE_RESERVED, DROP_IF_SETTLED, TRANSITION } from "./lua.js";
 
 /** Micro-units: GatePay's request precision (6 decimals, gatepay-api.md §4.1). */
 const UNIT_SCALE = 6;
@@ -25,6 +26,7 @@ interface StoreCommands {
   gprCreateReserved(...args: string[]): Promise<string[]>;
   gprCreateFinal(...args: string[]): Promise<string[]>;
   gprTransition(...args: string[]): Promise<number>;
+  gprDropIfSettled(...args: string[]): Promise<number>;
 }
 
 export interface RefundStoreOptions {
@@ -91,6 +93,16 @@ export class RefundStore {
 
   now(): number {
     return this.#now();
+  }
+
+  /**
+   * Now on Redis's clock (TIME), in epoch ms. Leases and grace periods are compared on
+   * this one clock, so workers on machines whose clocks disagree still agree on who
+   * holds a lease and when a "not found" may be believed.
+   */
+  async sharedNowMs(): Promise<number> {
+    const [seconds, micros] = await this.#redis.time();
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   }
 
   /** The record, or null when there is none. */
@@ -266,10 +278,21 @@ export class RefundStore {
     options: { retryOnConflict?: boolean } = {},
   ): Promise<TransitionOutcome> {
     let record = current ?? (await this.get(refundRequestId));
+    let fresh = !current;
     for (let tries = 0; tries < 20; tries++) {
       if (!record) return { applied: false, record: null, reason: "no such refund" };
       const result = applyRefundEvent(record, event, this.#now());
-      if (!result.changed) return { applied: false, record, reason: result.reason };
+      if (!result.changed) {
+        // A refusal decided on the caller's copy may not hold on the stored record (a
+        // report refused on a stale `submitting` copy applies to the stored `accepted`):
+        // decide once more on a fresh read before dropping the event.
+        if (fresh || options.retryOnConflict === false) {
+          return { applied: false, record, reason: result.reason };
+        }
+        record = await this.get(refundRequestId);
+        fresh = true;
+        continue;
+      }
       const next = result.record;
       const release = next.state === "rejected" || next.state === "failed";
       const batchKey = next.batchId === undefined ? this.keys.none : this.keys.batch(next.batchId);
@@ -302,6 +325,7 @@ export class RefundStore {
         return { applied: false, record: await this.get(refundRequestId), reason: "conflict" };
       }
       record = await this.get(refundRequestId);
+      fresh = true;
     }
     throw new Error(`refund ${refundRequestId}: gave up after 20 concurrent-write retries`);
   }
@@ -326,6 +350,17 @@ export class RefundStore {
   /** Non-final refunds whose reconcile time has passed (oldest first). */
   async overdue(nowMs: number, limit: number): Promise<string[]> {
     return this.#redis.zrangebyscore(this.keys.inflight, "-inf", String(nowMs), "LIMIT", 0, limit);
+  }
+
+  /** Removes a refund from the in-flight index if (atomically) it is gone or final. */
+  async dropIfSettled(refundRequestId: string): Promise<boolean> {
+    const dropped = await this.#redis.gprDropIfSettled(
+      this.keys.record(refundRequestId),
+      this.keys.inflight,
+      refundRequestId,
+      ...FINAL_STATES,
+    );
+    return dropped === 1;
   }
 
   /** Pushes a refund's reconcile time out (the reconciler saw it is being driven). */
@@ -368,5 +403,6 @@ function defineCommands(redis: Redis): void {
   redis.defineCommand("gprCreateReserved", { numberOfKeys: 5, lua: CREATE_RESERVED });
   redis.defineCommand("gprCreateFinal", { numberOfKeys: 3, lua: CREATE_FINAL });
   redis.defineCommand("gprTransition", { numberOfKeys: 5, lua: TRANSITION });
+  redis.defineCommand("gprDropIfSettled", { numberOfKeys: 2, lua: DROP_IF_SETTLED });
   DEFINED.add(redis);
 }

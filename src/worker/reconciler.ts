@@ -84,7 +84,13 @@ export class Reconciler {
       const ids = await store.overdue(now, this.#batchSize);
       for (const id of ids) {
         report.examined++;
-        if (await this.#reconcileOne(id, now)) report.redriven.push(id);
+        try {
+          if (await this.#reconcileOne(id, now)) report.redriven.push(id);
+        } catch (err) {
+          // One bad refund must not block every refund behind it: look again later.
+          logger.error({ err, refundRequestId: id }, "reconciler could not examine a refund");
+          await store.snooze(id, now + this.#snoozeMs).catch(() => undefined);
+        }
       }
       if (report.redriven.length > 0)
         logger.warn({ redriven: report.redriven }, "reconciler re-drove refunds");
@@ -99,7 +105,7 @@ export class Reconciler {
     const { store, queues } = this.#ctx;
     const record = await store.get(id);
     if (!record || !["queued", "submitting", "accepted", "processing"].includes(record.state)) {
-      await store.redis.zrem(store.keys.inflight, id);
+      await store.dropIfSettled(id);
       return false;
     }
     const submitting = record.state === "queued" || record.state === "submitting";
@@ -114,7 +120,9 @@ export class Reconciler {
       await store.snooze(id, now + this.#snoozeMs);
       return false;
     }
-    const t = await store.transition(id, { type: "redriven" }, record);
+    // Not retried on a version race: the record moved, so something is driving it;
+    // the next run looks again with fresh eyes.
+    const t = await store.transition(id, { type: "redriven" }, record, { retryOnConflict: false });
     if (!t.applied) return false;
     this.#ctx.logger.warn(
       { refundRequestId: id, lostJob: jobId, jobState, state: t.record.state },

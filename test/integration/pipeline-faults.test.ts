@@ -37,7 +37,8 @@ describe("pipeline under GatePay faults (duplicate mode: a blind re-send pays tw
     // Each unknown outcome was followed by a lookup before the next send.
     const states = final.history.map((h) => h.event);
     expect(states.filter((e) => e === "submit-deferred")).toHaveLength(2);
-    expect(states.filter((e) => e === "not-found")).toHaveLength(2);
+    // Two "not found" answers a grace period apart before each re-send.
+    expect(states.filter((e) => e === "not-found")).toHaveLength(4);
   });
 
   it("refund recorded, then the connection dropped: found by lookup, never re-sent", async () => {
@@ -59,6 +60,24 @@ describe("pipeline under GatePay faults (duplicate mode: a blind re-send pays tw
     expect(final.state).toBe("succeeded");
     expect(final.attempts).toBe(1);
     expect(refundsOn(p, "ASLOW")).toBe(1);
+    // The worker's own timeout (not the client's default) ended the wait: unknown outcome.
+    expect(final.history.find((h) => h.event === "submit-deferred")?.note).toBe("UNKNOWN-OUTCOME");
+  });
+
+  it("a re-send refused because the first copy used the room (500206) is not taken as a rejection", async () => {
+    // The first POST is recorded and dropped; details lag so long that both lookups say
+    // "not found" and the worker re-sends; GatePay refuses the copy (the order is full).
+    const p = await startPipeline({ name: "f-room", workers: false });
+    p.sandbox.seedOrders({ prepayId: "800", amount: "10", currency: "USDT", kind: "order" });
+    p.sandbox.faults.set({ refundDetails: { detailsLagMs: 2_500 } });
+    p.sandbox.faults.script("orderRefund", ["dropAfter"]);
+    await p.startWorkers();
+    await p.producer.enqueue({ refundRequestId: "AROOM", prepayId: "800", refundAmount: "10" });
+    const final = await p.waitFinal("AROOM", 30_000);
+    expect(final.state).toBe("succeeded");
+    expect(refundsOn(p, "AROOM")).toBe(1);
+    expect(final.history.some((h) => h.note === "500206")).toBe(true);
+    expect(await p.producer.store.orderReservation("800")).toMatchObject({ reserved: "10" });
   });
 
   it("details lagging behind creation after an unknown outcome: the grace period prevents a re-send", async () => {
