@@ -275,7 +275,18 @@ export function applyRefundEvent(
     case "replayed":
       next.submit.generation = record.submit.generation + 1;
       // A replay re-checks GatePay before any send when anything was ever sent.
-      if (to === "queued") next.submit.mayExist = record.attempts > 0;
+      if (to === "queued" && record.attempts > 0) {
+        next.submit.mayExist = true;
+        if (!record.submit.mayExist && !record.submit.hadUnknownOutcome) {
+          // Every earlier attempt was refused outright (nothing can exist): one
+          // "not found" is enough, no second lookup a grace period later.
+          next.submit.notFoundAtMs = 0;
+        } else {
+          delete next.submit.notFoundAtMs;
+        }
+      } else if (to === "queued") {
+        next.submit.mayExist = false;
+      }
       if (to === "accepted") {
         // A stuck refund may lack poll bookkeeping (it reached processing through an
         // in-progress report, which carries no deadline). The poll worker ignores an

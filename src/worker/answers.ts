@@ -40,8 +40,7 @@ export function reportFromCreate(
   at: string,
 ): GatePayReport {
   const r = result as Record<string, unknown>;
-  const str = (k: string): string | undefined =>
-    typeof r[k] === "string" ? (r[k] as string) : undefined;
+  const str = (k: string): string | undefined => (typeof r[k] === "string" ? r[k] : undefined);
   const answer = compact({
     source: "create",
     at,

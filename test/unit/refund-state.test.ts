@@ -427,7 +427,17 @@ describe("mayExist", () => {
     const neverSent = recordIn("dead", { attempts: 0, submit: { mayExist: true, generation: 0 } });
     expect(applyRefundEvent(neverSent, EVENTS.replayed, T0).record.submit.mayExist).toBe(false);
     const sent = recordIn("dead", { attempts: 1, submit: { mayExist: false, generation: 0 } });
-    expect(applyRefundEvent(sent, EVENTS.replayed, T0).record.submit.mayExist).toBe(true);
+    const replayed = applyRefundEvent(sent, EVENTS.replayed, T0).record.submit;
+    expect(replayed.mayExist).toBe(true);
+    // Every earlier attempt was refused outright: one "not found" will do.
+    expect(replayed.notFoundAtMs).toBe(0);
+    const unknown = recordIn("dead", {
+      attempts: 2,
+      submit: { mayExist: false, hadUnknownOutcome: true, notFoundAtMs: 5, generation: 0 },
+    });
+    const careful = applyRefundEvent(unknown, EVENTS.replayed, T0).record.submit;
+    expect(careful.mayExist).toBe(true);
+    expect(careful.notFoundAtMs).toBeUndefined();
   });
 });
 
