@@ -29,6 +29,7 @@ import { mkdtemp, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { extname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { finished } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ValidationError, type FieldIssue } from "../domain/errors.js";
 import type { RefundRecord, RefundRequestFields } from "../domain/refund-record.js";
@@ -238,6 +239,9 @@ export async function runBatch(
   const journalDir = await mkdtemp(join(options.journalDir ?? tmpdir(), "gatepay-batch-"));
   const journalPath = join(journalDir, "journal.jsonl");
   const journal = createWriteStream(journalPath, { encoding: "utf8" });
+  // Errors surface through writeText and finished(); a listener keeps one from crashing
+  // the process while nothing waits on the stream.
+  journal.on("error", () => undefined);
   const dispose = async () => {
     if (!journal.closed) journal.destroy();
     await rm(journalDir, { recursive: true, force: true });
@@ -300,9 +304,12 @@ export async function runBatch(
     }
     await flush();
     journal.end();
-    await once(journal, "finish");
+    await finished(journal);
     await meta.finish(run);
   } catch (err) {
+    // Without strict, every valid row before an unreadable part goes ahead, wherever the
+    // chunk boundaries fall; a re-run of the fixed file then finds them as existing.
+    if (err instanceof BatchFileError && chunk.length > 0) await flush().catch(() => undefined);
     await dispose();
     const reason = err instanceof Error ? err.message : String(err);
     await meta.interrupted(run, reason).catch(() => undefined);
@@ -534,6 +541,7 @@ export async function summarizeBatch(
   if (options.reportPath !== undefined) {
     tmpPath = `${options.reportPath}.${process.pid}.${randomBytes(3).toString("hex")}.tmp`;
     out = createWriteStream(tmpPath, { encoding: "utf8" });
+    out.on("error", () => undefined);
   }
   let first = true;
   const emit = async (rows: BatchReportRow[]) => {
@@ -570,7 +578,7 @@ export async function summarizeBatch(
     if (summary.rows === 0) summary.allSucceeded = false;
     if (out && tmpPath !== undefined && options.reportPath !== undefined) {
       out.end(format === "json" ? "\n]\n" : "");
-      await once(out, "finish");
+      await finished(out);
       await rename(tmpPath, options.reportPath);
     }
   } catch (err) {
@@ -938,6 +946,7 @@ async function fileStamp(path: string): Promise<{ size: number; mtimeMs: number 
 
 async function writeText(stream: WriteStream, text: string): Promise<void> {
   if (text === "") return;
+  if (stream.errored) throw stream.errored;
   if (!stream.write(text)) await once(stream, "drain");
 }
 
