@@ -43,3 +43,8 @@ export type { RefundSettings } from "./worker/context.js";
 export { RefundStore } from "./store/refund-store.js";
 export type { BatchCounts } from "./store/refund-store.js";
 export { QUEUE_NAMES, refundKeys } from "./store/keys.js";
+export { startHttpServer, DASHBOARD_PATH, WEBHOOK_PATH } from "./worker/http-server.js";
+export type { HttpServer, StartHttpServerOptions } from "./worker/http-server.js";
+export { createMetrics, METRIC_NAMES } from "./worker/metrics.js";
+export type { RefundMetrics } from "./worker/metrics.js";
+export { receiveRefundWebhook } from "./worker/webhook-receiver.js";

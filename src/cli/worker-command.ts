@@ -1,15 +1,15 @@
 /**
- * `gatepay-refunds worker`: the submit and poll workers (and, once wired in, the HTTP
- * server) until SIGTERM or SIGINT, then a drain: in-flight jobs finish and their results
- * are stored before the process exits 0.
- *
- * The HTTP server (webhooks, `POST /refunds`, health, metrics, dashboard) is wired in by
- * the service-surface issue, at the marked line of `runWorker`, unless `--no-http` is
- * given. Until then the flag is accepted and the worker runs without the server.
+ * `gatepay-refunds worker`: the submit and poll workers and the HTTP server (webhooks,
+ * `POST /refunds`, health, metrics, dashboard) until SIGTERM or SIGINT, then a drain:
+ * the HTTP server stops taking requests, in-flight jobs finish and their results are
+ * stored, and the process exits 0. `--no-http` runs the workers alone.
  */
 import type { Command } from "commander";
 import { loadConfig } from "../config.js";
 import { createLogger } from "../logger.js";
+import { createRefundProducer, producerOptionsFromConfig } from "../producer/enqueue-refund.js";
+import { startHttpServer, type HttpServer } from "../worker/http-server.js";
+import { createMetrics } from "../worker/metrics.js";
 import { startRefundWorkers } from "../worker/start-workers.js";
 import type { CliIo } from "./output.js";
 import { listenForStopSignal } from "./shutdown.js";
@@ -24,7 +24,7 @@ export function registerWorkerCommand(program: Command, io: CliIo): void {
   program
     .command("worker")
     .description(
-      "run the submit and poll workers until SIGTERM/SIGINT, then drain in-flight work and exit 0",
+      "run the submit and poll workers and the HTTP server until SIGTERM/SIGINT, then drain in-flight work and exit 0",
     )
     .option("--no-http", "run without the HTTP server")
     .action((flags: WorkerFlags) => runWorker(flags, io));
@@ -34,18 +34,23 @@ async function runWorker(flags: WorkerFlags, io: CliIo): Promise<void> {
   const config = loadConfig(io.env, { require: ["gatepay"] });
   const logger = createLogger({ level: config.logLevel, name: "gatepay-refunds" });
   const stop = listenForStopSignal(io);
+  const metrics = createMetrics();
   try {
-    const workers = await startRefundWorkers({ config, logger });
+    const workers = await startRefundWorkers({ config, logger, metrics });
+    const producer = createRefundProducer(producerOptionsFromConfig(config));
+    let http: HttpServer | undefined;
     try {
       await Promise.race([workers.waitUntilReady(), stop.received]);
-      // The HTTP server starts here when flags.http is true (service-surface issue).
+      if (stop.signal === undefined && flags.http) {
+        http = await startHttpServer({ config, workers, producer, logger, metrics });
+      }
       if (stop.signal === undefined) {
         logger.info(
           {
             queuePrefix: config.queuePrefix,
             gatepayBaseUrl: config.gatepay.baseUrl,
             concurrency: config.worker.concurrency,
-            http: flags.http ? "not started by this command yet" : "off (--no-http)",
+            http: http ? http.url : "off (--no-http)",
           },
           "workers running",
         );
@@ -54,7 +59,10 @@ async function runWorker(flags: WorkerFlags, io: CliIo): Promise<void> {
       logger.info({ signal }, "stopping: draining in-flight jobs");
     } finally {
       // Also on a failed start-up: whatever opened must close, or the process would hang.
+      // The server first (no new webhooks or refunds), then the workers (drain), then Redis.
+      await http?.close();
       await workers.close();
+      await producer.close();
     }
     logger.info("workers stopped");
   } finally {
