@@ -110,7 +110,10 @@ describe("gatepay-refunds batch", () => {
     expect(r.code).toBe(0);
     const text = drawn.join("");
     expect(text.startsWith("\r[")).toBe(true);
-    expect(text).toMatch(/\r\[█{20}\] 2\/2 final · succeeded 2 · \d+\.\d s\x1b\[K\n$/);
+    // Each redraw ends by clearing the rest of the line (ESC [K); the last one, a newline.
+    const ESC = String.fromCharCode(27);
+    expect(text.endsWith(`${ESC}[K\n`)).toBe(true);
+    expect(text).toMatch(/\r\[█{20}\] 2\/2 final · succeeded 2 · \d+\.\d s.\[K\n$/);
     expect(r.err).toBe("");
   });
 
