@@ -31,7 +31,7 @@ import type { GatePayOperation } from "../gatepay/endpoints.js";
 import type { Logger } from "../logger.js";
 import type { TransitionOutcome } from "../store/refund-store.js";
 import { reportFromCreate, reportFromDetails } from "./answers.js";
-import { applyReport } from "./apply-report.js";
+import { applyReport, schedulePoll } from "./apply-report.js";
 import type { RefundContext } from "./context.js";
 import { SubmitJobData } from "./queues.js";
 
@@ -119,6 +119,14 @@ export function createSubmitProcessor(ctx: RefundContext) {
       if (!record) {
         log.warn("submit job for a refund with no record");
         return done("missing");
+      }
+      if (record.state === "accepted" && record.poll) {
+        // A run killed between the `accepted` write and adding the first poll job leaves
+        // this job to be re-run (stalled): make sure polling starts. Poll job ids are
+        // deterministic, so when the poll exists this adds nothing.
+        const dueAt = record.poll.acceptedAtMs + ctx.settings.poll.firstDelayMs;
+        await schedulePoll(ctx, record, 1, Math.max(0, dueAt - ctx.now()));
+        return done("skipped", { state: record.state });
       }
       if (record.state !== "queued" && record.state !== "submitting") {
         return done("skipped", { state: record.state });
