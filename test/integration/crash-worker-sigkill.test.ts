@@ -157,12 +157,12 @@ interface InFlightWait {
   ready?: (records: RefundRecord[]) => boolean;
 }
 
-/** Waits until `child` has POSTs in flight as `wait` asks; returns their ids. */
+/** Waits until `child` has POSTs in flight as `wait` asks; returns their records. */
 async function waitInFlight(
   h: Harness,
   child: WorkerProcess,
   wait: InFlightWait,
-): Promise<string[]> {
+): Promise<RefundRecord[]> {
   return waitFor(
     async () => {
       const records = await h.records();
@@ -172,9 +172,7 @@ async function waitInFlight(
         wait.sentWithinMs === undefined ||
         inFlight.some((r) => (r.submit.lastSentAtMs ?? 0) > now - wait.sentWithinMs!);
       const ready = wait.ready?.(records) ?? true;
-      return inFlight.length >= wait.min && fresh && ready
-        ? inFlight.map((r) => r.refundRequestId)
-        : null;
+      return inFlight.length >= wait.min && fresh && ready ? inFlight : null;
     },
     `worker ${child.workerId} to have ${wait.min} refund POSTs in flight`,
     60_000,
@@ -219,9 +217,11 @@ async function expectEachRefundedOnce(h: Harness, records: readonly RefundRecord
   }
 }
 
-/** Ledger refunds among `ids` that GatePay recorded at or after `atMs`. */
-function createdSince(sandbox: Sandbox, ids: readonly string[], atMs: number): string[] {
-  return ids.filter((id) => (sandbox.ledger.firstRefund(id)?.createdAtMs ?? 0) >= atMs);
+/** Refunds among `records` that GatePay recorded at or after `atMs`. */
+function createdSince(sandbox: Sandbox, records: readonly RefundRecord[], atMs: number): string[] {
+  return records
+    .map((r) => r.refundRequestId)
+    .filter((id) => (sandbox.ledger.firstRefund(id)?.createdAtMs ?? 0) >= atMs);
 }
 
 describe("crash: worker process killed with SIGKILL mid-submission", () => {
@@ -289,7 +289,8 @@ describe("crash: worker process killed with SIGKILL mid-submission", () => {
     expect(exit).toEqual({ code: 0, signal: null });
 
     // Nothing the terminated process held is left behind: no lease of it (live or not),
-    // no active BullMQ job, and the POSTs in flight at SIGTERM were answered and recorded.
+    // no active BullMQ job; and each job in flight at SIGTERM ran to its end and recorded
+    // how it ended (accepted, or deferred for a later look-up) before the exit.
     const afterExit = await h.records();
     const leftLeases = afterExit
       .filter((r) => r.submit.leaseOwner?.startsWith(`${first.workerId}/`))
@@ -297,10 +298,9 @@ describe("crash: worker process killed with SIGKILL mid-submission", () => {
     expect(leftLeases).toEqual([]);
     expect(await h.producer.queues.submit.getActiveCount()).toBe(0);
     expect(await h.producer.queues.poll.getActiveCount()).toBe(0);
-    for (const id of inFlight) {
-      const record = afterExit.find((r) => r.refundRequestId === id)!;
-      expect(["accepted", "processing", "succeeded"], id).toContain(record.state);
-      expect(h.sandbox.ledger.refundsFor(id), id).toHaveLength(1);
+    for (const before of inFlight) {
+      const after = afterExit.find((r) => r.refundRequestId === before.refundRequestId)!;
+      expect(after.version, before.refundRequestId).toBeGreaterThan(before.version);
     }
     const unfinished = afterExit.filter((r) => !FINAL_STATES.has(r.state));
     expect(unfinished.length).toBeGreaterThan(0);
