@@ -5,6 +5,7 @@
  * {@link CLI_COMMANDS}.
  */
 import { Command } from "commander";
+import { registerBatchCommands } from "./batch-command.js";
 import { registerEnqueueCommand } from "./enqueue-command.js";
 import { EXIT_CODES, reportError, type CliIo, type ExitCode } from "./output.js";
 import { registerReplayCommand } from "./replay-command.js";
@@ -19,6 +20,7 @@ export type RegisterCommand = (program: Command, io: CliIo) => void;
 export const CLI_COMMANDS: readonly RegisterCommand[] = [
   registerWorkerCommand,
   registerEnqueueCommand,
+  registerBatchCommands,
   registerStatusCommand,
   registerReplayCommand,
   registerSandboxCommand,
