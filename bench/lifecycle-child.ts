@@ -3,10 +3,14 @@
  * pipeline) alone in its process, so its throughput and CPU are its own. The parent
  * enqueues; this process reports when the expected number of refunds is final.
  *
- * Messages in: `start` (mode, options), `expect` (count, timeoutMs), `close`.
+ * Messages in: `start` (mode, options, optional CPU profile path: profiled from after
+ * start-up until `close`), `expect` (count, timeoutMs), `close`.
  * Messages out: `ready`, `round` (doneAtMs epoch, CPU µs, event-loop utilisation), `closed`,
  * `error`.
  */
+import { mkdir, writeFile } from "node:fs/promises";
+import { Session } from "node:inspector/promises";
+import { dirname } from "node:path";
 import { performance } from "node:perf_hooks";
 import {
   startSystemWorkers,
@@ -17,13 +21,30 @@ import {
 } from "./system.js";
 
 type InMessage =
-  | { op: "start"; mode: SystemMode; options: SystemOptions }
+  | { op: "start"; mode: SystemMode; options: SystemOptions; profilePath?: string }
   | { op: "expect"; count: number; timeoutMs: number }
   | { op: "close" };
 
 let workers: LifecycleWorkers | undefined;
 let closing: Promise<void> | undefined;
-const closeWorkers = (): Promise<void> => (closing ??= workers?.close() ?? Promise.resolve());
+let profiler: { session: Session; path: string } | undefined;
+
+/** Stops the profiler (when running) and writes its profile. */
+async function writeProfile(): Promise<void> {
+  if (!profiler) return;
+  const { session, path } = profiler;
+  profiler = undefined;
+  const { profile } = await session.post("Profiler.stop");
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, JSON.stringify(profile));
+  session.disconnect();
+}
+
+const closeWorkers = (): Promise<void> =>
+  (closing ??= (async () => {
+    await writeProfile();
+    await workers?.close();
+  })());
 
 const send = (m: object): void => {
   process.send?.(m);
@@ -33,6 +54,14 @@ async function handle(m: InMessage): Promise<void> {
   switch (m.op) {
     case "start":
       workers = await startSystemWorkers(m.mode, m.options);
+      if (m.profilePath !== undefined) {
+        // Profiled from here, so module loading and start-up are not in the profile.
+        const session = new Session();
+        session.connect();
+        await session.post("Profiler.enable");
+        await session.post("Profiler.start");
+        profiler = { session, path: m.profilePath };
+      }
       send({ op: "ready" });
       return;
     case "expect": {

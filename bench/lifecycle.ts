@@ -10,6 +10,7 @@
  * ones; the figure is the median.
  */
 import { fork, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import type { BenchRedis } from "./redis-server.js";
@@ -72,8 +73,13 @@ export interface LifecycleOptions {
   roundTargetMs: number;
   /** A round that takes longer is cut and reported partial, ms. */
   roundTimeoutMs: number;
-  /** Extra Node flags for the worker processes (e.g. `--cpu-prof`). */
+  /** Extra Node flags for the worker processes. */
   execArgv?: readonly string[];
+  /**
+   * When set, each worker process writes a CPU profile of its rounds (warm-up included,
+   * start-up excluded) to `<profileDir>/<mode>-lat<ms>-c<concurrency>.cpuprofile`.
+   */
+  profileDir?: string;
   log?: (line: string) => void;
 }
 
@@ -220,7 +226,10 @@ async function runScenario(
       const child = new WorkerChild(o.execArgv ?? []);
       const producer = await createSystemProducer(mode, options);
       contenders.push({ mode, child, producer, rounds: [] });
-      await child.ask({ op: "start", mode, options });
+      const profilePath = o.profileDir
+        ? join(o.profileDir, `${mode}-lat${latencyMs}-c${concurrency}.cpuprofile`)
+        : undefined;
+      await child.ask({ op: "start", mode, options, ...(profilePath ? { profilePath } : {}) });
     }
     for (const c of contenders) {
       await runRound(o, c, `W${++tagCounter}`, Math.min(o.warmup, size));

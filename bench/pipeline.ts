@@ -9,7 +9,7 @@
  * terminal is not.
  */
 import { pino } from "pino";
-import { Agent, fetch as undiciFetch } from "undici";
+import type { Agent } from "undici";
 import { loadConfig } from "../src/config.js";
 import { GatePayClient } from "../src/gatepay/client.js";
 import { createLogger } from "../src/logger.js";
@@ -53,7 +53,10 @@ export async function startPipelineWorkers(
   let agent: Agent | undefined;
   let client: GatePayClient | undefined;
   if (variant === "undici-fetch") {
-    const dispatcher = new Agent({ keepAliveTimeout: 30_000 });
+    // Imported only here: loading the undici package installs its Agent as the global
+    // dispatcher, which the global fetch then uses too — the shipped variant must not.
+    const { Agent: UndiciAgent, fetch: undiciFetch } = await import("undici");
+    const dispatcher = new UndiciAgent({ keepAliveTimeout: 30_000 });
     agent = dispatcher;
     const boundFetch = (input: string | URL | Request, init?: RequestInit) =>
       undiciFetch(input as string, { ...(init as object), dispatcher });
