@@ -112,7 +112,7 @@ async function makePair(req: ClientChildRequest): Promise<Pair> {
           undiciFetch(input as string, {
             ...(init as object),
             dispatcher,
-          }) as unknown as Promise<Response>;
+          });
       } else if (req.variant === "GatePayClient: ky + fetch adapter over undici.request") {
         const { Agent, request } = await import("undici");
         const dispatcher = new Agent({ keepAliveTimeout: 30_000 });
