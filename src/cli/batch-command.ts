@@ -155,7 +155,7 @@ async function runBatchCommand(file: string, flags: BatchFlags, deps: BatchComma
       if (flags.json !== true) deps.out(describeRun(run));
       let progress: BatchProgress | undefined;
       if (flags.wait === true) {
-        progress = await watch(producer, run, flags, deps);
+        progress = await watchBatch(producer, run, flags, deps);
       }
       let summary: BatchSummary | undefined;
       if (flags.wait === true || flags.report !== undefined) {
@@ -244,7 +244,7 @@ async function runBatchStatus(batchId: string, flags: StatusFlags, deps: BatchCo
     if (info === null) throw new CliExit(EXIT_CODES.failure, `no batch with id "${batchId}"`);
     let progress: BatchProgress | undefined;
     if (flags.wait === true) {
-      progress = await watch(producer, batchId, flags, deps);
+      progress = await watchBatch(producer, batchId, flags, deps);
       info = (await getBatchInfo(producer, batchId)) ?? info;
     }
     if (flags.json === true) printJson(deps, progress === undefined ? info : { ...info, progress });
@@ -265,7 +265,12 @@ async function runBatchStatus(batchId: string, flags: StatusFlags, deps: BatchCo
 // ---------------------------------------------------------------------------------------
 // Waiting with progress
 
-async function watch(
+/**
+ * Follows a batch until every refund is final, with a redrawn progress bar on a
+ * terminal and a plain line every `progressEvery` seconds otherwise (also used by the
+ * demo). Ctrl-C stops the watching, not the batch.
+ */
+export async function watchBatch(
   producer: RefundProducer,
   target: string | BatchRun,
   flags: { timeout?: number; progressEvery: number },
@@ -385,7 +390,8 @@ function formatProblem(p: BatchRowProblem): string {
   return `line ${p.line}${id}: ${what}${issues}`;
 }
 
-function describeRun(run: BatchRun): string {
+/** What a run did with the file's rows. */
+export function describeRun(run: BatchRun): string {
   const known = stateList(run.existingByState, REFUND_STATES);
   const lines = [
     `batch ${run.batchId}: ${n(run.rows)} row(s) from ${run.file}`,
@@ -398,7 +404,8 @@ function describeRun(run: BatchRun): string {
   return lines.join("\n");
 }
 
-function describeSummary(
+/** The outcome of every row, by state. */
+export function describeSummary(
   summary: BatchSummary,
   progress: BatchProgress | undefined,
   report: string | undefined,

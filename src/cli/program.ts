@@ -6,6 +6,7 @@
  */
 import { Command } from "commander";
 import { registerBatchCommands } from "./batch-command.js";
+import { registerDemoCommand } from "./demo-command.js";
 import { registerEnqueueCommand } from "./enqueue-command.js";
 import { EXIT_CODES, reportError, type CliIo, type ExitCode } from "./output.js";
 import { registerReplayCommand } from "./replay-command.js";
@@ -24,6 +25,7 @@ export const CLI_COMMANDS: readonly RegisterCommand[] = [
   registerStatusCommand,
   registerReplayCommand,
   registerSandboxCommand,
+  registerDemoCommand,
 ];
 
 /**

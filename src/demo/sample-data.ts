@@ -43,22 +43,7 @@ export function demoData(directOrders = 180, convertOrders = 20): DemoData {
   direct.forEach((order, i) => {
     const n = String(i + 1).padStart(4, "0");
     const base = { prepayId: order.prepayId, refundReason: "" };
-    if (i === direct.length - 1) {
-      rows.push({
-        ...base,
-        refundRequestId: `demo-${n}-full`,
-        refundAmount: "100.00",
-        refundReason: "order cancelled",
-      });
-      rows.push({
-        ...base,
-        refundRequestId: `demo-${n}-extra`,
-        refundAmount: "0.01",
-        refundReason: "goodwill (more than the order)",
-      });
-      return;
-    }
-    switch (i % 3) {
+    switch (i === direct.length - 1 ? 0 : i % 3) {
       case 0:
         rows.push({
           ...base,
