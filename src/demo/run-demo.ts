@@ -44,7 +44,7 @@ export async function runDemo(io: CliIo, options: DemoOptions = {}): Promise<boo
   try {
     io.out("gatepay-refund-worker demo: GatePay sandbox + worker + a sample refund batch\n");
     const redisFound = await findRedis(io.env);
-    cleanup.push(redisFound.stop);
+    cleanup.push(() => redisFound.stop());
     io.out(`Redis        ${redisFound.url} (${redisFound.source})`);
     const prefix = `{gatepay-demo-${randomBytes(3).toString("hex")}}`;
     // Registered early so it runs last, after everything that writes has stopped.

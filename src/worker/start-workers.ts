@@ -144,6 +144,10 @@ export async function startRefundWorkers(
     ...common,
     name: `poll-${workerId}`,
   });
+  for (const q of [queues.submit, queues.poll]) {
+    // Without a listener BullMQ prints connection errors (a Redis restart) to the console.
+    q.on("error", (err) => logger.warn({ err, queue: q.name }, "queue connection error"));
+  }
   for (const w of [submitWorker, pollWorker]) {
     // A worker "error" event without a listener would crash the process (EventEmitter).
     w.on("error", (err) => logger.error({ err, worker: w.name }, "worker error"));
