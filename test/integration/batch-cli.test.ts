@@ -13,7 +13,7 @@ import {
   type BatchCommandDeps,
   type ProgressOutput,
 } from "../../src/cli/batch-command.js";
-import { buildProgram } from "../../src/cli/program.js";
+import { buildProgram, type RegisterCommand } from "../../src/cli/program.js";
 import { reportError } from "../../src/cli/output.js";
 import { redisUrl } from "../helpers/redis.js";
 import { startPipeline, type Pipeline } from "../helpers/pipeline.js";
@@ -77,6 +77,11 @@ async function cleanFile(name: string): Promise<string> {
 }
 
 describe("gatepay-refunds batch", () => {
+  it("registers like every other command (fits program.ts's CLI_COMMANDS)", () => {
+    const register: RegisterCommand = registerBatchCommands;
+    expect(register).toBe(registerBatchCommands);
+  });
+
   it("waits with plain progress lines, prints a summary, writes the report, exits 0", async () => {
     const p = await pipeline("cli-batch-ok");
     const file = await cleanFile("ok.csv");

@@ -19,8 +19,10 @@ import { startPipeline } from "../helpers/pipeline.js";
 const ROWS = 10_000;
 const ORDERS = 100;
 /**
- * About 25 s on an idle 2-core machine; several times that when other test suites share
- * the cores (see the timings this test prints).
+ * Measured on the 2-core machine with other suites running (load average 5-8): enqueue
+ * 3-7 s, every refund final at about 55-60 s, report under 1 s. The refund pipeline
+ * (sandbox, workers and producer on one event loop) is the bound, not the batch code;
+ * the limit leaves room for a busier machine.
  */
 const WAIT_TIMEOUT_MS = 240_000;
 
@@ -96,7 +98,7 @@ describe("batch: 10,000 rows end to end", () => {
         expect(report).toHaveLength(ROWS + 1);
         expect(report[0]).toMatch(/^line,refundRequestId,outcome,state,batchId,kind,prepayId,/);
         expect(report[1]).toMatch(
-          /^2,BIG-0,created,succeeded,big-1,order,99007199254741000,1\.25,/,
+          /^2,BIG-0,created,succeeded,big-1,order,990071992547401000,1\.25,/,
         );
         expect(report[ROWS]).toMatch(new RegExp(`^${ROWS + 1},BIG-${ROWS - 1},created,succeeded,`));
         // GatePay's refund id, a string above 2^53, made it to the report intact.

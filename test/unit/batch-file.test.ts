@@ -117,7 +117,7 @@ describe("readBatchFile: CSV", () => {
   });
 
   it("counts lines of LF, CRLF and mixed files alike", async () => {
-    const lf = await read("refundRequestId,prepayId\nA,1\n\nB,\"x\ny\"\nC,3\n");
+    const lf = await read('refundRequestId,prepayId\nA,1\n\nB,"x\ny"\nC,3\n');
     const crlf = await read('refundRequestId,prepayId\r\nA,1\r\n\r\nB,"x\r\ny"\r\nC,3\r\n');
     const mixed = await read('refundRequestId,prepayId\r\nA,1\n\r\nB,"x\ny"\r\nC,3');
     for (const rows of [lf, crlf, mixed]) expect(rows.map((r) => r.line)).toEqual([2, 4, 6]);
