@@ -267,7 +267,14 @@ export async function runBatch(
 
   let chunk: ClassifiedRow[] = [];
   let validInChunk = 0;
+  // The metadata is written with the first chunk: a file refused at its header leaves
+  // no batch behind.
+  let metaStarted = false;
   const flush = async () => {
+    if (!metaStarted) {
+      await meta.start(path, format);
+      metaStarted = true;
+    }
     const valid = chunk.filter((c): c is ValidRow => c.kind === "valid");
     const results =
       valid.length === 0
@@ -293,7 +300,6 @@ export async function runBatch(
   };
 
   try {
-    await meta.start(path, format);
     for await (const row of readBatchFile(path, { format })) {
       const c = classifyRow(row, index);
       run.rows += 1;
@@ -309,10 +315,14 @@ export async function runBatch(
   } catch (err) {
     // Without strict, every valid row before an unreadable part goes ahead, wherever the
     // chunk boundaries fall; a re-run of the fixed file then finds them as existing.
-    if (err instanceof BatchFileError && chunk.length > 0) await flush().catch(() => undefined);
+    if (!strict && err instanceof BatchFileError && chunk.length > 0) {
+      await flush().catch(() => undefined);
+    }
     await dispose();
-    const reason = err instanceof Error ? err.message : String(err);
-    await meta.interrupted(run, reason).catch(() => undefined);
+    if (metaStarted) {
+      const reason = err instanceof Error ? err.message : String(err);
+      await meta.interrupted(run, reason).catch(() => undefined);
+    }
     throw err;
   }
   run.elsewhere.batchIds = [...elsewhereBatches];
