@@ -30,57 +30,72 @@ export interface BatchChildResult {
   peakRssBytes: number;
   maxRssBytes: number;
   heapAfterGcBytes: number;
+  /** CPU of this process over the timed run (user + system), ms. */
+  cpuMs: number;
 }
 
-async function run(req: BatchChildRequest): Promise<number> {
+/** Loads what `req` needs (not timed) and returns the timed run. */
+async function prepare(req: BatchChildRequest): Promise<() => Promise<number>> {
   if (req.mode === "stream") {
-    let rows = 0;
-    const lines = createInterface({ input: createReadStream(req.file), crlfDelay: Infinity });
-    for await (const line of lines) if (line !== "") rows += 1;
-    return rows - 1; // header
+    return async () => {
+      let rows = 0;
+      const lines = createInterface({ input: createReadStream(req.file), crlfDelay: Infinity });
+      for await (const line of lines) if (line !== "") rows += 1;
+      return rows - 1; // header
+    };
   }
   // Loaded here, not at the top: the bare reader's RSS must not include them.
   const { createRefundProducer } = await import("../src/producer/enqueue-refund.js");
   const { BatchRefusedError, runBatch } = await import("../src/producer/enqueue-batch.js");
-  const producer = createRefundProducer({ redisUrl: req.redisUrl, prefix: req.prefix });
-  try {
-    const result = await runBatch(producer, req.file, {
-      batchId: "bench",
-      strict: req.mode === "validate",
-    });
-    await result.dispose();
-    return result.rows;
-  } catch (err) {
-    if (req.mode === "validate" && err instanceof BatchRefusedError) return err.counts.rows;
-    throw err;
-  } finally {
-    await producer.close();
-  }
+  return async () => {
+    const producer = createRefundProducer({ redisUrl: req.redisUrl, prefix: req.prefix });
+    try {
+      const result = await runBatch(producer, req.file, {
+        batchId: "bench",
+        strict: req.mode === "validate",
+      });
+      await result.dispose();
+      return result.rows;
+    } catch (err) {
+      if (req.mode === "validate" && err instanceof BatchRefusedError) return err.counts.rows;
+      throw err;
+    } finally {
+      await producer.close();
+    }
+  };
 }
 
-process.once("message", (req: BatchChildRequest) => {
+async function measured(req: BatchChildRequest): Promise<BatchChildResult> {
+  const run = await prepare(req);
   let peak = process.memoryUsage.rss();
   const sampler = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage.rss());
   }, 25);
   const started = performance.now();
-  run(req)
-    .then((rows) => {
-      const elapsedMs = performance.now() - started;
-      clearInterval(sampler);
-      peak = Math.max(peak, process.memoryUsage.rss());
-      (globalThis as { gc?: () => void }).gc?.();
-      const result: BatchChildResult = {
-        rows,
-        elapsedMs,
-        peakRssBytes: peak,
-        maxRssBytes: process.resourceUsage().maxRSS * 1024,
-        heapAfterGcBytes: process.memoryUsage().heapUsed,
-      };
-      process.send?.(result, () => process.exit(0));
-    })
+  const cpu = process.cpuUsage();
+  try {
+    const rows = await run();
+    const elapsedMs = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    peak = Math.max(peak, process.memoryUsage.rss());
+    (globalThis as { gc?: () => void }).gc?.();
+    return {
+      rows,
+      elapsedMs,
+      peakRssBytes: peak,
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      heapAfterGcBytes: process.memoryUsage().heapUsed,
+      cpuMs: (used.user + used.system) / 1000,
+    };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+process.once("message", (req: BatchChildRequest) => {
+  measured(req)
+    .then((result) => process.send?.(result, () => process.exit(0)))
     .catch((err: unknown) => {
-      clearInterval(sampler);
       process.send?.({ error: err instanceof Error ? err.message : String(err) }, () =>
         process.exit(1),
       );

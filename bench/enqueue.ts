@@ -22,6 +22,7 @@ import { Redis } from "ioredis";
 import type { BatchChildRequest, BatchChildResult } from "./batch-child.js";
 import { forkOnce } from "./fork-once.js";
 import type { BenchRedis } from "./redis-server.js";
+import { redisCpuSeconds } from "./redis-stats.js";
 import { makeRefunds } from "./refunds.js";
 import { median } from "./stats.js";
 import { createSystemProducer, type SystemMode } from "./system.js";
@@ -33,6 +34,12 @@ export interface EnqueueMeasure {
   /** Median over the runs, refunds per second. */
   perSecond: number;
   runs: number[];
+  /** Median redis-server CPU per refund (INFO cpu), µs. */
+  redisCpuUs: number;
+  redisCpuRuns: number[];
+  /** Median producer-process CPU per refund, µs. */
+  producerCpuUs: number;
+  producerCpuRuns: number[];
 }
 
 /** One batch-file memory measurement. */
@@ -64,10 +71,14 @@ export async function writeBatchCsv(path: string, rows: number, badLast = false)
   await once(out, "finish");
 }
 
-async function timeEnqueue(redis: BenchRedis, mode: SystemMode, count: number): Promise<number> {
-  const admin = new Redis(redis.url);
+/** Enqueues `count` refunds through `mode` on an emptied Redis: rate and Redis CPU per refund. */
+async function timeEnqueue(
+  redis: BenchRedis,
+  admin: Redis,
+  mode: SystemMode,
+  count: number,
+): Promise<{ perSecond: number; redisCpuUs: number; producerCpuUs: number }> {
   await admin.flushall();
-  admin.disconnect();
   const producer = await createSystemProducer(mode, {
     redisUrl: redis.url,
     prefix: "{bench-enq}",
@@ -76,9 +87,18 @@ async function timeEnqueue(redis: BenchRedis, mode: SystemMode, count: number): 
   });
   const refunds = makeRefunds("E", count);
   try {
+    const cpuBefore = await redisCpuSeconds(admin);
+    const own = process.cpuUsage();
     const started = performance.now();
     await producer.enqueue(refunds);
-    return (count * 1000) / (performance.now() - started);
+    const elapsed = performance.now() - started;
+    const used = process.cpuUsage(own);
+    const cpu = (await redisCpuSeconds(admin)) - cpuBefore;
+    return {
+      perSecond: (count * 1000) / elapsed,
+      redisCpuUs: (cpu * 1e6) / count,
+      producerCpuUs: (used.user + used.system) / count,
+    };
   } finally {
     await producer.close();
   }
@@ -102,24 +122,62 @@ export async function runEnqueue(o: EnqueueOptions): Promise<EnqueueMeasure[]> {
   const file = join(dir, "refunds.csv");
   await writeBatchCsv(file, o.refunds);
   const results: EnqueueMeasure[] = [
-    { name: "Queue.addBulk (baseline)", refunds: o.refunds, perSecond: 0, runs: [] },
-    { name: "enqueueBulk", refunds: o.refunds, perSecond: 0, runs: [] },
-    { name: "batch FILE (runBatch)", refunds: o.refunds, perSecond: 0, runs: [] },
+    {
+      name: "Queue.addBulk (baseline)",
+      refunds: o.refunds,
+      perSecond: 0,
+      runs: [],
+      redisCpuUs: 0,
+      redisCpuRuns: [],
+      producerCpuUs: 0,
+      producerCpuRuns: [],
+    },
+    {
+      name: "enqueueBulk",
+      refunds: o.refunds,
+      perSecond: 0,
+      runs: [],
+      redisCpuUs: 0,
+      redisCpuRuns: [],
+      producerCpuUs: 0,
+      producerCpuRuns: [],
+    },
+    {
+      name: "batch FILE (runBatch)",
+      refunds: o.refunds,
+      perSecond: 0,
+      runs: [],
+      redisCpuUs: 0,
+      redisCpuRuns: [],
+      producerCpuUs: 0,
+      producerCpuRuns: [],
+    },
   ];
   const admin = new Redis(o.redis.url);
   try {
     for (let r = 0; r < o.runs; r++) {
-      results[0]!.runs.push(await timeEnqueue(o.redis, "baseline", o.refunds));
-      results[1]!.runs.push(await timeEnqueue(o.redis, "pipeline", o.refunds));
+      for (const [i, mode] of [
+        [0, "baseline"],
+        [1, "pipeline"],
+      ] as const) {
+        const t = await timeEnqueue(o.redis, admin, mode, o.refunds);
+        results[i]!.runs.push(t.perSecond);
+        results[i]!.redisCpuRuns.push(t.redisCpuUs);
+        results[i]!.producerCpuRuns.push(t.producerCpuUs);
+      }
       await admin.flushall();
+      const cpuBefore = await redisCpuSeconds(admin);
       const b = await batchChild({
         mode: "batch",
         file,
         redisUrl: o.redis.url,
         prefix: "{bench-enq}",
       });
+      const cpu = (await redisCpuSeconds(admin)) - cpuBefore;
       if (b.rows !== o.refunds) throw new Error(`batch read ${b.rows} rows, expected ${o.refunds}`);
       results[2]!.runs.push((b.rows * 1000) / b.elapsedMs);
+      results[2]!.redisCpuRuns.push((cpu * 1e6) / o.refunds);
+      results[2]!.producerCpuRuns.push((b.cpuMs * 1000) / o.refunds);
       o.log?.(
         `  enqueue run ${r + 1}: ${results.map((x) => `${x.name} ${x.runs.at(-1)!.toFixed(0)}/s`).join(", ")}`,
       );
@@ -129,7 +187,11 @@ export async function runEnqueue(o: EnqueueOptions): Promise<EnqueueMeasure[]> {
     admin.disconnect();
     await rm(dir, { recursive: true, force: true });
   }
-  for (const m of results) m.perSecond = median(m.runs);
+  for (const m of results) {
+    m.perSecond = median(m.runs);
+    m.redisCpuUs = median(m.redisCpuRuns);
+    m.producerCpuUs = median(m.producerCpuRuns);
+  }
   return results;
 }
 

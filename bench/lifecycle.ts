@@ -58,6 +58,8 @@ export interface LifecycleOptions {
   redis: BenchRedis;
   sandbox: SandboxProcess;
   modes: readonly SystemMode[];
+  /** Modes of one scenario when they differ from `modes` (e.g. a variant only at c=50). */
+  modesFor?: (latencyMs: number, concurrency: number) => readonly SystemMode[];
   latenciesMs: readonly number[];
   concurrencies: readonly number[];
   /** Refunds per round at 0 ms latency (fewer at higher latency, see `roundTargetMs`). */
@@ -215,7 +217,7 @@ async function runScenario(
   const size = roundSize(o, latencyMs, concurrency);
   const contenders: Contender[] = [];
   try {
-    for (const mode of o.modes) {
+    for (const mode of o.modesFor?.(latencyMs, concurrency) ?? o.modes) {
       const options: SystemOptions = {
         redisUrl: o.redis.url,
         prefix: `{bench-lc-${++tagCounter}}`,

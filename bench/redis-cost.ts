@@ -18,6 +18,7 @@ import {
   commandStats,
   diffCounts,
   perUnit,
+  redisCpuSeconds,
   totalCalls,
   usedMemoryBytes,
   type CommandCounts,
@@ -87,6 +88,8 @@ export interface RedisCost {
   commandsPerRefund: number;
   /** Per command name, per refund, most first. */
   byCommand: [string, number][];
+  /** redis-server CPU per refund (INFO cpu), µs. */
+  redisCpuUsPerRefund: number;
   /** `used_memory` growth per final refund, bytes. */
   usedMemoryPerRefund: number;
   /** MEMORY USAGE per refund by kind of key, bytes. */
@@ -119,10 +122,13 @@ export async function measureRedisCost(options: RedisCostOptions): Promise<Redis
   let after: CommandCounts;
   let memBefore: number;
   let memAfter: number;
+  let cpuBefore: number;
+  let cpuAfter: number;
   try {
     await producer.enqueue(warm);
     await waitForFinals(workers, warm.length, timeoutMs);
     memBefore = await usedMemoryBytes(admin);
+    cpuBefore = await redisCpuSeconds(admin);
     before = await commandStats(admin);
     if (options.regime === "saturated") {
       const names = queueNamesOf(options.mode);
@@ -143,6 +149,7 @@ export async function measureRedisCost(options: RedisCostOptions): Promise<Redis
       await waitForFinals(workers, warm.length + count, timeoutMs);
     }
     after = await commandStats(admin);
+    cpuAfter = await redisCpuSeconds(admin);
     memAfter = await usedMemoryBytes(admin);
   } finally {
     await workers.close();
@@ -157,6 +164,7 @@ export async function measureRedisCost(options: RedisCostOptions): Promise<Redis
       refunds: count,
       commandsPerRefund: totalCalls(delta) / count,
       byCommand: perUnit(delta, count),
+      redisCpuUsPerRefund: ((cpuAfter - cpuBefore) * 1e6) / count,
       usedMemoryPerRefund: (memAfter - memBefore) / count,
       memoryByKind: byKind.perRefund,
       recordBytes: byKind.recordBytes,

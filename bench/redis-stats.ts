@@ -47,6 +47,14 @@ export async function usedMemoryBytes(redis: Redis): Promise<number> {
   return Number(m[1]);
 }
 
+/** CPU the redis-server process has used (`INFO cpu`: user + system), seconds. */
+export async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const text = await redis.info("cpu");
+  const user = Number(/used_cpu_user:([\d.]+)/.exec(text)?.[1] ?? NaN);
+  const sys = Number(/used_cpu_sys:([\d.]+)/.exec(text)?.[1] ?? NaN);
+  return user + sys;
+}
+
 /** Calls per unit (e.g. per refund), per command, sorted by calls descending. */
 export function perUnit(counts: CommandCounts, units: number): [string, number][] {
   return [...counts.entries()]
