@@ -1,0 +1,295 @@
+/**
+ * `npm run bench`: every benchmark against its baseline in one run, on a dedicated
+ * redis-server (killed at the end) and the sandbox in a child process, then BENCHMARKS.md.
+ *
+ * Sizes and sections (environment variables):
+ * - BENCH_ONLY: comma list of sections to run (default all): signing, cost, lifecycle,
+ *   profile, client, webhook, enqueue, memory
+ * - BENCH_REFUNDS (1000): lifecycle refunds per round at 0 ms latency (rounds at 50 ms are
+ *   sized to about BENCH_ROUND_MS, default 1500, at the latency-bound rate)
+ * - BENCH_ROUNDS (3), BENCH_WARMUP (200): measured and warm-up rounds per system
+ * - BENCH_LATENCY ("0,50"), BENCH_CONCURRENCY ("10,50,200")
+ * - BENCH_UNDICI ("50"): concurrencies where the pipeline also runs with its client on
+ *   undici's fetch ("all" or "none" also accepted)
+ * - BENCH_ENQUEUE (100000), BENCH_ENQUEUE_RUNS (1): enqueue-rate refunds and runs
+ * - BENCH_RSS_ROWS (1000000): rows of the large file for the memory benchmark;
+ *   BENCH_RSS_ENQUEUE_ROWS ("10000,50000"): file sizes of full `batch FILE` runs
+ * - BENCH_COST_REFUNDS (500): refunds per Redis cost measurement
+ * - BENCH_WEBHOOKS (500), BENCH_CLIENT_PAIRS (1000)
+ * - BENCH_QUICK=1: small sizes for a smoke run (minutes become seconds)
+ * - BENCH_OUT: where to write the report (default BENCHMARKS.md at the repository root)
+ */
+import { readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { availableParallelism, loadavg, release, totalmem, type } from "node:os";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { runClientBench } from "./client.js";
+import { runBatchMemory, runEnqueue } from "./enqueue.js";
+import { runLifecycle } from "./lifecycle.js";
+import { summarizeProfileFile } from "./profile-summary.js";
+import { measureRedisCost } from "./redis-cost.js";
+import { startBenchRedis } from "./redis-server.js";
+import { renderReport, type BenchResults, type Environment } from "./report.js";
+import { startSandboxProcess } from "./sandbox-process.js";
+import { runSigning } from "./signing.js";
+import type { SystemMode } from "./system.js";
+import { runWebhookLatency } from "./webhook.js";
+
+const env = process.env;
+const quick = env["BENCH_QUICK"] === "1";
+const num = (name: string, full: number, small: number): number => {
+  const v = env[name];
+  if (v === undefined || v === "") return quick ? small : full;
+  const n = Number(v.replace(/_/g, ""));
+  if (!Number.isFinite(n) || n < 0) throw new RangeError(`${name} must be a number ≥ 0`);
+  return n;
+};
+const list = (name: string, full: string, small: string): number[] =>
+  (env[name] ?? (quick ? small : full))
+    .split(",")
+    .filter((s) => s.trim() !== "")
+    .map((s) => Number(s.trim()));
+
+const settings = {
+  refunds: num("BENCH_REFUNDS", 1_000, 300),
+  rounds: num("BENCH_ROUNDS", 3, 3),
+  warmup: num("BENCH_WARMUP", 200, 100),
+  roundMs: num("BENCH_ROUND_MS", 1_500, 800),
+  latencies: list("BENCH_LATENCY", "0,50", "0,50"),
+  concurrencies: list("BENCH_CONCURRENCY", "10,50,200", "10,50"),
+  undici: env["BENCH_UNDICI"] ?? "50",
+  enqueue: num("BENCH_ENQUEUE", 100_000, 10_000),
+  enqueueRuns: num("BENCH_ENQUEUE_RUNS", 1, 1),
+  rssRows: num("BENCH_RSS_ROWS", 1_000_000, 100_000),
+  rssEnqueueRows: list("BENCH_RSS_ENQUEUE_ROWS", "10000,50000", "2000,10000"),
+  costRefunds: num("BENCH_COST_REFUNDS", 500, 200),
+  webhooks: num("BENCH_WEBHOOKS", 500, 200),
+  clientPairs: num("BENCH_CLIENT_PAIRS", 1_000, 300),
+};
+const SECTIONS = [
+  "signing",
+  "cost",
+  "lifecycle",
+  "profile",
+  "client",
+  "webhook",
+  "enqueue",
+  "memory",
+] as const;
+type Section = (typeof SECTIONS)[number];
+const only = (env["BENCH_ONLY"] ?? "").split(",").filter((s) => s !== "");
+for (const s of only) {
+  if (!(SECTIONS as readonly string[]).includes(s)) {
+    throw new RangeError(`BENCH_ONLY: unknown section ${s} (expected ${SECTIONS.join(", ")})`);
+  }
+}
+const wants = (s: Section): boolean => only.length === 0 || only.includes(s);
+
+const log = (line: string): void => console.log(line);
+
+function packageVersion(name: string): string {
+  try {
+    const path = fileURLToPath(new URL(`../node_modules/${name}/package.json`, import.meta.url));
+    return (JSON.parse(readFileSync(path, "utf8")) as { version: string }).version;
+  } catch {
+    return "?";
+  }
+}
+
+function cpuModel(): string {
+  try {
+    const text = readFileSync("/proc/cpuinfo", "utf8");
+    return /model name\s*:\s*(.+)/.exec(text)?.[1]?.trim() ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+function osName(): string {
+  try {
+    const text = readFileSync("/etc/os-release", "utf8");
+    const pretty = /PRETTY_NAME="?([^"\n]+)"?/.exec(text)?.[1];
+    return `${pretty ?? type()} (kernel ${release()})`;
+  } catch {
+    return `${type()} ${release()}`;
+  }
+}
+
+async function section<T>(
+  name: Section,
+  results: BenchResults,
+  run: () => Promise<T>,
+): Promise<T | undefined> {
+  if (!wants(name)) return undefined;
+  const started = Date.now();
+  log(`— ${name}`);
+  try {
+    const out = await run();
+    log(`  (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    return out;
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    log(`  FAILED: ${reason}`);
+    results.pending.push({ section: name, reason: `did not complete: ${reason}` });
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const startedAt = Date.now();
+  let loadMax = loadavg()[0] ?? 0;
+  const loadSampler = setInterval(() => {
+    loadMax = Math.max(loadMax, loadavg()[0] ?? 0);
+  }, 2_000);
+  const redis = await startBenchRedis();
+  const sandbox = await startSandboxProcess();
+  const envInfo: Environment = {
+    date: new Date(startedAt).toISOString(),
+    durationS: 0,
+    nproc: availableParallelism(),
+    cpuModel: cpuModel(),
+    memTotalGiB: totalmem() / 2 ** 30,
+    os: osName(),
+    loadStart: loadavg()[0] ?? 0,
+    loadEnd: 0,
+    loadMax: 0,
+    versions: {
+      node: process.version,
+      redis: redis.version,
+      bullmq: packageVersion("bullmq"),
+      ioredis: packageVersion("ioredis"),
+      undici: packageVersion("undici"),
+      ky: packageVersion("ky"),
+      pino: packageVersion("pino"),
+      zod: packageVersion("zod"),
+      fastify: packageVersion("fastify"),
+      tsx: packageVersion("tsx"),
+    },
+    settings: Object.fromEntries(
+      Object.entries(settings).map(([k, v]) => [k, Array.isArray(v) ? v.join("/") : String(v)]),
+    ),
+  };
+  if (only.length > 0) envInfo.settings["only"] = only.join("/");
+  const results: BenchResults = { env: envInfo, pending: [] };
+  const profileDir = await mkdtemp(join(tmpdir(), "gatepay-bench-prof-"));
+
+  try {
+    results.signing = await section("signing", results, () => Promise.resolve(runSigning()));
+
+    results.redisCost = await section("cost", results, async () => {
+      const out = [];
+      let n = 0;
+      for (const regime of ["saturated", "bulk"] as const) {
+        for (const mode of ["baseline", "pipeline"] as const) {
+          const c = await measureRedisCost({
+            redisUrl: redis.url,
+            sandboxUrl: sandbox.url,
+            mode,
+            regime,
+            refunds: settings.costRefunds,
+            prefix: `{bench-cost-${++n}}`,
+          });
+          log(`  ${regime} ${mode}: ${c.commandsPerRefund.toFixed(1)} commands/refund`);
+          out.push(c);
+        }
+      }
+      return out;
+    });
+
+    const undiciAt = (c: number): boolean =>
+      settings.undici === "all" ||
+      (settings.undici !== "none" && settings.undici.split(",").map(Number).includes(c));
+    results.lifecycle = await section("lifecycle", results, () =>
+      runLifecycle({
+        redis,
+        sandbox,
+        modes: ["baseline", "pipeline"],
+        modesFor: (_l, c): SystemMode[] =>
+          undiciAt(c) ? ["baseline", "pipeline", "pipeline-undici"] : ["baseline", "pipeline"],
+        latenciesMs: settings.latencies,
+        concurrencies: settings.concurrencies,
+        refunds: settings.refunds,
+        rounds: settings.rounds,
+        warmup: settings.warmup,
+        roundTargetMs: settings.roundMs,
+        roundTimeoutMs: 120_000,
+        log,
+      }),
+    );
+
+    results.profiles = await section("profile", results, async () => {
+      const runs = await runLifecycle({
+        redis,
+        sandbox,
+        modes: ["baseline", "pipeline"],
+        latenciesMs: [0],
+        concurrencies: [50],
+        refunds: settings.refunds,
+        rounds: 1,
+        warmup: settings.warmup,
+        roundTargetMs: settings.roundMs,
+        roundTimeoutMs: 120_000,
+        profileDir,
+        log,
+      });
+      const out = [];
+      for (const r of runs) {
+        const shares = await summarizeProfileFile(
+          join(profileDir, `${r.mode}-lat0-c50.cpuprofile`),
+        );
+        // Shares come from the profile; CPU per refund from the unprofiled lifecycle run of
+        // the same scenario when there is one (sampling adds its own cost).
+        const plain = results.lifecycle?.find(
+          (x) => x.mode === r.mode && x.latencyMs === 0 && x.concurrency === 50,
+        );
+        out.push({ mode: r.mode, cpuMsPerRefund: (plain ?? r).cpuMsPerRefund, shares });
+      }
+      return out;
+    });
+
+    results.client = await section("client", results, () =>
+      runClientBench({
+        sandbox,
+        count: settings.clientPairs,
+        warmup: Math.min(settings.warmup, settings.clientPairs),
+        rounds: settings.rounds,
+        concurrency: 50,
+        log,
+      }),
+    );
+
+    results.webhook = await section("webhook", results, () =>
+      runWebhookLatency({ redis, sandbox, count: settings.webhooks, log }),
+    );
+
+    results.enqueue = await section("enqueue", results, () =>
+      runEnqueue({ redis, refunds: settings.enqueue, runs: settings.enqueueRuns, log }),
+    );
+
+    results.batchMemory = await section("memory", results, () =>
+      runBatchMemory({
+        redis,
+        largeRows: settings.rssRows,
+        enqueueRows: settings.rssEnqueueRows,
+        log,
+      }),
+    );
+  } finally {
+    clearInterval(loadSampler);
+    await sandbox.close();
+    await redis.close();
+    await rm(profileDir, { recursive: true, force: true });
+  }
+
+  envInfo.durationS = (Date.now() - startedAt) / 1000;
+  envInfo.loadEnd = loadavg()[0] ?? 0;
+  envInfo.loadMax = Math.max(loadMax, envInfo.loadEnd);
+  const out = env["BENCH_OUT"] ?? fileURLToPath(new URL("../BENCHMARKS.md", import.meta.url));
+  await writeFile(out, renderReport(results));
+  log(`wrote ${out} in ${envInfo.durationS.toFixed(0)} s`);
+}
+
+await main();
