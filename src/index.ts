@@ -48,3 +48,20 @@ export type { HttpServer, StartHttpServerOptions } from "./worker/http-server.js
 export { createMetrics, METRIC_NAMES } from "./worker/metrics.js";
 export type { RefundMetrics } from "./worker/metrics.js";
 export { receiveRefundWebhook } from "./worker/webhook-receiver.js";
+export {
+  runBatch,
+  waitForBatch,
+  summarizeBatch,
+  writeBatchReport,
+  getBatchInfo,
+  BatchRefusedError,
+} from "./producer/enqueue-batch.js";
+export type {
+  BatchRun,
+  BatchProgress,
+  BatchSummary,
+  BatchInfo,
+  RunBatchOptions,
+  WaitForBatchOptions,
+} from "./producer/enqueue-batch.js";
+export { readBatchFile, BatchFileError } from "./producer/batch-file.js";

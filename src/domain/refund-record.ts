@@ -3,7 +3,21 @@
  * Jobs are only triggers; every decision a processor makes starts from this record, so a
  * job that runs twice, late or after a crash cannot move money twice.
  */
-import type { RefundState } from "./refund-state.js";
+
+/** Every state a refund can be in (see refund-state.ts for what they mean). */
+export const REFUND_STATES = [
+  "queued",
+  "submitting",
+  "accepted",
+  "processing",
+  "succeeded",
+  "failed",
+  "rejected",
+  "dead",
+  "stuck",
+] as const;
+
+export type RefundState = (typeof REFUND_STATES)[number];
 
 /** Which GatePay refund endpoint the request goes to. */
 export type RefundKind = "order" | "convert";

@@ -10,26 +10,17 @@
  *   terminal: a replay re-drives them, and a later final status from GatePay (webhook or
  *   poll) settles them, because GatePay's word about money is better than our give-up.
  */
-import type {
-  GatePayAnswer,
-  RefundError,
-  RefundHistoryEntry,
-  RefundRecord,
+import {
+  REFUND_STATES,
+  type RefundState,
+  type GatePayAnswer,
+  type RefundError,
+  type RefundHistoryEntry,
+  type RefundRecord,
 } from "./refund-record.js";
 
-export const REFUND_STATES = [
-  "queued",
-  "submitting",
-  "accepted",
-  "processing",
-  "succeeded",
-  "failed",
-  "rejected",
-  "dead",
-  "stuck",
-] as const;
-
-export type RefundState = (typeof REFUND_STATES)[number];
+export { REFUND_STATES };
+export type { RefundState };
 
 /** Outcomes nothing can change. */
 export const TERMINAL_STATES: ReadonlySet<RefundState> = new Set([
