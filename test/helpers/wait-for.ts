@@ -10,7 +10,7 @@ export async function waitFor<T>(
   for (;;) {
     try {
       const value = await check();
-      if (value) return value as NonNullable<T>;
+      if (value) return value;
       last = value;
     } catch (err) {
       last = err;
