@@ -40,7 +40,11 @@ export async function redisAnswers(url: string, timeoutMs = 1_000): Promise<bool
   }
 }
 
-async function freePort(): Promise<number> {
+/**
+ * A loopback port that was free a moment ago (bind port 0, read it, release it); another
+ * process may take it first, so callers retry on a failed start.
+ */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

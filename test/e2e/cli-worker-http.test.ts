@@ -2,8 +2,8 @@
  * `gatepay-refunds worker` with its HTTP server: a backend enqueues over HTTP, GatePay's
  * webhooks reach the worker, and SIGTERM drains and exits 0.
  */
-import { createServer } from "node:net";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { freePort } from "../../src/demo/find-redis.js";
 import { cleanupPrefix, connect, newPrefix, redisUrl } from "../helpers/redis.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { cliEnv, exitCodeWithin, killAllCli, spawnCli } from "./cli-process.js";
@@ -22,18 +22,6 @@ afterAll(async () => {
   await cleanupPrefix(redis, prefix);
   await redis.quit();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      const port = typeof a === "object" && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe("gatepay-refunds worker with the HTTP server", () => {
   it("takes a refund over HTTP, settles it from GatePay's webhook, and drains on SIGTERM", async () => {

@@ -7,27 +7,11 @@
  * Each test then works under its own key prefix, so files can run in parallel.
  */
 import { existsSync } from "node:fs";
-import { Redis } from "ioredis";
+import { redisAnswers } from "../../src/demo/find-redis.js";
 import type { TestProject } from "vitest/node";
 
 const LOCAL_URL = "redis://127.0.0.1:6379";
 let stopContainer: (() => Promise<unknown>) | undefined;
-
-async function answers(url: string): Promise<boolean> {
-  const probe = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  try {
-    await probe.connect();
-    return (await probe.ping()) === "PONG";
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
 
 async function fromDocker(): Promise<string | undefined> {
   // No engine socket and no DOCKER_HOST: skip testcontainers' slow discovery.
@@ -44,7 +28,7 @@ async function fromDocker(): Promise<string | undefined> {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let url = process.env["REDIS_URL"] || (await fromDocker());
-  if (!url && (await answers(LOCAL_URL))) url = LOCAL_URL;
+  if (!url && (await redisAnswers(LOCAL_URL))) url = LOCAL_URL;
   if (!url) {
     throw new Error(
       "No Redis for the integration tests: set REDIS_URL, or run a Docker engine (testcontainers), " +

@@ -17,10 +17,9 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Redis } from "ioredis";
+import { freePort, redisAnswers } from "../../src/demo/find-redis.js";
 import { waitFor } from "./wait-for.js";
 
 /** A running (or stopped) redis-server of this test process. */
@@ -65,42 +64,8 @@ function tryKill(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/**
- * A port that was free a moment ago: bind port 0 on loopback, read it, release it. Another
- * process may take it before redis-server binds, so callers retry on a failed start.
- */
-export async function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error("no port assigned"))));
-    });
-  });
-}
-
-/** Answers true once `url` answers PING, false (never throws) otherwise. */
-async function answersPing(url: string): Promise<boolean> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: 1_000,
-    enableOfflineQueue: false,
-  });
-  client.on("error", () => undefined);
-  try {
-    await client.connect();
-    return (await client.ping()) === "PONG";
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
+/** A loopback port that was free a moment ago (shared with the demo's Redis finder). */
+export const findFreePort = freePort;
 
 interface Spawned {
   child: ChildProcess;
@@ -167,7 +132,7 @@ async function launch(
     await waitFor(
       async () => {
         if (gone) throw new Error("redis-server exited");
-        return answersPing(url);
+        return redisAnswers(url);
       },
       `redis-server on port ${port} to answer PING`,
       readyTimeoutMs,
