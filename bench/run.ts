@@ -18,6 +18,8 @@
  * - BENCH_WEBHOOKS (500), BENCH_CLIENT_PAIRS (1000)
  * - BENCH_QUICK=1: small sizes for a smoke run (minutes become seconds)
  * - BENCH_OUT: where to write the report (default BENCHMARKS.md at the repository root)
+ * - BENCH_JSON: where to write the raw results (default a file in the OS temp directory);
+ *   BENCH_FROM_JSON=<file>: only render the report from such a file
  */
 import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
@@ -138,7 +140,16 @@ async function section<T>(
   }
 }
 
+const reportPath = env["BENCH_OUT"] ?? fileURLToPath(new URL("../BENCHMARKS.md", import.meta.url));
+
 async function main(): Promise<void> {
+  const fromJson = env["BENCH_FROM_JSON"];
+  if (fromJson) {
+    const saved = JSON.parse(readFileSync(fromJson, "utf8")) as BenchResults;
+    await writeFile(reportPath, renderReport(saved));
+    log(`wrote ${reportPath} from ${fromJson}`);
+    return;
+  }
   const startedAt = Date.now();
   let loadMax = loadavg()[0] ?? 0;
   const loadSampler = setInterval(() => {
@@ -287,9 +298,10 @@ async function main(): Promise<void> {
   envInfo.durationS = (Date.now() - startedAt) / 1000;
   envInfo.loadEnd = loadavg()[0] ?? 0;
   envInfo.loadMax = Math.max(loadMax, envInfo.loadEnd);
-  const out = env["BENCH_OUT"] ?? fileURLToPath(new URL("../BENCHMARKS.md", import.meta.url));
-  await writeFile(out, renderReport(results));
-  log(`wrote ${out} in ${envInfo.durationS.toFixed(0)} s`);
+  const json = env["BENCH_JSON"] ?? join(tmpdir(), `gatepay-bench-${startedAt}.json`);
+  await writeFile(json, JSON.stringify(results, null, 2));
+  await writeFile(reportPath, renderReport(results));
+  log(`wrote ${reportPath} in ${envInfo.durationS.toFixed(0)} s (raw results: ${json})`);
 }
 
 await main();
