@@ -23,12 +23,9 @@ describe("refund pipeline: happy paths against the sandbox", () => {
     const final = await p.waitFinal("R1");
     expect(final.state).toBe("succeeded");
     expect(final.attempts).toBe(1);
-    expect(final.history.map((h) => h.state)).toEqual([
-      "queued",
-      "submitting",
-      "accepted",
-      "succeeded",
-    ]);
+    // "processing" appears when a poll lands before the sandbox settles the refund.
+    const states = final.history.map((h) => h.state).filter((st) => st !== "processing");
+    expect(states).toEqual(["queued", "submitting", "accepted", "succeeded"]);
     expect(final.gatepay?.status).toBe("SUCCESS");
     const refunds = p.sandbox.ledger.refundsFor("R1");
     expect(refunds).toHaveLength(1);
