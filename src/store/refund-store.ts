@@ -335,11 +335,14 @@ export class RefundStore {
    * a refund that is waiting from one whose job was lost. One round trip.
    */
   async setDriver(refundRequestId: string, jobId: string, dueAtMs: number): Promise<void> {
-    await this.#redis
-      .multi()
+    // Two independent, idempotent writes: a pipeline, not a transaction (MULTI/EXEC would
+    // add two commands per poll for no gain).
+    const results = await this.#redis
+      .pipeline()
       .hset(this.keys.record(refundRequestId), "job", jobId)
       .zadd(this.keys.inflight, "XX", String(dueAtMs + this.#stallWindowMs), refundRequestId)
       .exec();
+    for (const [err] of results ?? []) if (err) throw err;
   }
 
   /** The job id last noted by {@link setDriver}. */
