@@ -8,7 +8,7 @@
  * Every failure is one of the errors in errors.ts. The client never logs: it reports each
  * attempt to the optional `observer`.
  */
-import ky from "ky";
+import { request as undiciRequest } from "undici";
 import type { z } from "zod";
 import { classifyFailure, type FailureDecision } from "./classify-failure.js";
 import { ENDPOINTS, endpointPath, type GatePayOperation } from "./endpoints.js";
@@ -79,7 +79,10 @@ export interface GatePayClientOptions {
    * classified `retry` / `retry-after`; default 2. Sleeps between them total ≤ 2 s.
    */
   readRetries?: number;
-  /** The fetch to use, e.g. undici's `fetch` bound to a keep-alive Agent; default global fetch. */
+  /**
+   * A fetch to use instead of the default transport (undici's `request` on its global
+   * keep-alive agent), e.g. for a proxy or a test double of the network stack.
+   */
   fetch?: typeof globalThis.fetch;
   /** Called once per HTTP attempt (never with secrets); exceptions it throws are ignored. */
   observer?: (event: GatePayAttemptEvent) => void;
@@ -343,9 +346,12 @@ export class GatePayClient {
   }
 
   /**
-   * The one HTTP exchange (ky today; a benchmark may swap it for undici, so nothing else
-   * knows about ky). No retries, no ky timeout: our own AbortSignal.timeout covers the
-   * whole answer, combined with the caller's signal. Maps every failure to the error tree.
+   * The one HTTP exchange. By default undici's `request` on its global keep-alive agent:
+   * the benchmarks (BENCHMARKS.md, "The HTTP client") measured ky over the global fetch at
+   * 8.5× the CPU per signed POST + GET pair of `request`, and the event loop, not Redis,
+   * bounds a worker. With a custom `fetch` option that fetch is called instead. No
+   * retries here: our own AbortSignal.timeout covers the whole answer, combined with the
+   * caller's signal. Maps every failure to the error tree.
    */
   async #send(req: SendRequest): Promise<RawAnswer> {
     if (req.signal?.aborted === true) {
@@ -360,28 +366,29 @@ export class GatePayClient {
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
     const userFetch = this.#fetch;
     try {
-      const response = await ky(req.url, {
-        method: req.method,
+      if (userFetch) {
+        const response = await userFetch(req.url, {
+          method: req.method,
+          headers: req.headers,
+          ...(req.body !== undefined && { body: req.body }),
+          signal,
+        });
+        const text = await response.text();
+        return { status: response.status, retryAfter: response.headers.get("retry-after"), text };
+      }
+      const response = await undiciRequest(req.url, {
+        method: req.method as "GET" | "POST",
         headers: req.headers,
         ...(req.body !== undefined && { body: req.body }),
-        retry: 0,
-        timeout: false,
-        throwHttpErrors: false,
         signal,
-        // ky hands fetch a global Request, which a fetch from the undici package cannot
-        // read: give a custom fetch the same primitives instead.
-        ...(userFetch && {
-          fetch: () =>
-            userFetch(req.url, {
-              method: req.method,
-              headers: req.headers,
-              ...(req.body !== undefined && { body: req.body }),
-              signal,
-            }),
-        }),
       });
-      const text = await response.text();
-      return { status: response.status, retryAfter: response.headers.get("retry-after"), text };
+      const text = await response.body.text();
+      const retryAfter = response.headers["retry-after"];
+      return {
+        status: response.statusCode,
+        retryAfter: (Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) ?? null,
+        text,
+      };
     } catch (err) {
       if (isAborted(req.signal)) {
         throw new GatePayConnectionError({
