@@ -5,8 +5,8 @@
  * never touched. The process is killed (by its pid) on `close()` and on process exit.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { Redis } from "ioredis";
+import { freePort, redisAnswers } from "../src/demo/find-redis.js";
 
 /** A running benchmark Redis. */
 export interface BenchRedis {
@@ -33,39 +33,6 @@ process.once("exit", () => {
   }
 });
 
-/** A loopback port that was free a moment ago (bind port 0, read it, release it). */
-export function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error("no port assigned"))));
-    });
-  });
-}
-
-async function pings(url: string): Promise<boolean> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: 500,
-    enableOfflineQueue: false,
-  });
-  client.on("error", () => undefined);
-  try {
-    await client.connect();
-    return (await client.ping()) === "PONG";
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
-
 /**
  * Starts `redis-server` on a free port and resolves once it answers PING (within
  * `readyTimeoutMs`, default 10 s). Retries on another port up to 3 times: the free port
@@ -78,7 +45,7 @@ export async function startBenchRedis(
   const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
   let lastOutput = "";
   for (let tries = 0; tries < 3; tries++) {
-    const port = await findFreePort();
+    const port = await freePort();
     const child = spawn(
       binary,
       [
@@ -116,10 +83,10 @@ export async function startBenchRedis(
     });
     const url = `redis://127.0.0.1:${port}`;
     const deadline = Date.now() + readyTimeoutMs;
-    while (!exited && Date.now() < deadline && !(await pings(url))) {
+    while (!exited && Date.now() < deadline && !(await redisAnswers(url, 500))) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    if (!exited && child.pid !== undefined && (await pings(url))) {
+    if (!exited && child.pid !== undefined && (await redisAnswers(url, 500))) {
       const pid = child.pid;
       const probe = new Redis(url);
       const info = await probe.info("server");

@@ -357,6 +357,7 @@ function whereTimeGoes(r: BenchResults): string {
       ),
     );
     const bareFetch = clientBy(c, "bare global fetch");
+    const undiciFetch = clientBy(c, "GatePayClient: ky + undici fetch");
     if (bare && shipped && adapter && bareFetch) {
       parts.push(
         "",
@@ -366,9 +367,12 @@ function whereTimeGoes(r: BenchResults): string {
           "on top of the bare fetch (ky builds a Request and wraps the Response; the client validates " +
           "the request with zod, reads the answer with the lossless JSON reader and zod, and creates " +
           "an AbortSignal.timeout per attempt). With ky kept but its fetch served by `request` " +
-          `(the adapter, which must still build a Response), the pair costs ${f2(adapter.cpuMsPerPair)} ms. ` +
-          "Giving the client undici's `fetch` through its `fetch` option is no cheaper than the " +
-          "global one: it is the same fetch machinery.",
+          `(the adapter, which must still build a Response), the pair costs ${f2(adapter.cpuMsPerPair)} ms.` +
+          (undiciFetch
+            ? ` Giving the client undici's \`fetch\` (keep-alive Agent) through its \`fetch\` option: ` +
+              `${f2(undiciFetch.cpuMsPerPair)} ms against ${f2(shipped.cpuMsPerPair)} for the global ` +
+              "fetch — the same WHATWG fetch machinery, so it stays far above `request`."
+            : ""),
       );
     }
   }
@@ -384,16 +388,18 @@ function suggestions(r: BenchResults): string {
     "1. **HTTP exchange on undici `request`.** `GatePayClient.#send` is the only place that knows " +
       "ky; sending with undici's `request` on a keep-alive Agent (no Request/Response objects, no " +
       "web streams) removes most of the client's cost per call (table above). Passing undici's " +
-      "`fetch` through the existing `fetch` option does not help: it is the same fetch machinery " +
-      "(the lifecycle table's undici column). Keep the timeout (`AbortSignal.timeout`) but create it " +
-      "only when the caller gave no signal, and skip `AbortSignal.any` in that case.",
-    "2. **Fewer Redis round trips per refund.** The accepted transition is followed by " +
-      "`learnOrderAmount` (HSET) and `setDriver` (MULTI, HSET, ZADD, EXEC): two more round trips " +
-      "and five commands that the transition script could do in the same call, given the order " +
-      "amount, the poll job id and its due time. Where the submit lease reads Redis's clock with a " +
-      "separate TIME, the lease script can read it itself (TIME is allowed in scripts under " +
-      "effect replication, Redis ≥ 5). The record read at the start of each job (HGET) could be " +
-      "skipped for a poll job whose data carries the record version, reading only on a mismatch.",
+      "`fetch` through the existing `fetch` option is no substitute: it keeps the fetch machinery " +
+      "and ky (the client table, and the lifecycle table's undici column). Keep the timeout " +
+      "(`AbortSignal.timeout`), but skip `AbortSignal.any` when the caller gave no signal.",
+    "2. **Fewer Redis round trips per refund.** After the accepted transition come " +
+      "`learnOrderAmount` (an HSET on the order) and `setDriver` (an HSET on the record and a ZADD " +
+      "on the in-flight index): two more round trips. Given the order amount, the poll job id and " +
+      "its due time, the transition script could do both: the job id joins the record's HSET and " +
+      "the due time becomes the score of the transition's own ZADD — two commands and two round " +
+      "trips fewer. Where the submit lease reads Redis's clock with a separate TIME, the lease " +
+      "script can call TIME itself (a round trip fewer each time; the command is still counted). " +
+      "The record read at the start of each job (HGET) could be skipped for a poll job whose data " +
+      "carries the record version, reading only on a mismatch.",
     `3. **Logging.** pino with ${REDACT_PATHS.length} redact paths (\`@pinojs/redact\`) serialises every \`info\` line ` +
       "through the redaction tree; the per-job child loggers with bindings add to it. Redact only " +
       "the paths that can hold secrets in this code (the error serializer and request headers), " +
@@ -409,7 +415,7 @@ function suggestions(r: BenchResults): string {
       `Redis commands per refund stand at ${f1(sat.commandsPerRefund)} (saturated), ${fx(
         sat.commandsPerRefund /
           (cost(r.redisCost, "baseline", "saturated")?.commandsPerRefund ?? NaN),
-      )} the baseline: suggestion 2 would take 5 to 7 of them off.`,
+      )} the baseline; suggestion 2 would save about two commands and four round trips per refund.`,
     );
   }
   return lines.join("\n");

@@ -5,7 +5,7 @@
  * Sizes and sections (environment variables):
  * - BENCH_ONLY: comma list of sections to run (default all): signing, cost, lifecycle,
  *   profile, client, webhook, enqueue, memory
- * - BENCH_REFUNDS (1000): lifecycle refunds per round at 0 ms latency (rounds at 50 ms are
+ * - BENCH_REFUNDS (600): lifecycle refunds per round at 0 ms latency (rounds at 50 ms are
  *   sized to about BENCH_ROUND_MS, default 1500, at the latency-bound rate)
  * - BENCH_ROUNDS (3), BENCH_WARMUP (200): measured and warm-up rounds per system
  * - BENCH_LATENCY ("0,50"), BENCH_CONCURRENCY ("10,50,200")
@@ -15,7 +15,7 @@
  * - BENCH_RSS_ROWS (1000000): rows of the large file for the memory benchmark;
  *   BENCH_RSS_ENQUEUE_ROWS ("10000,50000"): file sizes of full `batch FILE` runs
  * - BENCH_COST_REFUNDS (500): refunds per Redis cost measurement
- * - BENCH_WEBHOOKS (500), BENCH_CLIENT_PAIRS (1000)
+ * - BENCH_WEBHOOKS (500), BENCH_CLIENT_PAIRS (600)
  * - BENCH_QUICK=1: small sizes for a smoke run (minutes become seconds)
  * - BENCH_OUT: where to write the report (default BENCHMARKS.md at the repository root)
  * - BENCH_JSON: where to write the raw results (default a file in the OS temp directory);
@@ -56,7 +56,7 @@ const list = (name: string, full: string, small: string): number[] =>
     .map((s) => Number(s.trim()));
 
 const settings = {
-  refunds: num("BENCH_REFUNDS", 1_000, 300),
+  refunds: num("BENCH_REFUNDS", 600, 300),
   rounds: num("BENCH_ROUNDS", 3, 3),
   warmup: num("BENCH_WARMUP", 200, 100),
   roundMs: num("BENCH_ROUND_MS", 1_500, 800),
@@ -69,7 +69,7 @@ const settings = {
   rssEnqueueRows: list("BENCH_RSS_ENQUEUE_ROWS", "10000,50000", "2000,10000"),
   costRefunds: num("BENCH_COST_REFUNDS", 500, 200),
   webhooks: num("BENCH_WEBHOOKS", 500, 200),
-  clientPairs: num("BENCH_CLIENT_PAIRS", 1_000, 300),
+  clientPairs: num("BENCH_CLIENT_PAIRS", 600, 300),
 };
 const SECTIONS = [
   "signing",
