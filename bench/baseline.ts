@@ -72,7 +72,7 @@ export async function startBaselineWorkers(options: SystemOptions): Promise<Life
   const pollDelayMs = options.pollFirstDelayMs ?? 0;
   let finals = 0;
   let submits = 0;
-  const listeners: (() => void)[] = [];
+  const listeners = new Set<() => void>();
 
   const submit = new Worker<SubmitData>(
     SUBMIT_QUEUE,
@@ -121,7 +121,10 @@ export async function startBaselineWorkers(options: SystemOptions): Promise<Life
   return {
     finals: () => finals,
     submits: () => submits,
-    onFinal: (listener) => listeners.push(listener),
+    onFinal(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     async close() {
       await Promise.all([submit.close(), poll.close()]);
       await pollQueue.close();

@@ -1,8 +1,7 @@
 /**
  * Child-process entry of the HTTP client benchmark: one GatePay call pair per refund (a
  * signed order-refund POST, then a signed v2 details GET) through one way of calling,
- * `concurrency` at a time, in a process of its own. The undici package is loaded only by
- * the variants that use it (loading it makes its Agent the global fetch's dispatcher).
+ * `concurrency` at a time, in a process of its own.
  *
  * Request: `{ variant, sandboxUrl, tag, warmup, count, rounds, concurrency }`; the orders
  * `<tag>w…` and `<tag><round>…` must be seeded. Answer: `{ rounds: [{ pairsPerSecond,
@@ -18,9 +17,9 @@ import { BENCH_CLIENT_ID, BENCH_SECRET, makeRefunds, type BenchRefund } from "./
 export const CLIENT_VARIANTS = [
   "bare undici.request",
   "bare global fetch",
-  "GatePayClient: ky + global fetch (shipped)",
-  "GatePayClient: ky + undici fetch, keep-alive Agent",
-  "GatePayClient: ky + fetch adapter over undici.request",
+  "GatePayClient, shipped transport",
+  "GatePayClient, fetch option: global fetch",
+  "GatePayClient, fetch option: undici fetch + keep-alive Agent",
 ] as const;
 export type ClientVariant = (typeof CLIENT_VARIANTS)[number];
 
@@ -105,7 +104,9 @@ async function makePair(req: ClientChildRequest): Promise<Pair> {
       };
     default: {
       let fetchOption: typeof globalThis.fetch | undefined;
-      if (req.variant === "GatePayClient: ky + undici fetch, keep-alive Agent") {
+      if (req.variant === "GatePayClient, fetch option: global fetch") {
+        fetchOption = (input, init) => globalThis.fetch(input, init);
+      } else if (req.variant === "GatePayClient, fetch option: undici fetch + keep-alive Agent") {
         const { Agent, fetch: undiciFetch } = await import("undici");
         const dispatcher = new Agent({ keepAliveTimeout: 30_000 });
         fetchOption = (input, init) =>
@@ -113,23 +114,6 @@ async function makePair(req: ClientChildRequest): Promise<Pair> {
             ...(init as object),
             dispatcher,
           });
-      } else if (req.variant === "GatePayClient: ky + fetch adapter over undici.request") {
-        const { Agent, request } = await import("undici");
-        const dispatcher = new Agent({ keepAliveTimeout: 30_000 });
-        fetchOption = async (input, init) => {
-          const res = await request(input as string, {
-            method: (init?.method ?? "GET") as "GET" | "POST",
-            headers: init?.headers as Record<string, string>,
-            body: (init?.body as string | undefined) ?? null,
-            signal: init?.signal ?? null,
-            dispatcher,
-          });
-          const headers = new Headers();
-          for (const [k, v] of Object.entries(res.headers)) {
-            if (typeof v === "string") headers.set(k, v);
-          }
-          return new Response(await res.body.text(), { status: res.statusCode, headers });
-        };
       }
       const client = new GatePayClient({
         baseUrl: req.sandboxUrl,

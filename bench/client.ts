@@ -1,7 +1,8 @@
 /**
  * The HTTP client's share of the lifecycle cost: the same GatePay call pair per refund
  * (signed POST, signed GET) through bare undici `request`, bare global fetch, and the
- * project's GatePayClient over ky with three transports. Each variant runs in its own
+ * project's GatePayClient with its shipped transport and with a `fetch` option (global fetch,
+ * undici's fetch on a keep-alive Agent). Each variant runs in its own
  * process against the sandbox process; figures are medians of `rounds`.
  */
 import {

@@ -9,7 +9,6 @@
  * terminal is not.
  */
 import { pino } from "pino";
-import type { Agent } from "undici";
 import { loadConfig } from "../src/config.js";
 import { GatePayClient } from "../src/gatepay/client.js";
 import { createLogger } from "../src/logger.js";
@@ -20,10 +19,10 @@ import type { LifecycleProducer, LifecycleWorkers, SystemOptions } from "./syste
 
 /**
  * Which GatePay client the workers use: `shipped` is what `startRefundWorkers` builds
- * from config (ky on the global fetch); `undici-fetch` is the same client given undici's
- * fetch on a keep-alive Agent through its `fetch` option.
+ * from config (its default transport); `global-fetch` is the same client given the global
+ * fetch through its `fetch` option, to measure what the fetch machinery costs.
  */
-export type ClientVariant = "shipped" | "undici-fetch";
+export type ClientVariant = "shipped" | "global-fetch";
 
 function benchConfig(options: SystemOptions) {
   return loadConfig(
@@ -50,21 +49,13 @@ export async function startPipelineWorkers(
     level: "info",
     destination: pino.destination({ dest: "/dev/null", sync: false }),
   });
-  let agent: Agent | undefined;
   let client: GatePayClient | undefined;
-  if (variant === "undici-fetch") {
-    // Imported only here: loading the undici package installs its Agent as the global
-    // dispatcher, which the global fetch then uses too — the shipped variant must not.
-    const { Agent: UndiciAgent, fetch: undiciFetch } = await import("undici");
-    const dispatcher = new UndiciAgent({ keepAliveTimeout: 30_000 });
-    agent = dispatcher;
-    const boundFetch = (input: string | URL | Request, init?: RequestInit) =>
-      undiciFetch(input as string, { ...(init as object), dispatcher });
+  if (variant === "global-fetch") {
     client = new GatePayClient({
       baseUrl: options.sandboxUrl,
       clientId: BENCH_CLIENT_ID,
       secretKey: BENCH_SECRET,
-      fetch: boundFetch,
+      fetch: (input, init) => globalThis.fetch(input, init),
     });
   }
   const firstDelayMs = options.pollFirstDelayMs ?? 0;
@@ -79,7 +70,7 @@ export async function startPipelineWorkers(
   });
   let finals = 0;
   let submits = 0;
-  const listeners: (() => void)[] = [];
+  const listeners = new Set<() => void>();
   const count = (outcome: string | undefined, finalOutcome: string): void => {
     if (outcome !== finalOutcome) return;
     finals += 1;
@@ -96,10 +87,12 @@ export async function startPipelineWorkers(
   return {
     finals: () => finals,
     submits: () => submits,
-    onFinal: (listener) => listeners.push(listener),
+    onFinal(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     async close() {
       await workers.close();
-      await agent?.close();
       logger.flush();
     },
   };

@@ -9,8 +9,8 @@
  *   sized to about BENCH_ROUND_MS, default 1500, at the latency-bound rate)
  * - BENCH_ROUNDS (3), BENCH_WARMUP (200): measured and warm-up rounds per system
  * - BENCH_LATENCY ("0,50"), BENCH_CONCURRENCY ("10,50,200")
- * - BENCH_UNDICI ("50"): concurrencies where the pipeline also runs with its client on
- *   undici's fetch ("all" or "none" also accepted)
+ * - BENCH_FETCH ("50"): concurrencies where the pipeline also runs with its client given
+ *   the global fetch through its `fetch` option ("all" or "none" also accepted)
  * - BENCH_ENQUEUE (100000), BENCH_ENQUEUE_RUNS (1): enqueue-rate refunds and runs
  * - BENCH_RSS_ROWS (1000000): rows of the large file for the memory benchmark;
  *   BENCH_RSS_ENQUEUE_ROWS ("10000,50000"): file sizes of full `batch FILE` runs
@@ -62,7 +62,7 @@ const settings = {
   roundMs: num("BENCH_ROUND_MS", 1_500, 800),
   latencies: list("BENCH_LATENCY", "0,50", "0,50"),
   concurrencies: list("BENCH_CONCURRENCY", "10,50,200", "10,50"),
-  undici: env["BENCH_UNDICI"] ?? "50",
+  fetchAt: env["BENCH_FETCH"] ?? "50",
   enqueue: num("BENCH_ENQUEUE", 100_000, 10_000),
   enqueueRuns: num("BENCH_ENQUEUE_RUNS", 1, 1),
   rssRows: num("BENCH_RSS_ROWS", 1_000_000, 100_000),
@@ -173,7 +173,6 @@ async function main(): Promise<void> {
       bullmq: packageVersion("bullmq"),
       ioredis: packageVersion("ioredis"),
       undici: packageVersion("undici"),
-      ky: packageVersion("ky"),
       pino: packageVersion("pino"),
       zod: packageVersion("zod"),
       fastify: packageVersion("fastify"),
@@ -210,16 +209,16 @@ async function main(): Promise<void> {
       return out;
     });
 
-    const undiciAt = (c: number): boolean =>
-      settings.undici === "all" ||
-      (settings.undici !== "none" && settings.undici.split(",").map(Number).includes(c));
+    const fetchVariantAt = (c: number): boolean =>
+      settings.fetchAt === "all" ||
+      (settings.fetchAt !== "none" && settings.fetchAt.split(",").map(Number).includes(c));
     results.lifecycle = await section("lifecycle", results, () =>
       runLifecycle({
         redis,
         sandbox,
         modes: ["baseline", "pipeline"],
         modesFor: (_l, c): SystemMode[] =>
-          undiciAt(c) ? ["baseline", "pipeline", "pipeline-undici"] : ["baseline", "pipeline"],
+          fetchVariantAt(c) ? ["baseline", "pipeline", "pipeline-fetch"] : ["baseline", "pipeline"],
         latenciesMs: settings.latencies,
         concurrencies: settings.concurrencies,
         refunds: settings.refunds,

@@ -1,7 +1,7 @@
 /**
  * What a lifecycle benchmark drives: a producer that enqueues refunds and workers that
  * carry them to a final state — either the bare BullMQ baseline or the project's pipeline
- * (with its shipped GatePay client, or that client on undici's fetch).
+ * (with its shipped GatePay client, or that client given the global fetch).
  */
 import { QUEUE_NAMES } from "../src/store/keys.js";
 import type { BenchRefund } from "./refunds.js";
@@ -10,10 +10,10 @@ import type { BenchRefund } from "./refunds.js";
 export const BASELINE_QUEUES = { submit: "bare-submit", poll: "bare-poll" } as const;
 
 /** Which system runs the refunds. */
-export type SystemMode = "baseline" | "pipeline" | "pipeline-undici";
+export type SystemMode = "baseline" | "pipeline" | "pipeline-fetch";
 
 /** Every {@link SystemMode}. */
-export const SYSTEM_MODES: readonly SystemMode[] = ["baseline", "pipeline", "pipeline-undici"];
+export const SYSTEM_MODES: readonly SystemMode[] = ["baseline", "pipeline", "pipeline-fetch"];
 
 /** Options shared by the baseline and the pipeline. */
 export interface SystemOptions {
@@ -36,8 +36,8 @@ export interface LifecycleWorkers {
   finals(): number;
   /** Submit jobs completed since start. */
   submits(): number;
-  /** Called after each refund that reaches a final state. */
-  onFinal(listener: () => void): void;
+  /** Calls `listener` after each refund that reaches a final state; returns its removal. */
+  onFinal(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -60,16 +60,15 @@ export function waitForFinals(
       resolve();
       return;
     }
-    let done = false;
     const timer = setTimeout(() => {
-      done = true;
+      off();
       reject(
         new Error(`only ${workers.finals()} of ${target} refunds final after ${timeoutMs} ms`),
       );
     }, timeoutMs);
-    workers.onFinal(() => {
-      if (!done && workers.finals() >= target) {
-        done = true;
+    const off = workers.onFinal(() => {
+      if (workers.finals() >= target) {
+        off();
         clearTimeout(timer);
         resolve();
       }
@@ -94,7 +93,7 @@ export async function startSystemWorkers(
     return startBaselineWorkers(options);
   }
   const { startPipelineWorkers } = await import("./pipeline.js");
-  return startPipelineWorkers(options, mode === "pipeline-undici" ? "undici-fetch" : "shipped");
+  return startPipelineWorkers(options, mode === "pipeline-fetch" ? "global-fetch" : "shipped");
 }
 
 /** Creates the producer of `mode`. */
