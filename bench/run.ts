@@ -28,6 +28,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { format, resolveConfig } from "prettier";
 import { runClientBench } from "./client.js";
 import { runBatchMemory, runEnqueue } from "./enqueue.js";
 import { runLifecycle } from "./lifecycle.js";
@@ -140,13 +141,19 @@ async function section<T>(
   }
 }
 
+/** The report as the repository's Prettier settings format it (`npm run format:check`). */
+async function formatted(markdown: string): Promise<string> {
+  const options = (await resolveConfig(reportPath)) ?? {};
+  return format(markdown, { ...options, parser: "markdown" });
+}
+
 const reportPath = env["BENCH_OUT"] ?? fileURLToPath(new URL("../BENCHMARKS.md", import.meta.url));
 
 async function main(): Promise<void> {
   const fromJson = env["BENCH_FROM_JSON"];
   if (fromJson) {
     const saved = JSON.parse(readFileSync(fromJson, "utf8")) as BenchResults;
-    await writeFile(reportPath, renderReport(saved));
+    await writeFile(reportPath, await formatted(renderReport(saved)));
     log(`wrote ${reportPath} from ${fromJson}`);
     return;
   }
@@ -299,7 +306,7 @@ async function main(): Promise<void> {
   envInfo.loadMax = Math.max(loadMax, envInfo.loadEnd);
   const json = env["BENCH_JSON"] ?? join(tmpdir(), `gatepay-bench-${startedAt}.json`);
   await writeFile(json, JSON.stringify(results, null, 2));
-  await writeFile(reportPath, renderReport(results));
+  await writeFile(reportPath, await formatted(renderReport(results)));
   log(`wrote ${reportPath} in ${envInfo.durationS.toFixed(0)} s (raw results: ${json})`);
 }
 
