@@ -5,6 +5,7 @@
  * backs `examples/` (used by docker-compose), kept in sync by a test.
  */
 import type { SeedOrder } from "../gatepay/sandbox/ledger.js";
+import { BATCH_COLUMNS } from "../producer/batch-file.js";
 import { DEMO_FIRST_PREPAY_ID, demoOrders } from "../cli/demo-orders.js";
 
 /** First prepayId of the demo's convert (address-payment) orders. */
@@ -98,20 +99,11 @@ export function demoData(directOrders = 180, convertOrders = 20): DemoData {
   return { orders: [...direct, ...convert], rows, overRefund };
 }
 
-/** The batch columns, in file order (DESIGN.md "Batch file columns"). */
-export const SAMPLE_COLUMNS = [
-  "refundRequestId",
-  "prepayId",
-  "refundAmount",
-  "refundReason",
-  "kind",
-  "refundOrderCurrency",
-  "refundOrderAmount",
-  "refundPayCurrency",
-  "refundPayAmount",
-  "receiverId",
-  "onBehalfOf",
-] as const;
+/**
+ * The sample's columns: the batch file columns (DESIGN.md "Batch file columns") without
+ * the optional `orderAmount`, which the demo leaves to GatePay's answers.
+ */
+export const SAMPLE_COLUMNS = BATCH_COLUMNS.filter((c) => c !== "orderAmount");
 
 function csvCell(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
