@@ -14,7 +14,7 @@ import { Queue, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
 import { Agent, request } from "undici";
 import { ENDPOINTS } from "../src/gatepay/endpoints.js";
-import { GATEPAY_HEADERS, signPayload } from "../src/gatepay/signing.js";
+import { buildSignedHeaders } from "../src/gatepay/signing.js";
 import { BENCH_CLIENT_ID, BENCH_SECRET, type BenchRefund } from "./refunds.js";
 import {
   BASELINE_QUEUES,
@@ -40,17 +40,17 @@ interface PollData {
   refundRequestId: string;
 }
 
-/** Signed GatePay headers with a 32-hex-character nonce (the signature is the project's). */
+/**
+ * The project's signed header set (buildSignedHeaders) with a cheap 32-hex-character nonce,
+ * so the bench signs exactly as the client does.
+ */
 function signedHeaders(body: string): Record<string, string> {
-  const timestamp = String(Date.now());
-  const nonce = randomBytes(16).toString("hex");
-  return {
-    "content-type": "application/json",
-    [GATEPAY_HEADERS.clientId]: BENCH_CLIENT_ID,
-    [GATEPAY_HEADERS.timestamp]: timestamp,
-    [GATEPAY_HEADERS.nonce]: nonce,
-    [GATEPAY_HEADERS.signature]: signPayload(BENCH_SECRET, timestamp, nonce, body),
-  };
+  return buildSignedHeaders({
+    clientId: BENCH_CLIENT_ID,
+    secret: BENCH_SECRET,
+    body,
+    nonce: randomBytes(16).toString("hex"),
+  });
 }
 
 /** The GatePay envelope's `data.status`, or throws when the call failed. */

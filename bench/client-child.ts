@@ -10,7 +10,7 @@
 import { randomBytes } from "node:crypto";
 import { ENDPOINTS } from "../src/gatepay/endpoints.js";
 import { GatePayClient } from "../src/gatepay/client.js";
-import { GATEPAY_HEADERS, signPayload } from "../src/gatepay/signing.js";
+import { buildSignedHeaders } from "../src/gatepay/signing.js";
 import { BENCH_CLIENT_ID, BENCH_SECRET, makeRefunds, type BenchRefund } from "./refunds.js";
 
 /** Ways of making the two calls. */
@@ -42,16 +42,17 @@ export interface ClientRound {
 
 type Pair = (r: BenchRefund) => Promise<void>;
 
+/**
+ * The project's signed header set (buildSignedHeaders) with a cheap 32-hex-character nonce,
+ * so the bench signs exactly as the client does.
+ */
 function signed(body: string): Record<string, string> {
-  const timestamp = String(Date.now());
-  const nonce = randomBytes(16).toString("hex");
-  return {
-    "content-type": "application/json",
-    [GATEPAY_HEADERS.clientId]: BENCH_CLIENT_ID,
-    [GATEPAY_HEADERS.timestamp]: timestamp,
-    [GATEPAY_HEADERS.nonce]: nonce,
-    [GATEPAY_HEADERS.signature]: signPayload(BENCH_SECRET, timestamp, nonce, body),
-  };
+  return buildSignedHeaders({
+    clientId: BENCH_CLIENT_ID,
+    secret: BENCH_SECRET,
+    body,
+    nonce: randomBytes(16).toString("hex"),
+  });
 }
 
 function check(status: number, text: string): void {
