@@ -21,7 +21,7 @@ import {
   type LifecycleProducer,
   type LifecycleWorkers,
   type SystemOptions,
-} from "./system.js";
+} from "./system-types.js";
 
 const SUBMIT_QUEUE = BASELINE_QUEUES.submit;
 const POLL_QUEUE = BASELINE_QUEUES.poll;

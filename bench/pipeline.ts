@@ -15,7 +15,7 @@ import { createLogger } from "../src/logger.js";
 import { createRefundProducer } from "../src/producer/enqueue-refund.js";
 import { startRefundWorkers } from "../src/worker/start-workers.js";
 import { BENCH_CLIENT_ID, BENCH_SECRET, type BenchRefund } from "./refunds.js";
-import type { LifecycleProducer, LifecycleWorkers, SystemOptions } from "./system.js";
+import type { LifecycleProducer, LifecycleWorkers, SystemOptions } from "./system-types.js";
 
 /**
  * Which GatePay client the workers use: `shipped` is what `startRefundWorkers` builds
