@@ -6,7 +6,7 @@
 import { describe, expect, it, onTestFinished } from "vitest";
 import type { RefundRecord } from "../../src/domain/refund-record.js";
 import { createLogger } from "../../src/logger.js";
-import { DASHBOARD_PATH, startHttpServer, type HttpServer } from "../../src/worker/http-server.js";
+import { DASHBOARD_PATH, startHttpServer, type HttpServer } from "../../src/http/server.js";
 import { createMetrics, METRIC_NAMES } from "../../src/worker/metrics.js";
 import { startPipeline, type Pipeline } from "../helpers/pipeline.js";
 
