@@ -19,7 +19,7 @@ import { verifySignature, GATEPAY_HEADERS } from "../src/gatepay/signing.js";
 import { WEBHOOK_ACK_BODY } from "../src/gatepay/webhook.js";
 import { createLogger } from "../src/logger.js";
 import { createRefundProducer } from "../src/producer/enqueue-refund.js";
-import { startHttpServer, WEBHOOK_PATH } from "../src/worker/http-server.js";
+import { startHttpServer, WEBHOOK_PATH } from "../src/http/server.js";
 import { createMetrics } from "../src/worker/metrics.js";
 import { startRefundWorkers } from "../src/worker/start-workers.js";
 import { BENCH_CLIENT_ID, BENCH_SECRET } from "./refunds.js";

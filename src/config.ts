@@ -8,6 +8,7 @@
  * so the config object can be logged or serialized without leaking them.
  */
 import { z } from "zod";
+import { CodedError } from "./domain/errors.js";
 import { Secret, redactUrlCredentials } from "./secret.js";
 
 /** Log levels accepted by `LOG_LEVEL` (pino's, plus `silent`). */
@@ -204,9 +205,10 @@ export interface ConfigProblem {
   readonly message: string;
 }
 
-/** The environment is invalid; `message` has one line per problem. */
-export class ConfigError extends Error {
+/** The environment is invalid; `message` has one line per problem. Code `CONFIG_INVALID`. */
+export class ConfigError extends CodedError {
   override readonly name = "ConfigError";
+  override readonly code = "CONFIG_INVALID";
   /** Every problem found, in {@link CONFIG_ENV_VARS} order. */
   readonly problems: readonly ConfigProblem[];
 

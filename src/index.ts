@@ -17,6 +17,8 @@ export { createLogger } from "./logger.js";
 export type { Logger } from "./logger.js";
 export * from "./domain/amount.js";
 export * from "./domain/errors.js";
+export { ERROR_CODES } from "./domain/error-codes.js";
+export type { ErrorCode, ErrorCodeMeaning } from "./domain/error-codes.js";
 export type * from "./domain/refund-record.js";
 export {
   REFUND_STATES,
@@ -43,8 +45,8 @@ export type { RefundSettings } from "./worker/context.js";
 export { RefundStore } from "./store/refund-store.js";
 export type { BatchCounts } from "./store/refund-store.js";
 export { QUEUE_NAMES, refundKeys } from "./store/keys.js";
-export { startHttpServer, DASHBOARD_PATH, WEBHOOK_PATH } from "./worker/http-server.js";
-export type { HttpServer, StartHttpServerOptions } from "./worker/http-server.js";
+export { startHttpServer, DASHBOARD_PATH, WEBHOOK_PATH } from "./http/server.js";
+export type { HttpServer, StartHttpServerOptions } from "./http/server.js";
 export { createMetrics, METRIC_NAMES } from "./worker/metrics.js";
 export type { RefundMetrics } from "./worker/metrics.js";
 export { receiveRefundWebhook } from "./worker/webhook-receiver.js";

@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import { loadConfig } from "../config.js";
-import { IdempotencyConflictError, OverRefundError } from "../domain/errors.js";
+import { OverRefundError } from "../domain/errors.js";
 import { CliExit, EXIT_CODES, printJson, type CliIo } from "./output.js";
 import { withProducer } from "./with-producer.js";
 
@@ -51,14 +51,9 @@ async function runEnqueue(flags: EnqueueFlags, io: CliIo): Promise<void> {
       printJson(io, record);
       if (!created) io.err(`refund ${record.refundRequestId} already exists: unchanged`);
     } catch (err) {
-      if (err instanceof OverRefundError) {
-        // The refusal is itself a record (rejected / OVER_REFUND), so show it.
-        printJson(io, err.record);
-        throw new CliExit(EXIT_CODES.overRefund, `over-refund: ${err.message}`);
-      }
-      if (err instanceof IdempotencyConflictError) {
-        throw new CliExit(EXIT_CODES.conflict, err.message);
-      }
+      // The refusal is itself a record (rejected / OVER_REFUND), so show it; reportError
+      // then says why and exits 4.
+      if (err instanceof OverRefundError) printJson(io, err.record);
       throw err;
     }
   });

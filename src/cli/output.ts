@@ -13,30 +13,18 @@
  * | 3    | `conflict`   | the refundRequestId is already used by a different refund (nothing changed) |
  * | 4    | `overRefund` | the refund would exceed the order amount: recorded as `rejected` / `OVER_REFUND`, nothing sent; the record is printed on stdout |
  *
- * Secrets never reach either stream: configuration errors come from {@link ConfigError},
- * which hides secret values, and nothing here prints an error's `cause` or stack unless
- * the error is unexpected (and then only its message).
+ * The numbers are {@link EXIT_CODES}; which typed error ends with which is the one table in
+ * `src/domain/error-codes.ts`, shared with the HTTP API's status codes.
+ *
+ * Secrets never reach either stream: configuration errors come from `ConfigError`, which
+ * hides secret values, and nothing here prints an error's `cause` or stack unless the error
+ * is unexpected (and then only its message).
  */
 import { CommanderError } from "commander";
-import { ConfigError } from "../config.js";
-import {
-  IdempotencyConflictError,
-  OverRefundError,
-  RefundNotFoundError,
-  ValidationError,
-} from "../domain/errors.js";
+import { ERROR_CODES, EXIT_CODES, type ErrorCode, type ExitCode } from "../domain/error-codes.js";
+import { CodedError, type FieldIssue } from "../domain/errors.js";
 
-/** Exit codes of `gatepay-refunds` (see the table in this module's comment). */
-export const EXIT_CODES = {
-  ok: 0,
-  failure: 1,
-  usage: 2,
-  conflict: 3,
-  overRefund: 4,
-} as const;
-
-/** One of {@link EXIT_CODES}. */
-export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
+export { EXIT_CODES, type ExitCode };
 
 /** The process seams a command uses: its environment and its two output streams. */
 export interface CliIo {
@@ -82,10 +70,9 @@ export function printJson(io: CliIo, value: unknown): void {
  * - {@link CliExit}: its message and code;
  * - commander's own errors: commander already wrote the message; help and version exit
  *   0, every other usage problem exits 2;
- * - {@link ConfigError}: one line per variable, exit 2;
- * - {@link ValidationError}: one `field: reason` line per problem, exit 2;
- * - {@link IdempotencyConflictError}: exit 3; {@link OverRefundError}: exit 4;
- * - {@link RefundNotFoundError}: exit 1;
+ * - a typed error ({@link CodedError}: invalid config or request, id conflict,
+ *   over-refund, unknown refund): its message (a validation error: one `field: reason`
+ *   line per problem) and the exit code `ERROR_CODES` gives its code;
  * - anything else: `error: <message>`, exit 1.
  */
 export function reportError(err: unknown, io: CliIo): ExitCode {
@@ -96,33 +83,28 @@ export function reportError(err: unknown, io: CliIo): ExitCode {
   if (err instanceof CommanderError) {
     return err.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
   }
-  if (err instanceof ConfigError) {
-    io.err(err.message);
-    return EXIT_CODES.usage;
-  }
-  if (err instanceof ValidationError) {
-    io.err(formatValidationError(err));
-    return EXIT_CODES.usage;
-  }
-  if (err instanceof IdempotencyConflictError) {
-    io.err(err.message);
-    return EXIT_CODES.conflict;
-  }
-  if (err instanceof OverRefundError) {
-    io.err(`over-refund: ${err.message}`);
-    return EXIT_CODES.overRefund;
-  }
-  if (err instanceof RefundNotFoundError) {
-    io.err(err.message);
-    return EXIT_CODES.failure;
+  if (err instanceof CodedError) {
+    io.err(describeCodedError(err));
+    return ERROR_CODES[err.code].exitCode;
   }
   io.err(`error: ${err instanceof Error ? err.message : String(err)}`);
   return EXIT_CODES.failure;
 }
 
+/** Words put before a typed error's message on standard error, by code. */
+const MESSAGE_PREFIXES: Partial<Record<ErrorCode, string>> = { OVER_REFUND: "over-refund: " };
+
+/** What standard error shows of a typed error. */
+function describeCodedError(err: CodedError): string {
+  // A validation error's issues are the whole story, one per line; other errors' issues
+  // (a conflict's differing fields) are already named in their one-line message.
+  if (err.code === "VALIDATION_ERROR" && err.issues) return formatIssues(err.issues);
+  return `${MESSAGE_PREFIXES[err.code] ?? ""}${err.message}`;
+}
+
 /** One `field: reason` line per problem (a problem with the whole input has no field). */
-export function formatValidationError(err: ValidationError): string {
-  return err.issues
+function formatIssues(issues: readonly FieldIssue[]): string {
+  return issues
     .map((issue) => (issue.path === "" ? issue.message : `${issue.path}: ${issue.message}`))
     .join("\n");
 }

@@ -8,7 +8,7 @@ import type { Command } from "commander";
 import { loadConfig } from "../config.js";
 import { createLogger } from "../logger.js";
 import { createRefundProducer, producerOptionsFromConfig } from "../producer/enqueue-refund.js";
-import { startHttpServer, type HttpServer } from "../worker/http-server.js";
+import { startHttpServer, type HttpServer } from "../http/server.js";
 import { createMetrics } from "../worker/metrics.js";
 import { startRefundWorkers } from "../worker/start-workers.js";
 import type { CliIo } from "./output.js";

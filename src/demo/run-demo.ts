@@ -22,7 +22,7 @@ import { startSandbox, type Sandbox } from "../gatepay/sandbox/index.js";
 import { createLogger } from "../logger.js";
 import { runBatch, summarizeBatch } from "../producer/enqueue-batch.js";
 import { createRefundProducer } from "../producer/enqueue-refund.js";
-import { startHttpServer } from "../worker/http-server.js";
+import { startHttpServer } from "../http/server.js";
 import { createMetrics } from "../worker/metrics.js";
 import { startRefundWorkers } from "../worker/start-workers.js";
 import { findRedis } from "./find-redis.js";

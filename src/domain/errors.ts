@@ -1,7 +1,9 @@
 /**
- * Producer-side errors. Typed, so the CLI and the HTTP API can map each to a clear message
- * and status code (400 validation, 409 conflict, 422 over-refund).
+ * Producer-side errors. Each carries a stable `code` (src/domain/error-codes.ts), which the
+ * CLI and the HTTP API look up for their exit code and status code (400 validation, 409
+ * conflict, 422 over-refund, 404 not found).
  */
+import type { ErrorCode } from "./error-codes.js";
 import type { RefundRecord } from "./refund-record.js";
 
 /** One problem with one field of the input. `path` is dotted (`refundAmount`, `rows.3.prepayId`). */
@@ -10,10 +12,24 @@ export interface FieldIssue {
   message: string;
 }
 
+/**
+ * An error with a stable {@link ErrorCode}. The shells map every one through `ERROR_CODES`
+ * with this single check, so a new typed error needs a table row, not a case in each shell.
+ */
+export abstract class CodedError extends Error {
+  /** The stable code: a key of `ERROR_CODES`. */
+  abstract readonly code: ErrorCode;
+  /** The problems by field, when the error is about fields of the input. */
+  declare readonly issues?: readonly FieldIssue[];
+  /** The refund record the refusal was stored as, when it was stored (an over-refund). */
+  declare readonly record?: RefundRecord;
+}
+
 /** The input is not a valid refund request. Nothing was stored or sent. */
-export class ValidationError extends Error {
+export class ValidationError extends CodedError {
   override readonly name = "ValidationError";
-  readonly issues: readonly FieldIssue[];
+  override readonly code = "VALIDATION_ERROR";
+  override readonly issues: readonly FieldIssue[];
 
   constructor(issues: readonly FieldIssue[]) {
     super(issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; "));
@@ -26,12 +42,15 @@ export class ValidationError extends Error {
  * idempotency key end to end, so reusing it for another refund is refused, like Stripe's
  * idempotency-key reuse error. Nothing changed.
  */
-export class IdempotencyConflictError extends Error {
+export class IdempotencyConflictError extends CodedError {
   override readonly name = "IdempotencyConflictError";
+  override readonly code = "IDEMPOTENCY_CONFLICT";
   readonly refundRequestId: string;
   readonly existing: RefundRecord;
   /** Names of the request fields that differ from the stored request. */
   readonly differingFields: readonly string[];
+  /** One issue per differing field. */
+  override readonly issues: readonly FieldIssue[];
 
   constructor(existing: RefundRecord, differingFields: readonly string[]) {
     super(
@@ -41,6 +60,10 @@ export class IdempotencyConflictError extends Error {
     this.refundRequestId = existing.refundRequestId;
     this.existing = existing;
     this.differingFields = differingFields;
+    this.issues = differingFields.map((path) => ({
+      path,
+      message: "differs from the stored request with this refundRequestId",
+    }));
   }
 }
 
@@ -48,9 +71,10 @@ export class IdempotencyConflictError extends Error {
  * The refund would take the order past its amount. It is recorded as `rejected` with code
  * `OVER_REFUND` and nothing is sent to GatePay.
  */
-export class OverRefundError extends Error {
+export class OverRefundError extends CodedError {
   override readonly name = "OverRefundError";
-  readonly record: RefundRecord;
+  override readonly code = "OVER_REFUND";
+  override readonly record: RefundRecord;
 
   constructor(record: RefundRecord) {
     super(record.lastError?.message ?? `refund ${record.refundRequestId} exceeds the order amount`);
@@ -59,8 +83,9 @@ export class OverRefundError extends Error {
 }
 
 /** No refund record with this id. */
-export class RefundNotFoundError extends Error {
+export class RefundNotFoundError extends CodedError {
   override readonly name = "RefundNotFoundError";
+  override readonly code = "NOT_FOUND";
   constructor(readonly refundRequestId: string) {
     super(`no refund with refundRequestId "${refundRequestId}"`);
   }

@@ -6,7 +6,7 @@
 import { describe, expect, it, onTestFinished } from "vitest";
 import type { RefundRecord } from "../../src/domain/refund-record.js";
 import { createLogger } from "../../src/logger.js";
-import { DASHBOARD_PATH, startHttpServer, type HttpServer } from "../../src/worker/http-server.js";
+import { DASHBOARD_PATH, startHttpServer, type HttpServer } from "../../src/http/server.js";
 import { createMetrics, METRIC_NAMES } from "../../src/worker/metrics.js";
 import { startPipeline, type Pipeline } from "../helpers/pipeline.js";
 
@@ -157,6 +157,7 @@ describe("HTTP API", () => {
     const issues = (invalid.json as { error: { code: string; issues: { path: string }[] } }).error;
     expect(issues.code).toBe("VALIDATION_ERROR");
     expect(issues.issues.map((i) => i.path).sort()).toEqual(["refundAmount", "refundRequestId"]);
+    expect(invalid.json).toMatchObject({ error: { message: "the refund request is invalid" } });
     expect(await p.producer.getRefund("bad id!")).toBeNull();
 
     const notJson = await call(server, "POST", "/refunds", { body: "{ nope" });
@@ -180,8 +181,17 @@ describe("HTTP API", () => {
       body: refund("A1", { refundAmount: "6" }),
     });
     expect(conflict.status).toBe(409);
-    expect(conflict.json).toMatchObject({
-      error: { code: "IDEMPOTENCY_CONFLICT", issues: [{ path: "refundAmount" }] },
+    expect(conflict.json).toEqual({
+      error: {
+        code: "IDEMPOTENCY_CONFLICT",
+        message: expect.stringContaining('refundRequestId "A1" is already used') as unknown,
+        issues: [
+          {
+            path: "refundAmount",
+            message: "differs from the stored request with this refundRequestId",
+          },
+        ],
+      },
     });
     expect((await p.producer.getRefund("A1"))?.request).toMatchObject({ refundAmount: "5" });
 
@@ -208,6 +218,10 @@ describe("HTTP API", () => {
       }),
     });
     expect(overAgain.status).toBe(422);
+    expect(overAgain.json).toEqual(over.json);
+    const overBody = over.json as { error: { message: string }; record: RefundRecord };
+    expect(Object.keys(overBody)).toEqual(["error", "record"]);
+    expect(overBody.error.message).toBe(overBody.record.lastError?.message);
 
     // 404 / 400 on reads.
     expect((await call(server, "GET", "/refunds/NOPE")).status).toBe(404);

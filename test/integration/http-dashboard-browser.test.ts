@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { WebSocket } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { createLogger } from "../../src/logger.js";
-import { DASHBOARD_PATH, startHttpServer } from "../../src/worker/http-server.js";
+import { DASHBOARD_PATH, startHttpServer } from "../../src/http/server.js";
 import { createMetrics } from "../../src/worker/metrics.js";
 import { startPipeline } from "../helpers/pipeline.js";
 import { waitFor } from "../helpers/wait-for.js";
