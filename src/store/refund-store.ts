@@ -78,10 +78,15 @@ export class RefundStore {
     this.#now = options.now ?? Date.now;
   }
 
+  /**
+   * The connection, for the other store/ modules (batch metadata) and tests. Code outside
+   * store/ goes through the store's methods; only store/ sends commands to Redis.
+   */
   get redis(): Redis {
     return this.#redis;
   }
 
+  /** The store's clock (epoch ms): record times and reconcile times. */
   now(): number {
     return this.#now();
   }
