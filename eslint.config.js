@@ -8,7 +8,11 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        // Build helpers (plain .mjs run by node) are outside tsconfig's program.
+        projectService: { allowDefaultProject: ["scripts/*.mjs"] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       // Queue code: an unawaited promise is a lost job or an unhandled rejection.

@@ -17,6 +17,7 @@ import {
   type RefundError,
   type RefundHistoryEntry,
   type RefundRecord,
+  type RefundRequestFields,
 } from "./refund-record.js";
 
 export { REFUND_STATES };
@@ -80,8 +81,13 @@ export type RefundEvent =
   | { type: "in-progress"; answer: GatePayAnswer }
   | { type: "succeeded"; answer: GatePayAnswer }
   | { type: "failed"; answer: GatePayAnswer; error?: Omit<RefundError, "at"> }
-  /** GatePay (or the over-refund guard) refused the request: no refund exists. */
+  /** GatePay refused the request: no refund exists. */
   | { type: "rejected"; error: Omit<RefundError, "at">; answer?: GatePayAnswer }
+  /**
+   * The over-refund guard refused a new refund before it was stored: it is stored
+   * `rejected` at once, nothing reserved, nothing sent (see over-refund.ts).
+   */
+  | { type: "over-refund"; error: Omit<RefundError, "at"> }
   /** Retryable errors outlasted the attempts, or an operator must act. */
   | { type: "dead"; error: Omit<RefundError, "at"> }
   /** Accepted, but no final status before the poll deadline. */
@@ -135,6 +141,9 @@ function target(record: RefundRecord, event: RefundEvent): string {
       return "failed";
     case "rejected":
       return s === "queued" || s === "submitting" ? "rejected" : `cannot reject from ${s}`;
+    case "over-refund":
+      // Decided while creating the record: only a record nobody has written yet.
+      return s === "queued" && record.version === 1 ? "rejected" : `not a new refund (${s})`;
     case "dead":
       return s === "queued" || s === "submitting" ? "dead" : `cannot give up from ${s}`;
     case "stuck":
@@ -162,6 +171,7 @@ function noteFor(event: RefundEvent): string | undefined {
       return `attempt ${event.attempt}`;
     case "submit-deferred":
     case "rejected":
+    case "over-refund":
     case "dead":
     case "stuck":
       return event.error.code;
@@ -176,6 +186,33 @@ function noteFor(event: RefundEvent): string | undefined {
     case "redriven":
       return undefined;
   }
+}
+
+/**
+ * A new refund's first record: `queued`, version 1, nothing sent, one `created` history
+ * entry. Every later change goes through {@link applyRefundEvent}, so these two functions
+ * are the only places a record's state and history are built.
+ */
+export function createRefundRecord(
+  request: RefundRequestFields,
+  nowMs: number,
+  batchId?: string,
+): RefundRecord {
+  const at = new Date(nowMs).toISOString();
+  const record: RefundRecord = {
+    refundRequestId: request.refundRequestId,
+    kind: request.kind,
+    request,
+    state: "queued",
+    attempts: 0,
+    history: [{ state: "queued", at, event: "created" }],
+    createdAt: at,
+    updatedAt: at,
+    submit: { mayExist: false, generation: 0 },
+    version: 1,
+  };
+  if (batchId !== undefined) record.batchId = batchId;
+  return record;
 }
 
 /**
@@ -254,6 +291,10 @@ export function applyRefundEvent(
       next.lastError = { ...event.error, at };
       next.submit.mayExist = false;
       clearLease(next);
+      break;
+    case "over-refund":
+      next.lastError = { ...event.error, at };
+      next.submit.mayExist = false;
       break;
     case "dead":
     case "stuck":

@@ -2,32 +2,39 @@
  * The refund record store on Redis. Records are the source of truth; jobs only trigger
  * work. Every write is a compare-and-set on the record's version inside one Lua script
  * that also keeps the over-refund reservation, the batch counters, the in-flight index and
- * the event stream consistent with it (lua.ts).
+ * the event stream consistent with it (scripts.ts). Records are built only by the state
+ * machine (domain/refund-state.ts); this module stores them.
  */
-import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
-import { amountToUnits, compareAmounts, normalizeAmount, unitsToAmount } from "../domain/amount.js";
+import { overRefundEvent } from "../domain/over-refund.js";
 import type { RefundRecord, RefundRequestFields } from "../domain/refund-record.js";
-import { requestFingerprintFields, reservedAmountOf } from "../domain/refund-request.js";
 import {
   applyRefundEvent,
+  createRefundRecord,
   FINAL_STATES,
   isFinalState,
   type RefundEvent,
   type RefundState,
 } from "../domain/refund-state.js";
 import { refundKeys, type RefundKeys } from "./keys.js";
-import { CREATE_FINAL, CREATE_RESERVED, DROP_IF_SETTLED, TRANSITION } from "./lua.js";
+import { LeaseLock } from "./lease-lock.js";
+import {
+  amountOfUnits,
+  decodeRecord,
+  orderAmountUnits,
+  requestFingerprint,
+  reservedUnitsOf,
+} from "./record-codec.js";
+import {
+  createFinalScript,
+  createReservedScript,
+  dropIfSettledScript,
+  transitionScript,
+  type CreateReservedInput,
+  type CreateReservedReply,
+} from "./scripts.js";
 
-/** Micro-units: GatePay's request precision (6 decimals, gatepay-api.md §4.1). */
-const UNIT_SCALE = 6;
-
-interface StoreCommands {
-  gprCreateReserved(...args: string[]): Promise<string[]>;
-  gprCreateFinal(...args: string[]): Promise<string[]>;
-  gprTransition(...args: string[]): Promise<number>;
-  gprDropIfSettled(...args: string[]): Promise<number>;
-}
+export { requestFingerprint };
 
 export interface RefundStoreOptions {
   /** Approximate cap of the events stream (XADD MAXLEN ~). Default 100,000. */
@@ -53,44 +60,33 @@ export type TransitionOutcome =
 /** Batch counts by state, plus `total`. */
 export type BatchCounts = Partial<Record<RefundState | "total", number>>;
 
-/** A stable hash of what GatePay would be asked: equal requests are idempotent replays. */
-export function requestFingerprint(request: RefundRequestFields): string {
-  const fields = requestFingerprintFields(request);
-  const canonical = JSON.stringify(
-    Object.keys(fields)
-      .sort()
-      .map((k) => [k, fields[k]]),
-  );
-  return createHash("sha256").update(canonical).digest("base64url").slice(0, 32);
-}
-
-/** Floors an order amount to micro-units: a conservative cap when it has more decimals. */
-function orderAmountUnits(amount: string): bigint {
-  const normalized = normalizeAmount(amount);
-  const [whole = "0", frac = ""] = normalized.split(".");
-  return BigInt(whole) * 10n ** BigInt(UNIT_SCALE) + BigInt((frac + "000000").slice(0, UNIT_SCALE));
-}
-
 export class RefundStore {
   readonly keys: RefundKeys;
-  readonly #redis: Redis & StoreCommands;
-  readonly #maxLen: string;
+  /** One reconciler run at a time across processes. */
+  readonly reconcilerLock: LeaseLock;
+  readonly #redis: Redis;
+  readonly #eventsMaxLen: number;
   readonly #stallWindowMs: number;
   readonly #now: () => number;
 
   constructor(redis: Redis, prefix: string, options: RefundStoreOptions = {}) {
     this.keys = refundKeys(prefix);
-    defineCommands(redis);
-    this.#redis = redis as Redis & StoreCommands;
-    this.#maxLen = String(options.eventsMaxLen ?? 100_000);
+    this.reconcilerLock = new LeaseLock(redis, this.keys.reconcilerLock);
+    this.#redis = redis;
+    this.#eventsMaxLen = options.eventsMaxLen ?? 100_000;
     this.#stallWindowMs = options.stallWindowMs ?? 300_000;
     this.#now = options.now ?? Date.now;
   }
 
+  /**
+   * The connection, for the other store/ modules (batch metadata) and tests. Code outside
+   * store/ goes through the store's methods; only store/ sends commands to Redis.
+   */
   get redis(): Redis {
     return this.#redis;
   }
 
+  /** The store's clock (epoch ms): record times and reconcile times. */
   now(): number {
     return this.#now();
   }
@@ -108,7 +104,7 @@ export class RefundStore {
   /** The record, or null when there is none. */
   async get(refundRequestId: string): Promise<RefundRecord | null> {
     const json = await this.#redis.hget(this.keys.record(refundRequestId), "rec");
-    return json === null ? null : (JSON.parse(json) as RefundRecord);
+    return json === null ? null : decodeRecord(json);
   }
 
   /** Records for many ids in one round trip (null where missing). */
@@ -119,27 +115,13 @@ export class RefundStore {
     const results = (await pipeline.exec()) ?? [];
     return results.map(([err, json]) => {
       if (err) throw err;
-      return typeof json === "string" ? (JSON.parse(json) as RefundRecord) : null;
+      return typeof json === "string" ? decodeRecord(json) : null;
     });
   }
 
   /** A fresh `queued` record for a validated request (not stored). */
   newRecord(request: RefundRequestFields, batchId: string | undefined): RefundRecord {
-    const at = new Date(this.#now()).toISOString();
-    const record: RefundRecord = {
-      refundRequestId: request.refundRequestId,
-      kind: request.kind,
-      request,
-      state: "queued",
-      attempts: 0,
-      history: [{ state: "queued", at, event: "created" }],
-      createdAt: at,
-      updatedAt: at,
-      submit: { mayExist: false, generation: 0 },
-      version: 1,
-    };
-    if (batchId !== undefined) record.batchId = batchId;
-    return record;
+    return createRefundRecord(request, this.#now(), batchId);
   }
 
   /**
@@ -149,8 +131,8 @@ export class RefundStore {
    * `rejected` with `OVER_REFUND` and reserves nothing.
    */
   async create(request: RefundRequestFields, batchId?: string): Promise<CreateOutcome> {
-    const args = this.#createArgs(request, batchId);
-    return this.#interpretCreate(args, await this.#redis.gprCreateReserved(...args.argv));
+    const input = this.#createInput(request, batchId);
+    return this.#interpretCreate(input, await createReservedScript.run(this.#redis, input));
   }
 
   /**
@@ -162,108 +144,76 @@ export class RefundStore {
     batchId?: string,
   ): Promise<CreateOutcome[]> {
     if (requests.length === 0) return [];
-    const pipeline = this.#redis.pipeline() as unknown as StoreCommands & {
-      exec(): Promise<[Error | null, unknown][] | null>;
-    };
-    const prepared = requests.map((request) => {
-      const args = this.#createArgs(request, batchId);
-      void pipeline.gprCreateReserved(...args.argv);
-      return args;
+    createReservedScript.define(this.#redis);
+    const pipeline = this.#redis.pipeline();
+    const inputs = requests.map((request) => {
+      const input = this.#createInput(request, batchId);
+      createReservedScript.queue(pipeline, input);
+      return input;
     });
     const results = (await pipeline.exec()) ?? [];
     const out: CreateOutcome[] = [];
-    for (let i = 0; i < prepared.length; i++) {
-      const [err, res] = results[i] ?? [new Error("missing pipeline result"), null];
+    for (let i = 0; i < inputs.length; i++) {
+      const [err, raw] = results[i] ?? [new Error("missing pipeline result"), null];
       if (err) throw err;
-      out.push(await this.#interpretCreate(prepared[i]!, res as string[]));
+      const reply = createReservedScript.parse(raw as string[]);
+      out.push(await this.#interpretCreate(inputs[i]!, reply));
     }
     return out;
   }
 
-  #createArgs(request: RefundRequestFields, batchId: string | undefined) {
-    const record = this.newRecord(request, batchId);
-    const fp = requestFingerprint(request);
-    const units = amountToUnits(reservedAmountOf(request), UNIT_SCALE);
-    const cap =
-      request.orderAmount === undefined ? "" : String(orderAmountUnits(request.orderAmount));
-    const batchKey = batchId === undefined ? this.keys.none : this.keys.batch(batchId);
-    const argv = [
-      this.keys.record(request.refundRequestId),
-      this.keys.order(request.prepayId),
-      this.keys.events,
-      this.keys.inflight,
-      batchKey,
-      request.refundRequestId,
-      JSON.stringify(record),
-      fp,
-      String(units),
-      cap,
-      String(this.#now() + this.#stallWindowMs),
-      batchId === undefined ? "0" : "1",
-      this.#maxLen,
-      record.createdAt,
-      batchId ?? "",
-      "queued",
-    ];
-    return { record, fp, batchKey, argv };
+  #createInput(request: RefundRequestFields, batchId: string | undefined): CreateReservedInput {
+    return {
+      keys: this.keys,
+      eventsMaxLen: this.#eventsMaxLen,
+      record: this.newRecord(request, batchId),
+      fingerprint: requestFingerprint(request),
+      reserveUnits: reservedUnitsOf(request),
+      orderAmountUnits:
+        request.orderAmount === undefined ? undefined : orderAmountUnits(request.orderAmount),
+      reconcileAtMs: this.#now() + this.#stallWindowMs,
+    };
   }
 
   async #interpretCreate(
-    args: { record: RefundRecord; fp: string; batchKey: string },
-    res: string[],
+    input: CreateReservedInput,
+    reply: CreateReservedReply,
   ): Promise<CreateOutcome> {
-    const [outcome, a, b] = res;
-    if (outcome === "created") return { outcome: "created", record: args.record };
-    if (outcome === "existing")
-      return { outcome: "existing", record: JSON.parse(a!) as RefundRecord };
-    if (outcome === "conflict")
-      return { outcome: "conflict", record: JSON.parse(a!) as RefundRecord };
-    return this.#createOverRefund(args.record, args.fp, BigInt(a!), BigInt(b!), args.batchKey);
+    switch (reply.outcome) {
+      case "created":
+        return { outcome: "created", record: input.record };
+      case "existing":
+      case "conflict":
+        return { outcome: reply.outcome, record: decodeRecord(reply.json) };
+      case "over":
+        return this.#createOverRefund(input, reply.reservedUnits, reply.capUnits);
+    }
   }
 
+  /** Stores the refused refund as the state machine's `over-refund` outcome: final, no reservation. */
   async #createOverRefund(
-    queued: RefundRecord,
-    fp: string,
+    input: CreateReservedInput,
     reservedUnits: bigint,
     capUnits: bigint,
-    batchKey: string,
   ): Promise<CreateOutcome> {
-    const amount = reservedAmountOf(queued.request);
-    const reserved = unitsToAmount(reservedUnits, UNIT_SCALE);
-    const cap = unitsToAmount(capUnits, UNIT_SCALE);
-    const remaining =
-      compareAmounts(cap, reserved) > 0 ? unitsToAmount(capUnits - reservedUnits, UNIT_SCALE) : "0";
-    const message =
-      `refund of ${amount} exceeds what is left of order ${queued.request.prepayId}: ` +
-      `order amount ${cap}, already refunded or in flight ${reserved}, left ${remaining}`;
-    const at = queued.createdAt;
-    const record: RefundRecord = {
-      ...queued,
-      state: "rejected",
-      lastError: { code: "OVER_REFUND", message, at },
-      history: [
-        ...queued.history,
-        { state: "rejected", at, event: "over-refund", note: "OVER_REFUND" },
-      ],
-    };
-    const res = await this.#redis.gprCreateFinal(
-      this.keys.record(queued.refundRequestId),
-      this.keys.events,
-      batchKey,
-      queued.refundRequestId,
-      JSON.stringify(record),
-      fp,
-      queued.batchId === undefined ? "0" : "1",
-      this.#maxLen,
-      at,
-      queued.batchId ?? "",
-      "rejected",
-      "OVER_REFUND",
-    );
-    const [outcome, json] = res;
-    if (outcome === "created") return { outcome: "over-refund", record };
-    const existing = JSON.parse(json!) as RefundRecord;
-    return { outcome: outcome === "existing" ? "existing" : "conflict", record: existing };
+    const queued = input.record;
+    const event = overRefundEvent(queued.request, {
+      orderAmount: amountOfUnits(capUnits),
+      reserved: amountOfUnits(reservedUnits),
+    });
+    // Decided at the queued record's creation time: the refusal is part of creating it.
+    const result = applyRefundEvent(queued, event, Date.parse(queued.createdAt));
+    if (!result.changed)
+      throw new Error(`over-refund refused by the state machine: ${result.reason}`);
+    const record = result.record;
+    const reply = await createFinalScript.run(this.#redis, {
+      keys: this.keys,
+      eventsMaxLen: this.#eventsMaxLen,
+      record,
+      fingerprint: input.fingerprint,
+    });
+    if (reply.outcome === "created") return { outcome: "over-refund", record };
+    return { outcome: reply.outcome, record: decodeRecord(reply.json) };
   }
 
   /**
@@ -294,31 +244,16 @@ export class RefundStore {
         continue;
       }
       const next = result.record;
-      const release = next.state === "rejected" || next.state === "failed";
-      const batchKey = next.batchId === undefined ? this.keys.none : this.keys.batch(next.batchId);
-      const last = next.history[next.history.length - 1];
-      const written = await this.#redis.gprTransition(
-        this.keys.record(refundRequestId),
-        this.keys.events,
-        this.keys.inflight,
-        this.keys.order(next.request.prepayId),
-        batchKey,
-        String(record.version),
-        JSON.stringify(next),
-        next.state,
-        record.state,
-        refundRequestId,
-        release ? "1" : "0",
-        isFinalState(next.state) ? "" : String(this.#now() + this.#stallWindowMs),
-        next.batchId === undefined ? "0" : "1",
-        this.#maxLen,
-        event.type,
-        next.updatedAt,
-        next.batchId ?? "",
-        last?.note ?? "",
-        String(next.version),
-      );
-      if (written === 1) return { applied: true, record: next, previous: record };
+      const written = await transitionScript.run(this.#redis, {
+        keys: this.keys,
+        eventsMaxLen: this.#eventsMaxLen,
+        previous: record,
+        next,
+        // No money moved and none will: what the refund held of its order is free again.
+        releaseReservation: next.state === "rejected" || next.state === "failed",
+        reconcileAtMs: isFinalState(next.state) ? null : this.#now() + this.#stallWindowMs,
+      });
+      if (written) return { applied: true, record: next, previous: record };
       // A decision taken on the old version (such as "nobody holds the submit lease") may
       // not hold any more: callers that need that say retryOnConflict: false and decide anew.
       if (options.retryOnConflict === false) {
@@ -357,13 +292,11 @@ export class RefundStore {
 
   /** Removes a refund from the in-flight index if (atomically) it is gone or final. */
   async dropIfSettled(refundRequestId: string): Promise<boolean> {
-    const dropped = await this.#redis.gprDropIfSettled(
-      this.keys.record(refundRequestId),
-      this.keys.inflight,
+    return dropIfSettledScript.run(this.#redis, {
+      keys: this.keys,
       refundRequestId,
-      ...FINAL_STATES,
-    );
-    return dropped === 1;
+      finalStates: FINAL_STATES,
+    });
   }
 
   /** Pushes a refund's reconcile time out (the reconciler saw it is being driven). */
@@ -384,9 +317,9 @@ export class RefundStore {
       "reserved",
     );
     const out: { orderAmount?: string; reserved: string } = {
-      reserved: unitsToAmount(BigInt(reserved ?? "0"), UNIT_SCALE),
+      reserved: amountOfUnits(reserved ?? "0"),
     };
-    if (amount != null) out.orderAmount = unitsToAmount(BigInt(amount), UNIT_SCALE);
+    if (amount != null) out.orderAmount = amountOfUnits(amount);
     return out;
   }
 
@@ -397,15 +330,4 @@ export class RefundStore {
     for (const [k, v] of Object.entries(raw)) out[k as RefundState | "total"] = Number(v);
     return out;
   }
-}
-
-const DEFINED = new WeakSet<Redis>();
-
-function defineCommands(redis: Redis): void {
-  if (DEFINED.has(redis)) return;
-  redis.defineCommand("gprCreateReserved", { numberOfKeys: 5, lua: CREATE_RESERVED });
-  redis.defineCommand("gprCreateFinal", { numberOfKeys: 3, lua: CREATE_FINAL });
-  redis.defineCommand("gprTransition", { numberOfKeys: 5, lua: TRANSITION });
-  redis.defineCommand("gprDropIfSettled", { numberOfKeys: 2, lua: DROP_IF_SETTLED });
-  DEFINED.add(redis);
 }

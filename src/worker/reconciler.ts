@@ -5,7 +5,7 @@
  * with a new job generation. The submit processor's lease and look-up-first rules make a
  * re-drive safe even if the old job turns out to be alive.
  *
- * One reconciler runs at a time across all processes (a Redis lock with expiry).
+ * One reconciler runs at a time across all processes (the store's lock with expiry).
  */
 import type { Job } from "bullmq";
 import { submitJobId } from "../store/keys.js";
@@ -69,15 +69,11 @@ export class Reconciler {
   /** One pass over overdue refunds. Returns what it did (for tests and logs). */
   async runOnce(): Promise<ReconcileReport> {
     const { store, logger } = this.#ctx;
-    const lockKey = store.keys.reconcilerLock;
-    const got = await store.redis.set(
-      lockKey,
-      this.#ctx.workerId,
-      "PX",
-      Math.max(this.#intervalMs * 2, 10_000),
-      "NX",
-    );
-    if (got !== "OK") return { examined: 0, redriven: [] };
+    const lock = store.reconcilerLock;
+    const owner = this.#ctx.workerId;
+    if (!(await lock.acquire(owner, Math.max(this.#intervalMs * 2, 10_000)))) {
+      return { examined: 0, redriven: [] };
+    }
     const report: ReconcileReport = { examined: 0, redriven: [] };
     try {
       const now = this.#ctx.now();
@@ -95,8 +91,7 @@ export class Reconciler {
       if (report.redriven.length > 0)
         logger.warn({ redriven: report.redriven }, "reconciler re-drove refunds");
     } finally {
-      // Release only our own lock.
-      if ((await store.redis.get(lockKey)) === this.#ctx.workerId) await store.redis.del(lockKey);
+      await lock.release(owner);
     }
     return report;
   }

@@ -17,6 +17,7 @@ import type { Config } from "../config.js";
 import { GatePayClient, type GatePayClientOptions } from "../gatepay/client.js";
 import { createLogger, type Logger } from "../logger.js";
 import { QUEUE_NAMES } from "../store/keys.js";
+import { RateLimitStore } from "../store/rate-limit-store.js";
 import { RefundStore } from "../store/refund-store.js";
 import type { RefundContext, RefundSettings } from "./context.js";
 import { createPollProcessor } from "./poll-refund.js";
@@ -103,7 +104,10 @@ export async function startRefundWorkers(
   const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
   const store = new RefundStore(connection, config.queuePrefix);
   const queues = createRefundQueues(connection, config.queuePrefix);
-  const limiter = createRateLimiter(connection, store.keys.rateLimit, config.gatepay.maxRps);
+  const limiter = createRateLimiter(
+    new RateLimitStore(connection, store.keys.rateLimit),
+    config.gatepay.maxRps,
+  );
   const context: RefundContext = {
     store,
     queues,

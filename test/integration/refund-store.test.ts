@@ -236,6 +236,9 @@ describe("over-refund guard", () => {
     ]);
     expect(await store.orderReservation(PREPAY)).toEqual({ orderAmount: "100", reserved: "60" });
     expect(await inflightScore(store, "r-2")).toBeNull();
+    // Built by the state machine (created, then the over-refund event): the stored
+    // version is the record's own.
+    expect(await redis.hget(store.keys.record("r-2"), "v")).toBe(String(stored!.version));
     const events = await streamEntries(store);
     expect(events.at(-1)).toMatchObject({
       refundRequestId: "r-2",

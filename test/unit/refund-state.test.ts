@@ -1,8 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { GatePayAnswer, RefundRecord } from "../../src/domain/refund-record.js";
+import { overRefundEvent } from "../../src/domain/over-refund.js";
+import { parseRefundRequest } from "../../src/domain/refund-request.js";
 import {
   applyRefundEvent,
+  createRefundRecord,
   FINAL_STATES,
   isFinalState,
   isTerminalState,
@@ -67,6 +70,7 @@ const EVENTS: { [K in EventType]: Extract<RefundEvent, { type: K }> } = {
   succeeded: { type: "succeeded", answer: answer("SUCCESS") },
   failed: { type: "failed", answer: answer("FAIL"), error: { code: "REFUND_FAIL", message: "x" } },
   rejected: { type: "rejected", error: { code: "400608", message: "exceeds order" } },
+  "over-refund": { type: "over-refund", error: { code: "OVER_REFUND", message: "exceeds order" } },
   dead: { type: "dead", error: { code: "300000", message: "system error, attempts exhausted" } },
   stuck: { type: "stuck", error: { code: "POLL_DEADLINE", message: "no final status" } },
   replayed: { type: "replayed", deadlineAtMs: T0 + 7_200_000 },
@@ -88,6 +92,7 @@ const TABLE: Record<RefundState, Record<EventType, RefundState | null>> = {
     succeeded: "succeeded",
     failed: "failed",
     rejected: "rejected",
+    "over-refund": "rejected",
     dead: "dead",
     stuck: null,
     replayed: null,
@@ -102,6 +107,7 @@ const TABLE: Record<RefundState, Record<EventType, RefundState | null>> = {
     succeeded: "succeeded",
     failed: "failed",
     rejected: "rejected",
+    "over-refund": null,
     dead: "dead",
     stuck: null,
     replayed: null,
@@ -116,6 +122,7 @@ const TABLE: Record<RefundState, Record<EventType, RefundState | null>> = {
     succeeded: "succeeded",
     failed: "failed",
     rejected: null,
+    "over-refund": null,
     dead: null,
     stuck: "stuck",
     replayed: null,
@@ -130,6 +137,7 @@ const TABLE: Record<RefundState, Record<EventType, RefundState | null>> = {
     succeeded: "succeeded",
     failed: "failed",
     rejected: null,
+    "over-refund": null,
     dead: null,
     stuck: "stuck",
     replayed: null,
@@ -147,6 +155,7 @@ const TABLE: Record<RefundState, Record<EventType, RefundState | null>> = {
     succeeded: "succeeded",
     failed: "failed",
     rejected: null,
+    "over-refund": null,
     dead: null,
     stuck: null,
     replayed: "queued",
@@ -161,6 +170,7 @@ const TABLE: Record<RefundState, Record<EventType, RefundState | null>> = {
     succeeded: "succeeded",
     failed: "failed",
     rejected: null,
+    "over-refund": null,
     dead: null,
     stuck: null,
     replayed: "accepted",
@@ -508,6 +518,71 @@ describe("redriven", () => {
   );
 });
 
+describe("creation", () => {
+  const request = parseRefundRequest({
+    refundRequestId: "r-1",
+    prepayId: "1991810932510167040",
+    refundAmount: "50",
+  });
+
+  it("a new record is queued, version 1, nothing sent, one `created` entry", () => {
+    const at = new Date(T0).toISOString();
+    expect(createRefundRecord(request, T0)).toStrictEqual({
+      refundRequestId: "r-1",
+      kind: "order",
+      request,
+      state: "queued",
+      attempts: 0,
+      history: [{ state: "queued", at, event: "created" }],
+      createdAt: at,
+      updatedAt: at,
+      submit: { mayExist: false, generation: 0 },
+      version: 1,
+    });
+    expect(createRefundRecord(request, T0, "b-1").batchId).toBe("b-1");
+  });
+
+  it("the over-refund guard's refusal makes the new record rejected / OVER_REFUND", () => {
+    const queued = deepFreeze(createRefundRecord(request, T0));
+    const event = overRefundEvent(request, { orderAmount: "100", reserved: "60" });
+    expect(event).toEqual({
+      type: "over-refund",
+      error: {
+        code: "OVER_REFUND",
+        message:
+          "refund of 50 exceeds what is left of order 1991810932510167040: " +
+          "order amount 100, already refunded or in flight 60, left 40",
+      },
+    });
+    const result = applyRefundEvent(queued, event, T0);
+    expect(result.changed).toBe(true);
+    const at = new Date(T0).toISOString();
+    expect(result.record).toStrictEqual({
+      ...queued,
+      state: "rejected",
+      lastError: { ...event.error, at },
+      history: [
+        { state: "queued", at, event: "created" },
+        { state: "rejected", at, event: "over-refund", note: "OVER_REFUND" },
+      ],
+      version: 2,
+    });
+  });
+
+  it("nothing is left when the reservations already exceed the order amount", () => {
+    const event = overRefundEvent(request, { orderAmount: "10", reserved: "12.5" });
+    expect(event.error.message).toMatch(
+      /order amount 10, already refunded or in flight 12.5, left 0$/,
+    );
+  });
+
+  it("only a record nobody has written yet can be refused for over-refund", () => {
+    const written = recordIn("queued", { version: 3 });
+    const result = applyRefundEvent(written, EVENTS["over-refund"], T0);
+    expect(result).toMatchObject({ changed: false, reason: "not a new refund (queued)" });
+  });
+});
+
 describe("properties", () => {
   const errorArb = fc.record({
     code: fc.string({ maxLength: 8 }),
@@ -544,6 +619,7 @@ describe("properties", () => {
     fc.record({ type: fc.constant("failed" as const), answer: answerArb }),
     fc.record({ type: fc.constant("failed" as const), answer: answerArb, error: errorArb }),
     fc.record({ type: fc.constant("rejected" as const), error: errorArb }),
+    fc.record({ type: fc.constant("over-refund" as const), error: errorArb }),
     fc.record({ type: fc.constant("dead" as const), error: errorArb }),
     fc.record({ type: fc.constant("stuck" as const), error: errorArb }),
     fc.constant({ type: "replayed" as const }),

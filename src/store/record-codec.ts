@@ -1,0 +1,45 @@
+/**
+ * How a refund record and its request are kept in Redis: the record as JSON in the
+ * record hash's `rec` field, the request's fingerprint in `fp`, and amounts as integer
+ * micro-units in the order hash (the over-refund reservation).
+ */
+import { createHash } from "node:crypto";
+import { amountToUnits, normalizeAmount, unitsToAmount } from "../domain/amount.js";
+import type { RefundRecord, RefundRequestFields } from "../domain/refund-record.js";
+import { requestFingerprintFields, reservedAmountOf } from "../domain/refund-request.js";
+
+/** Micro-units: GatePay's request precision (6 decimals, gatepay-api.md §4.1). */
+export const UNIT_SCALE = 6;
+
+/** A record as stored in the record hash's `rec` field. */
+export function decodeRecord(json: string): RefundRecord {
+  return JSON.parse(json) as RefundRecord;
+}
+
+/** A stable hash of what GatePay would be asked: equal requests are idempotent replays. */
+export function requestFingerprint(request: RefundRequestFields): string {
+  const fields = requestFingerprintFields(request);
+  const canonical = JSON.stringify(
+    Object.keys(fields)
+      .sort()
+      .map((k) => [k, fields[k]]),
+  );
+  return createHash("sha256").update(canonical).digest("base64url").slice(0, 32);
+}
+
+/** What a refund reserves against its order, in micro-units (requests have ≤ 6 decimals). */
+export function reservedUnitsOf(request: RefundRequestFields): bigint {
+  return amountToUnits(reservedAmountOf(request), UNIT_SCALE);
+}
+
+/** Floors an order amount to micro-units: a conservative cap when it has more decimals. */
+export function orderAmountUnits(amount: string): bigint {
+  const normalized = normalizeAmount(amount);
+  const [whole = "0", frac = ""] = normalized.split(".");
+  return BigInt(whole) * 10n ** BigInt(UNIT_SCALE) + BigInt((frac + "000000").slice(0, UNIT_SCALE));
+}
+
+/** A stored micro-unit count as a decimal amount. */
+export function amountOfUnits(units: bigint | string): string {
+  return unitsToAmount(BigInt(units), UNIT_SCALE);
+}

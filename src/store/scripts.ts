@@ -1,0 +1,220 @@
+/**
+ * Every Lua script of the store, each behind a typed wrapper that takes named fields and
+ * builds the script's KEYS and ARGV here, in the order its `.lua` header documents. Each
+ * script runs atomically in Redis, so a record, its over-refund reservation, its batch
+ * counters, the in-flight index and the events stream never disagree, whatever process
+ * dies when. Every key a script touches carries the deployment's hash tag (keys.ts), so
+ * they run on Redis Cluster too.
+ */
+import type { RefundRecord } from "../domain/refund-record.js";
+import type { RefundState } from "../domain/refund-state.js";
+import type { RefundKeys } from "./keys.js";
+import { LuaScript } from "./lua-script.js";
+
+/** What a create script answers. */
+export type CreateReply =
+  | { outcome: "created" }
+  /** The same request is stored already (`json`: the stored record). */
+  | { outcome: "existing"; json: string }
+  /** A different request is stored under this id. */
+  | { outcome: "conflict"; json: string };
+
+export type CreateReservedReply =
+  | CreateReply
+  /** The refund does not fit what is left of the order; nothing was written. */
+  | { outcome: "over"; reservedUnits: bigint; capUnits: bigint };
+
+/** Settings every script that writes a record needs. */
+interface RecordWrite {
+  keys: RefundKeys;
+  /** Approximate cap of the events stream (XADD MAXLEN ~). */
+  eventsMaxLen: number;
+}
+
+export interface CreateReservedInput extends RecordWrite {
+  /** The new record (a `queued` one): id, batch, state, time and version come from it. */
+  record: RefundRecord;
+  /** {@link requestFingerprint} of its request. */
+  fingerprint: string;
+  /** Micro-units to reserve against the order. */
+  reserveUnits: bigint;
+  /** The order's amount in micro-units, when the request carries it (kept if none is known). */
+  orderAmountUnits: bigint | undefined;
+  /** When the reconciler should look at the refund if nothing writes it first (epoch ms). */
+  reconcileAtMs: number;
+}
+
+export interface CreateFinalInput extends RecordWrite {
+  /** The new record, already final; its last history entry describes the event. */
+  record: RefundRecord;
+  fingerprint: string;
+}
+
+export interface TransitionInput extends RecordWrite {
+  /** The record as read (its version is compared). */
+  previous: RefundRecord;
+  /** The record after the event; its last history entry describes the event. */
+  next: RefundRecord;
+  /** Give back the refund's reservation (no money moved and none will). */
+  releaseReservation: boolean;
+  /** New reconcile time (epoch ms), or null to drop the refund from the in-flight index. */
+  reconcileAtMs: number | null;
+}
+
+export interface DropIfSettledInput {
+  keys: RefundKeys;
+  refundRequestId: string;
+  finalStates: Iterable<RefundState>;
+}
+
+export interface RateLimitInput {
+  key: string;
+  /** ms between requests (1000 / rps; may be fractional). */
+  intervalMs: number;
+  /** Requests that may go back to back. */
+  burst: number;
+}
+
+export interface ReleaseLockInput {
+  key: string;
+  /** The token the lock was taken with. */
+  owner: string;
+}
+
+function batchKeyOf(keys: RefundKeys, record: RefundRecord): string {
+  // A same-slot placeholder keeps the script's key count fixed when there is no batch.
+  return record.batchId === undefined ? keys.none : keys.batch(record.batchId);
+}
+
+function parseCreate(raw: string[]): CreateReply {
+  const [outcome, json = ""] = raw;
+  if (outcome === "created") return { outcome };
+  if (outcome === "existing" || outcome === "conflict") return { outcome, json };
+  throw new Error(`unexpected create reply ${JSON.stringify(raw)}`);
+}
+
+/** Creates a record with its reservation, unless one exists (createReserved-5.lua). */
+export const createReservedScript = new LuaScript<
+  CreateReservedInput,
+  CreateReservedReply,
+  string[]
+>(
+  "createReserved-5.lua",
+  (i) => ({
+    keys: [
+      i.keys.record(i.record.refundRequestId),
+      i.keys.order(i.record.request.prepayId),
+      i.keys.events,
+      i.keys.inflight,
+      batchKeyOf(i.keys, i.record),
+    ],
+    argv: [
+      i.record.refundRequestId,
+      JSON.stringify(i.record),
+      i.fingerprint,
+      String(i.reserveUnits),
+      i.orderAmountUnits === undefined ? "" : String(i.orderAmountUnits),
+      String(i.reconcileAtMs),
+      i.record.batchId === undefined ? "0" : "1",
+      String(i.eventsMaxLen),
+      i.record.createdAt,
+      i.record.batchId ?? "",
+      i.record.state,
+      String(i.record.version),
+    ],
+  }),
+  (raw) => {
+    if (raw[0] !== "over") return parseCreate(raw);
+    return { outcome: "over", reservedUnits: BigInt(raw[1]!), capUnits: BigInt(raw[2]!) };
+  },
+);
+
+/** Creates a record that is final from the start, unless one exists (createFinal-3.lua). */
+export const createFinalScript = new LuaScript<CreateFinalInput, CreateReply, string[]>(
+  "createFinal-3.lua",
+  (i) => ({
+    keys: [i.keys.record(i.record.refundRequestId), i.keys.events, batchKeyOf(i.keys, i.record)],
+    argv: [
+      i.record.refundRequestId,
+      JSON.stringify(i.record),
+      i.fingerprint,
+      i.record.batchId === undefined ? "0" : "1",
+      String(i.eventsMaxLen),
+      i.record.updatedAt,
+      i.record.batchId ?? "",
+      i.record.state,
+      i.record.history.at(-1)?.note ?? "",
+      String(i.record.version),
+    ],
+  }),
+  parseCreate,
+);
+
+/** Compare-and-set of one transition (transition-5.lua). True when written. */
+export const transitionScript = new LuaScript<TransitionInput, boolean, number>(
+  "transition-5.lua",
+  ({ keys, previous, next, ...i }) => {
+    const id = next.refundRequestId;
+    const last = next.history.at(-1);
+    return {
+      keys: [
+        keys.record(id),
+        keys.events,
+        keys.inflight,
+        keys.order(next.request.prepayId),
+        batchKeyOf(keys, next),
+      ],
+      argv: [
+        String(previous.version),
+        JSON.stringify(next),
+        next.state,
+        previous.state,
+        id,
+        i.releaseReservation ? "1" : "0",
+        i.reconcileAtMs === null ? "" : String(i.reconcileAtMs),
+        next.batchId === undefined ? "0" : "1",
+        String(i.eventsMaxLen),
+        last?.event ?? "",
+        next.updatedAt,
+        next.batchId ?? "",
+        last?.note ?? "",
+        String(next.version),
+      ],
+    };
+  },
+  (raw) => raw === 1,
+);
+
+/** Drops a refund from the in-flight index if it is gone or final (dropIfSettled-2.lua). */
+export const dropIfSettledScript = new LuaScript<DropIfSettledInput, boolean, number>(
+  "dropIfSettled-2.lua",
+  (i) => ({
+    keys: [i.keys.record(i.refundRequestId), i.keys.inflight],
+    argv: [i.refundRequestId, ...i.finalStates],
+  }),
+  (raw) => raw === 1,
+);
+
+/** GCRA step (rateLimit-1.lua): 0 when a request may go now, else the ms to wait. */
+export const rateLimitScript = new LuaScript<RateLimitInput, number, number>(
+  "rateLimit-1.lua",
+  (i) => ({ keys: [i.key], argv: [String(i.intervalMs), String(i.burst)] }),
+  (raw) => raw,
+);
+
+/** Deletes a lock only if `owner` still holds it (releaseLock-1.lua). True when released. */
+export const releaseLockScript = new LuaScript<ReleaseLockInput, boolean, number>(
+  "releaseLock-1.lua",
+  (i) => ({ keys: [i.key], argv: [i.owner] }),
+  (raw) => raw === 1,
+);
+
+/** Every script, for checks that they all load and match their files. */
+export const LUA_SCRIPTS: readonly LuaScript<never, unknown, never>[] = [
+  createReservedScript,
+  createFinalScript,
+  transitionScript,
+  dropIfSettledScript,
+  rateLimitScript,
+  releaseLockScript,
+];
