@@ -3,7 +3,7 @@
  * carry them to a final state — either the bare BullMQ baseline or the project's pipeline
  * (with its shipped GatePay client, or that client given the global fetch).
  */
-import { QUEUE_NAMES } from "../src/store/keys.js";
+import { QUEUE_NAMES } from "../src/jobs/queue-names.js";
 
 export {
   BASELINE_QUEUES,

@@ -44,7 +44,8 @@ export type { RefundWorkers, StartRefundWorkersOptions } from "./worker/start-wo
 export type { RefundSettings } from "./worker/context.js";
 export { RefundStore } from "./store/refund-store.js";
 export type { BatchCounts } from "./store/refund-store.js";
-export { QUEUE_NAMES, refundKeys } from "./store/keys.js";
+export { refundKeys } from "./store/keys.js";
+export { QUEUE_NAMES } from "./jobs/queue-names.js";
 export { startHttpServer, DASHBOARD_PATH, WEBHOOK_PATH } from "./http/server.js";
 export type { HttpServer, StartHttpServerOptions } from "./http/server.js";
 export { createMetrics, METRIC_NAMES } from "./worker/metrics.js";

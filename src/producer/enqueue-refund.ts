@@ -19,10 +19,10 @@ import {
 } from "../domain/errors.js";
 import { differingRequestFields, parseRefundRequest } from "../domain/refund-request.js";
 import type { RefundRecord, RefundRequestFields } from "../domain/refund-record.js";
+import { createRefundQueues, type RefundQueues } from "../jobs/refund-queues.js";
+import { schedulePoll } from "../jobs/schedule-poll.js";
+import { scheduleSubmit } from "../jobs/schedule-submit.js";
 import { RefundStore, type BatchCounts, type CreateOutcome } from "../store/refund-store.js";
-import { schedulePoll, scheduleSubmit } from "../worker/apply-report.js";
-import { submitJobId } from "../store/keys.js";
-import { createRefundQueues, submitJobOptions, type RefundQueues } from "../worker/queues.js";
 
 export interface RefundProducerOptions {
   /** Redis URL; default `redis://127.0.0.1:6379`. Ignored when `redis` is given. */
@@ -171,7 +171,7 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
             toQueue.push(res.record);
           }
         });
-        await queueSubmits(queues, toQueue, settings.submitMaxAttempts);
+        await scheduleSubmit(jobCtx, toQueue);
       }
       return out;
     },
@@ -214,19 +214,4 @@ function checkBatchId(batchId: string | undefined): string | undefined {
     throw new ValidationError([issue]);
   }
   return batchId;
-}
-
-async function queueSubmits(
-  queues: RefundQueues,
-  records: readonly RefundRecord[],
-  attempts: number,
-): Promise<void> {
-  if (records.length === 0) return;
-  await queues.submit.addBulk(
-    records.map((r) => ({
-      name: "submit",
-      data: { refundRequestId: r.refundRequestId },
-      opts: submitJobOptions(submitJobId(r.refundRequestId, r.submit.generation), attempts),
-    })),
-  );
 }

@@ -1,19 +1,11 @@
 /**
- * Every Redis key, queue name and job id, in one place.
+ * Every Redis key of the refund store, in one place (queue names and job ids are in
+ * src/jobs/).
  *
  * All keys start with the deployment prefix, which carries a Redis Cluster hash tag
  * (`{gatepay}`, see config.ts): every key one Lua script touches is then in one slot, and
  * BullMQ's own keys (same prefix) are too (DESIGN.md "Scale").
- *
- * Job ids: BullMQ rejects `:` and all-digit custom ids, and GatePay ids are often all
- * digits, so ids are derived (`submit-<refundRequestId>`), never the raw refund id. The
- * refundRequestId charset (letters, digits, `_`, `-`) keeps them valid.
  */
-
-export const QUEUE_NAMES = {
-  submit: "refund-submit",
-  poll: "refund-poll",
-} as const;
 
 export interface RefundKeys {
   prefix: string;
@@ -47,18 +39,4 @@ export function refundKeys(prefix: string): RefundKeys {
     reconcilerLock: `${prefix}:reconciler-lock`,
     none: `${prefix}:none`,
   };
-}
-
-/** Submit job id; generation > 0 when a replay or the reconciler re-drives the refund. */
-export function submitJobId(refundRequestId: string, generation = 0): string {
-  return generation === 0
-    ? `submit-${refundRequestId}`
-    : `submit-${refundRequestId}-g${generation}`;
-}
-
-/** Poll job id: deterministic per poll number, so a re-scheduled poll is never doubled. */
-export function pollJobId(refundRequestId: string, pollNumber: number, generation = 0): string {
-  return generation === 0
-    ? `poll-${refundRequestId}-${pollNumber}`
-    : `poll-${refundRequestId}-${pollNumber}-g${generation}`;
 }

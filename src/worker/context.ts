@@ -4,8 +4,8 @@
  */
 import type { GatePayClient } from "../gatepay/client.js";
 import type { Logger } from "../logger.js";
+import type { RefundQueues } from "../jobs/refund-queues.js";
 import type { RefundStore } from "../store/refund-store.js";
-import type { RefundQueues } from "./queues.js";
 import type { RateLimiter } from "./rate-limiter.js";
 
 export interface RefundSettings {

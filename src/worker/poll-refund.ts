@@ -8,11 +8,12 @@
  */
 import type { Job } from "bullmq";
 import { classifyFailure } from "../gatepay/classify-failure.js";
-import { reportFromDetails } from "./answers.js";
-import { applyReport, schedulePoll } from "./apply-report.js";
+import { reportFromDetails } from "../gatepay/refund-report.js";
+import { PollJobData } from "../jobs/job-data.js";
+import { schedulePoll } from "../jobs/schedule-poll.js";
+import { applyReport } from "./apply-report.js";
 import type { RefundContext } from "./context.js";
 import { planNextPoll } from "./poll-schedule.js";
-import { PollJobData } from "./queues.js";
 
 export type PollOutcome = "final" | "in-progress" | "not-visible" | "error" | "stuck" | "skipped";
 

@@ -8,8 +8,9 @@
  * One reconciler runs at a time across all processes (the store's lock with expiry).
  */
 import type { Job } from "bullmq";
-import { submitJobId } from "../store/keys.js";
-import { schedulePoll, scheduleSubmit } from "./apply-report.js";
+import { submitJobId } from "../jobs/job-ids.js";
+import { schedulePoll } from "../jobs/schedule-poll.js";
+import { scheduleSubmit } from "../jobs/schedule-submit.js";
 import type { RefundContext } from "./context.js";
 
 const LIVE_JOB_STATES = new Set([

@@ -1,39 +1,44 @@
 /**
  * The submit processor: sends a refund to GatePay at most once in effect.
  *
- * The rules that keep money from moving twice (DESIGN.md, Kill Bill's "unknown" state):
- * 1. The record, not the job, decides. A job for a refund that is past `submitting`
- *    does nothing, however it got there (duplicate job, replay, stall recovery).
- * 2. Before a POST the record takes a lease (compare-and-set), on Redis's clock so that
- *    workers on machines with skewed clocks agree. While another run's lease is live this
- *    job waits; nobody looks up or re-sends under a live lease.
- * 3. A fence: if this process stalled between reading the clock and its lease landing
- *    (a GC pause, an offline Redis queue replayed on reconnect), part of the lease is
- *    already spent and another run may act soon, so it does not send at all.
- * 4. A POST whose outcome is unknown (timeout, reset, 5xx, unreadable 2xx) leaves
- *    `mayExist` set. The next attempt — or a job re-run after a crash — first asks
- *    GatePay's details endpoint, no earlier than the request timeout plus a grace period
- *    after the send. A "not found" is believed only when a second lookup, at least the
- *    grace period later, says it again (GatePay's read side may lag, gatepay-api.md
- *    §6.5); only then is the refund re-sent, with the same refundRequestId.
- * 5. A business rejection is final (`rejected`, reservation released) only when no
- *    earlier attempt had an unknown outcome; otherwise it may be GatePay refusing a
- *    second copy of a refund it already made, and the refund is looked up again.
- *    Credentials or balance problems and exhausted attempts are `dead` (replayable, and
- *    a replay looks GatePay up first).
+ * Each round reads the record, asks the pure decision (src/domain/submit-decision.ts)
+ * what to do — skip, make sure polling started, wait for a lease or a look-up time, look
+ * the refund up, or send — does the I/O it names, and decides again when the record
+ * moved. The rules that keep money from moving twice (DESIGN.md, Kill Bill's "unknown"
+ * state) live in the domain modules, where they are table-tested:
+ * - submit-decision.ts: the record decides, not the job; no look-up or send under
+ *   another run's live lease (on Redis's clock); look up before any re-send after an
+ *   unknown outcome; the lease fence (a lease that landed late sends nothing).
+ * - not-found-decision.ts: a "not found" is believed only when a second lookup, at least
+ *   the grace period later, says it again (gatepay-api.md §6.5).
+ * - submit-failure.ts: rejected / dead / deferred, and "permanent after an unknown
+ *   outcome is unknown".
+ * This file keeps the I/O edges: the lease write, the POST, the lookup, and never
+ * clearing another run's lease when a failure is written ({@link writeOwn}).
  */
 import { performance } from "node:perf_hooks";
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
+import { decideNotFound } from "../domain/not-found-decision.js";
 import type { RefundRecord } from "../domain/refund-record.js";
 import type { RefundEvent } from "../domain/refund-state.js";
-import { classifyFailure, type FailureDecision } from "../gatepay/classify-failure.js";
+import {
+  checkLeaseFence,
+  decideSubmit,
+  otherLiveLeaseUntil,
+  submitClock,
+  submitLeaseUntilMs,
+  type SubmitDecisionSettings,
+} from "../domain/submit-decision.js";
+import { decideSubmitFailure, type SubmitFailure } from "../domain/submit-failure.js";
+import { classifyFailure } from "../gatepay/classify-failure.js";
 import type { GatePayOperation } from "../gatepay/endpoints.js";
+import { reportFromCreate, reportFromDetails } from "../gatepay/refund-report.js";
+import { SubmitJobData } from "../jobs/job-data.js";
+import { schedulePoll } from "../jobs/schedule-poll.js";
 import type { Logger } from "../logger.js";
 import type { TransitionOutcome } from "../store/refund-store.js";
-import { reportFromCreate, reportFromDetails } from "./answers.js";
-import { applyReport, schedulePoll } from "./apply-report.js";
-import type { RefundContext } from "./context.js";
-import { SubmitJobData } from "./queues.js";
+import { applyReport } from "./apply-report.js";
+import type { RefundContext, RefundSettings } from "./context.js";
 
 /** A retryable failure: BullMQ retries the job; the backoff honours `retryAfterMs`. */
 export class SubmitRetryError extends Error {
@@ -50,10 +55,6 @@ export type SubmitOutcome =
   "accepted" | "found" | "finalized" | "skipped" | "missing" | "retry" | "rejected" | "dead";
 
 const MAX_DECISION_ROUNDS = 5;
-
-function errorInfo(d: FailureDecision): { code: string; message: string } {
-  return { code: d.code ?? d.action.toUpperCase(), message: d.reason };
-}
 
 /**
  * The account every call about this refund uses: fixed at the first send and kept in
@@ -82,8 +83,18 @@ interface Attempt {
   job: Job;
   token: string | undefined;
   log: Logger;
+  attemptNo: number;
   lastAttempt: boolean;
   leaseOwner: string;
+}
+
+function decisionSettings(settings: RefundSettings): SubmitDecisionSettings {
+  return {
+    timeoutMs: settings.timeoutMs,
+    leaseMarginMs: settings.leaseMarginMs,
+    unknownOutcomeGraceMs: settings.unknownOutcomeGraceMs,
+    pollFirstDelayMs: settings.poll.firstDelayMs,
+  };
 }
 
 export function createSubmitProcessor(ctx: RefundContext) {
@@ -109,6 +120,7 @@ export function createSubmitProcessor(ctx: RefundContext) {
       job,
       token,
       log,
+      attemptNo,
       lastAttempt: attemptNo >= maxAttempts,
       // A lease is owned by one run of one job: a stall-recovered re-run is another owner.
       leaseOwner: `${ctx.workerId}/${job.id ?? "?"}/${job.attemptsStarted}`,
@@ -116,77 +128,74 @@ export function createSubmitProcessor(ctx: RefundContext) {
 
     for (let round = 0; round < MAX_DECISION_ROUNDS; round++) {
       const record = await ctx.store.get(refundRequestId);
-      if (!record) {
-        log.warn("submit job for a refund with no record");
-        return done("missing");
-      }
-      if (record.state === "accepted" && record.poll) {
-        // A run killed between the `accepted` write and adding the first poll job leaves
-        // this job to be re-run (stalled): make sure polling starts. Poll job ids are
-        // deterministic, so when the poll exists this adds nothing.
-        const dueAt = record.poll.acceptedAtMs + ctx.settings.poll.firstDelayMs;
-        await schedulePoll(ctx, record, 1, Math.max(0, dueAt - ctx.now()));
+      const now = submitClock(record) === "shared" ? await ctx.store.sharedNowMs() : ctx.now();
+      const decision = decideSubmit(record, now, run.leaseOwner, decisionSettings(ctx.settings));
+      // (Every decision but "skip" has a record; the second test only tells the compiler.)
+      if (decision.action === "skip" || !record) {
+        if (!record) {
+          log.warn("submit job for a refund with no record");
+          return done("missing");
+        }
         return done("skipped", { state: record.state });
       }
-      if (record.state !== "queued" && record.state !== "submitting") {
-        return done("skipped", { state: record.state });
+      switch (decision.action) {
+        case "ensure-poll-scheduled":
+          // A run killed between the `accepted` write and adding the first poll job
+          // leaves this job to be re-run (stalled): make sure polling starts.
+          await schedulePoll(ctx, record, 1, decision.delayMs);
+          return done("skipped", { state: record.state });
+        case "wait-until":
+          return waitUntil(job, token, decision.atMs, now);
+        case "look-up": {
+          const looked = await lookUp(run, record, now);
+          if (looked === "re-send") continue; // mayExist cleared: decide again, now free to send
+          return done(looked);
+        }
+        case "send": {
+          const sent = await leaseAndSend(run, record);
+          if (sent === "record-moved") continue;
+          return done(sent);
+        }
       }
-      const now = await ctx.store.sharedNowMs();
-      const s = record.submit;
-      if (s.leaseOwner && s.leaseOwner !== run.leaseOwner && (s.leaseUntilMs ?? 0) > now) {
-        // Another run may have a POST in flight: wait for its lease, then look again.
-        return waitUntil(job, token, s.leaseUntilMs ?? now, now);
-      }
-
-      if (s.mayExist) {
-        // Counted from the latest moment the last POST could have reached GatePay.
-        const lookAt =
-          (s.lastSentAtMs ?? 0) + ctx.settings.timeoutMs + ctx.settings.unknownOutcomeGraceMs;
-        if (now < lookAt) return waitUntil(job, token, lookAt, now);
-        const looked = await lookUp(run, record, now);
-        if (looked === "re-send") continue; // mayExist cleared: decide again, now free to send
-        return done(looked);
-      }
-
-      // Send. Take the lease with a compare-and-set that is not retried: if anything
-      // moved since we read the record, decide again from the top.
-      await ctx.limiter.acquire();
-      const leaseAt = await ctx.store.sharedNowMs();
-      const fenceStart = performance.now();
-      const started = await ctx.store.transition(
-        refundRequestId,
-        {
-          type: "submit-started",
-          attempt: record.attempts + 1,
-          leaseOwner: run.leaseOwner,
-          leaseUntilMs: leaseAt + ctx.settings.timeoutMs + ctx.settings.leaseMarginMs,
-          sentAtMs: leaseAt,
-          onBehalfOf: accountOf(ctx, record),
-        },
-        record,
-        { retryOnConflict: false },
-      );
-      if (!started.applied) continue;
-      const lostMs = performance.now() - fenceStart;
-      if (lostMs > ctx.settings.leaseMarginMs / 2) {
-        log.warn({ lostMs }, "lease landed late (process or Redis stalled); not sending");
-        return done(
-          await failAttempt(
-            run,
-            started.record,
-            {
-              action: "unknown-outcome",
-              code: "LEASE_FENCE",
-              reason: `the submit lease took ${Math.round(lostMs)} ms to land; the POST was not sent, the refund is looked up before any send`,
-            },
-            true,
-          ),
-        );
-      }
-      return done(await send(run, started.record));
     }
     throw new SubmitRetryError("the refund record kept changing under this job", undefined);
   };
+}
+
+/**
+ * Takes the lease with a compare-and-set that is not retried ("record-moved" when
+ * anything changed since the record was read: decide again from the top), checks the
+ * fence, then sends.
+ */
+async function leaseAndSend(
+  run: Attempt,
+  record: RefundRecord,
+): Promise<SubmitOutcome | "record-moved"> {
+  const { ctx, log } = run;
+  await ctx.limiter.acquire();
+  const leaseAt = await ctx.store.sharedNowMs();
+  const fenceStart = performance.now();
+  const started = await ctx.store.transition(
+    record.refundRequestId,
+    {
+      type: "submit-started",
+      attempt: record.attempts + 1,
+      leaseOwner: run.leaseOwner,
+      leaseUntilMs: submitLeaseUntilMs(leaseAt, ctx.settings),
+      sentAtMs: leaseAt,
+      onBehalfOf: accountOf(ctx, record),
+    },
+    record,
+    { retryOnConflict: false },
+  );
+  if (!started.applied) return "record-moved";
+  const lostMs = performance.now() - fenceStart;
+  const hold = checkLeaseFence(lostMs, ctx.settings.leaseMarginMs);
+  if (hold) {
+    log.warn({ lostMs }, "lease landed late (process or Redis stalled); not sending");
+    return failAttempt(run, started.record, hold, true);
+  }
+  return send(run, started.record);
 }
 
 /**
@@ -219,9 +228,12 @@ async function lookUp(
     const state = t.record?.state;
     return state === "succeeded" || state === "failed" ? "finalized" : "found";
   }
-  const first = record.submit.notFoundAtMs;
-  const grace = ctx.settings.unknownOutcomeGraceMs;
-  if (first !== undefined && now - first >= grace) {
+  const notFound = decideNotFound(
+    record.submit.notFoundAtMs,
+    now,
+    ctx.settings.unknownOutcomeGraceMs,
+  );
+  if (notFound.action === "confirm") {
     const t = await ctx.store.transition(id, { type: "not-found", confirmed: true }, record, {
       retryOnConflict: false,
     });
@@ -230,13 +242,13 @@ async function lookUp(
     }
     return "re-send";
   }
-  if (first === undefined) {
+  if (notFound.action === "note-first") {
     await ctx.store.transition(id, { type: "not-found", confirmed: false, atMs: now }, record, {
       retryOnConflict: false,
     });
   }
   log.info("GatePay does not know the refund yet; asking again after the grace period");
-  return waitUntil(run.job, run.token, (first ?? now) + grace, now);
+  return waitUntil(run.job, run.token, notFound.lookAgainAtMs, now);
 }
 
 /** Signs and POSTs the refund (the lease is held), then records what happened. */
@@ -298,48 +310,42 @@ async function writeOwn(
   if (t.applied || t.reason !== "conflict" || !t.record) return t;
   const fresh = t.record;
   const now = await ctx.store.sharedNowMs();
-  const other = fresh.submit.leaseOwner;
-  if (other && other !== run.leaseOwner && (fresh.submit.leaseUntilMs ?? 0) > now) {
-    run.log.info({ leaseOwner: other }, "another run holds the lease; leaving the record to it");
+  if (otherLiveLeaseUntil(fresh.submit, run.leaseOwner, now) !== undefined) {
+    run.log.info(
+      { leaseOwner: fresh.submit.leaseOwner },
+      "another run holds the lease; leaving the record to it",
+    );
     return undefined;
   }
   return ctx.store.transition(id, event, fresh);
 }
 
 /**
- * Records a failed attempt and tells BullMQ what to do: retry (throw), or stop
- * (UnrecoverableError after the record says `rejected` or `dead`).
+ * Records a failed attempt (the event {@link decideSubmitFailure} names) and tells BullMQ
+ * what to do: retry (throw), or stop (UnrecoverableError after the record says
+ * `rejected` or `dead`). `mayExist`: this attempt's request may have reached GatePay.
  */
 async function failAttempt(
   run: Attempt,
   record: RefundRecord,
-  d: FailureDecision,
+  failure: SubmitFailure,
   mayExist: boolean,
-): Promise<SubmitOutcome> {
-  const error = errorInfo(d);
-  const unknownBefore = record.submit.hadUnknownOutcome === true;
-  if (d.action === "permanent" && !mayExist && !unknownBefore) {
-    await writeOwn(run, record, { type: "rejected", error });
-    throw new UnrecoverableError(`rejected by GatePay: ${error.code}`);
+): Promise<never> {
+  const verdict = decideSubmitFailure({
+    failure,
+    mayExist,
+    hadUnknownOutcome: record.submit.hadUnknownOutcome === true,
+    attemptNo: run.attemptNo,
+    lastAttempt: run.lastAttempt,
+  });
+  await writeOwn(run, record, verdict.event);
+  const { code, message } = verdict.event.error;
+  switch (verdict.outcome) {
+    case "rejected":
+      throw new UnrecoverableError(`rejected by GatePay: ${code}`);
+    case "dead":
+      throw new UnrecoverableError(`dead: ${code}`);
+    case "retry":
+      throw new SubmitRetryError(`${code}: ${message}`, verdict.retryAfterMs);
   }
-  // A "permanent" answer to a re-send after an unknown outcome may be GatePay refusing
-  // a second copy of a refund it already made (500206: the first used the room):
-  // treat it as unknown and look the refund up again.
-  const action = d.action === "permanent" ? "unknown-outcome" : d.action;
-  const stillMayExist = mayExist || d.action === "permanent";
-  if (action === "halt" || run.lastAttempt) {
-    const message =
-      action === "halt"
-        ? `${error.message} (operator action needed; replay re-checks GatePay first)`
-        : `attempts exhausted (${run.job.attemptsMade + 1}): ${error.message}` +
-          (stillMayExist || unknownBefore
-            ? "; the outcome of an earlier send is unknown, replay re-checks GatePay first"
-            : "");
-    await writeOwn(run, record, { type: "dead", error: { code: error.code, message } });
-    throw new UnrecoverableError(`dead: ${error.code}`);
-  }
-  await writeOwn(run, record, { type: "submit-deferred", mayExist: stillMayExist, error });
-  const retryAfterMs =
-    d.action === "retry-after" || d.action === "unknown-outcome" ? d.delayMs : undefined;
-  throw new SubmitRetryError(`${error.code}: ${error.message}`, retryAfterMs);
 }

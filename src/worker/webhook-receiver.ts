@@ -13,6 +13,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { RefundRecord } from "../domain/refund-record.js";
+import { reportFromWebhook } from "../gatepay/refund-report.js";
 import {
   verifyRefundWebhook,
   WEBHOOK_ACK_BODY,
@@ -22,7 +23,6 @@ import {
 } from "../gatepay/webhook.js";
 import type { Logger } from "../logger.js";
 import type { RefundStore } from "../store/refund-store.js";
-import { reportFromWebhook } from "./answers.js";
 import { applyReport } from "./apply-report.js";
 import type { RefundContext } from "./context.js";
 import type { WebhookOutcome } from "./metrics.js";

@@ -11,7 +11,7 @@ import type { RefundRecord } from "../../src/domain/refund-record.js";
 import type { SandboxOptions } from "../../src/gatepay/sandbox/index.js";
 import { signRefundWebhook, WEBHOOK_ACK_BODY } from "../../src/gatepay/webhook.js";
 import { createLogger } from "../../src/logger.js";
-import { pollJobId } from "../../src/store/keys.js";
+import { pollJobId } from "../../src/jobs/job-ids.js";
 import { startHttpServer, WEBHOOK_PATH, type HttpServer } from "../../src/http/server.js";
 import { createMetrics, METRIC_NAMES, type RefundMetrics } from "../../src/worker/metrics.js";
 import { startRefundWorkers, type RefundWorkers } from "../../src/worker/start-workers.js";

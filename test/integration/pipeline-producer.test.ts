@@ -9,7 +9,7 @@ import {
   OverRefundError,
   ValidationError,
 } from "../../src/domain/errors.js";
-import { QUEUE_NAMES } from "../../src/store/keys.js";
+import { QUEUE_NAMES } from "../../src/jobs/queue-names.js";
 import { SECRET, startPipeline } from "../helpers/pipeline.js";
 
 const ORDER = "9007199254740993"; // > 2^53: must survive as a string end to end

@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { parseRefundRequest } from "../../src/domain/refund-request.js";
-import { pollJobId } from "../../src/store/keys.js";
+import { pollJobId } from "../../src/jobs/job-ids.js";
 import { startPipeline, type Pipeline } from "../helpers/pipeline.js";
 import { waitFor } from "../helpers/wait-for.js";
 

@@ -1,38 +1,17 @@
 /**
- * Turns GatePay's answers (create responses, v2 details, v1 query, webhooks) into the
- * trimmed `GatePayAnswer` a record keeps and the outcome they imply. Pure.
+ * Reads GatePay's answers about a refund (create responses, v2 details, v1 query,
+ * webhooks) into the domain's {@link GatePayReport}: which schema field is which, and
+ * what the status means ({@link classifyRefundStatus}). Pure. The report's meaning for a
+ * record (the state event) is decided in src/domain/report-event.ts.
  */
-import type { GatePayAnswer } from "../domain/refund-record.js";
-import { classifyRefundStatus, type RefundOutcome } from "../gatepay/refund-status.js";
+import { reportGatePayAnswer, type GatePayReport } from "../domain/gatepay-report.js";
+import { classifyRefundStatus } from "./refund-status.js";
 import type {
   ConvertRefundResult,
   OrderRefundResult,
   RefundDetails,
   RefundQueryV1Result,
-} from "../gatepay/schemas.js";
-
-/** What GatePay said, and what it means for the refund. */
-export interface GatePayReport {
-  answer: GatePayAnswer;
-  outcome: RefundOutcome;
-  /** False when the status is one we do not recognise (kept in progress, logged at warn). */
-  known: boolean;
-  /** The order's amount when GatePay told us: the over-refund guard's cap. */
-  orderAmount?: string;
-}
-
-function compact(answer: GatePayAnswer): GatePayAnswer {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(answer)) if (v !== undefined && v !== "") out[k] = v;
-  return out as unknown as GatePayAnswer;
-}
-
-function withOrderAmount(
-  report: Omit<GatePayReport, "orderAmount">,
-  orderAmount: string | undefined,
-): GatePayReport {
-  return orderAmount ? { ...report, orderAmount } : report;
-}
+} from "./schemas.js";
 
 /** A create (POST) success: GatePay accepted the request; the refund is in progress. */
 export function reportFromCreate(
@@ -41,22 +20,23 @@ export function reportFromCreate(
 ): GatePayReport {
   const r = result as Record<string, unknown>;
   const str = (k: string): string | undefined => (typeof r[k] === "string" ? r[k] : undefined);
-  const answer = compact({
+  return reportGatePayAnswer({
     source: "create",
     at,
     gateRefundId: str("refundGateId") ?? str("gateRefundId"),
     orderAmount: str("orderAmount"),
     refundAmount: str("refundAmount") ?? str("refundOrderAmount"),
     currency: str("orderCurrency"),
-  } as GatePayAnswer);
-  return withOrderAmount({ answer, outcome: "in_progress", known: true }, str("orderAmount"));
+    outcome: "in_progress",
+    known: true,
+  });
 }
 
 /** A v2 refund details answer. */
 export function reportFromDetails(details: RefundDetails, at: string): GatePayReport {
   const failReason = details.refund_fail_reason ?? undefined;
   const c = classifyRefundStatus("v2", details.status, failReason ? { failReason } : undefined);
-  const answer = compact({
+  return reportGatePayAnswer({
     source: "details",
     at,
     status: details.status,
@@ -65,42 +45,39 @@ export function reportFromDetails(details: RefundDetails, at: string): GatePayRe
     refundAmount: details.amount ?? details.requestAmount ?? undefined,
     currency: details.currency ?? details.requestCurrency ?? undefined,
     failReason,
-  } as GatePayAnswer);
-  return withOrderAmount(
-    { answer, outcome: c.outcome, known: c.known },
-    details.orderAmount ?? undefined,
-  );
+    outcome: c.outcome,
+    known: c.known,
+  });
 }
 
 /** A v1 refund query answer. */
 export function reportFromQueryV1(result: RefundQueryV1Result, at: string): GatePayReport {
   const c = classifyRefundStatus("v1", result.refundStatus);
-  const answer = compact({
+  return reportGatePayAnswer({
     source: "query-v1",
     at,
     status: result.refundStatus ?? undefined,
     orderAmount: result.orderAmount ?? undefined,
     refundAmount: result.refundAmount ?? undefined,
-  } as GatePayAnswer);
-  return withOrderAmount(
-    { answer, outcome: c.outcome, known: c.known },
-    result.orderAmount ?? undefined,
-  );
+    outcome: c.outcome,
+    known: c.known,
+  });
 }
 
-/** A verified PAY_REFUND webhook. */
+/** A verified PAY_REFUND webhook (the fields of gatepay/webhook.ts's notification). */
 export function reportFromWebhook(
   notification: { bizStatus: string; bizId?: string; refundAmount?: string; orderAmount?: string },
   at: string,
 ): GatePayReport {
   const c = classifyRefundStatus("webhook", notification.bizStatus);
-  const answer = compact({
+  return reportGatePayAnswer({
     source: "webhook",
     at,
     status: notification.bizStatus,
     gateRefundId: notification.bizId,
     orderAmount: notification.orderAmount,
     refundAmount: notification.refundAmount,
-  } as GatePayAnswer);
-  return withOrderAmount({ answer, outcome: c.outcome, known: c.known }, notification.orderAmount);
+    outcome: c.outcome,
+    known: c.known,
+  });
 }

@@ -1,0 +1,56 @@
+/**
+ * What GatePay said about a refund, in our terms: the trimmed answer a record keeps, the
+ * outcome its status implies, and the order amount when GatePay told it. Pure.
+ *
+ * The GatePay side (which schema field is which, what a status string means) is read by
+ * src/gatepay/refund-report.ts, which hands the fields here; this module knows no GatePay
+ * schema, so the domain stays free of imports.
+ */
+import type { GatePayAnswer } from "./refund-record.js";
+
+/**
+ * The outcome a GatePay status implies (gatepay-api.md §6.4): the same union as the
+ * GatePay status classifier's `RefundOutcome`.
+ */
+export type ReportedOutcome = "in_progress" | "succeeded" | "failed";
+
+/** What GatePay said, and what it means for the refund. */
+export interface GatePayReport {
+  answer: GatePayAnswer;
+  outcome: ReportedOutcome;
+  /** False when the status is one we do not recognise (kept in progress, logged at warn). */
+  known: boolean;
+  /** The order's amount when GatePay told us: the over-refund guard's cap. */
+  orderAmount?: string;
+}
+
+/**
+ * One GatePay answer read out of its schema: the answer's fields (absent or empty when
+ * GatePay did not send them) and the classification of its status.
+ */
+export interface GatePayAnswerReading {
+  source: GatePayAnswer["source"];
+  /** ISO-8601 time we heard it. */
+  at: string;
+  status?: string | undefined;
+  gateRefundId?: string | undefined;
+  orderAmount?: string | undefined;
+  refundAmount?: string | undefined;
+  currency?: string | undefined;
+  failReason?: string | undefined;
+  outcome: ReportedOutcome;
+  known: boolean;
+}
+
+/**
+ * The report of one answer. Absent and empty fields are dropped from the kept answer (the
+ * record stores only what GatePay said); the order amount rides along when non-empty.
+ */
+export function reportGatePayAnswer(reading: GatePayAnswerReading): GatePayReport {
+  const { outcome, known, ...fields } = reading;
+  const kept: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined && v !== "") kept[k] = v;
+  const answer = kept as unknown as GatePayAnswer;
+  const report: GatePayReport = { answer, outcome, known };
+  return answer.orderAmount ? { ...report, orderAmount: answer.orderAmount } : report;
+}

@@ -1,0 +1,132 @@
+/**
+ * What a submit job does with a refund record: the pure half of the submit processor
+ * (src/worker/submit-refund.ts does the I/O each decision names, then reads the record
+ * and decides again). The rules that keep money from moving twice:
+ *
+ * 1. The record, not the job, decides. A job for a refund that is past `submitting`, or
+ *    has no record, does nothing, however it got there (duplicate job, replay, stall
+ *    recovery). An accepted refund only has its first poll made sure of: a run killed
+ *    between the `accepted` write and adding the poll job leaves its job to be re-run.
+ * 2. While another run's submit lease is live (on the shared Redis clock, so workers
+ *    with skewed clocks agree), nobody looks up or re-sends: wait for the lease to end.
+ * 3. A POST whose outcome is unknown leaves `mayExist` set: the refund is looked up by
+ *    refundRequestId before any re-send, and no earlier than the request timeout plus
+ *    the grace period after the send (the latest moment the POST could have reached
+ *    GatePay, plus GatePay's read-side lag, gatepay-api.md §6.5).
+ * 4. Otherwise: send, under a fresh lease ({@link submitLeaseUntilMs}), and only if the
+ *    lease landed in time ({@link checkLeaseFence}).
+ */
+import type { RefundRecord, SubmitState } from "./refund-record.js";
+
+/** The settings the decision reads, all in ms. */
+export interface SubmitDecisionSettings {
+  /** GatePay HTTP timeout per request. */
+  timeoutMs: number;
+  /** How long a submit lease outlives the request timeout. */
+  leaseMarginMs: number;
+  /** After an unknown outcome, how long a "not found" is not yet proof. */
+  unknownOutcomeGraceMs: number;
+  /** Acceptance to poll 1 (POLL_FIRST_DELAY_MS). */
+  pollFirstDelayMs: number;
+}
+
+/** What the submit job does next. */
+export type SubmitDecision =
+  /** Nothing: no record, or the refund is past `submitting`. */
+  | { action: "skip"; reason: "missing" | "not-submitting" }
+  /** Accepted: make sure poll 1 exists, due in `delayMs` (ms from now, ≥ 0). */
+  | { action: "ensure-poll-scheduled"; delayMs: number }
+  /** Come back at `atMs` (shared clock) without using an attempt. */
+  | { action: "wait-until"; atMs: number; reason: "lease" | "look-up-time" }
+  /** Ask GatePay whether it has the refund before anything is sent. */
+  | { action: "look-up" }
+  /** Take the lease and POST. */
+  | { action: "send" };
+
+/**
+ * Which clock `nowMs` of {@link decideSubmit} must be read from for `record`: the shared
+ * (Redis) clock whenever a lease or send time may be compared (`queued`, `submitting`);
+ * the local clock otherwise — a poll delay is on BullMQ's local clock, and a job with
+ * nothing to do costs no round trip.
+ */
+export function submitClock(record: RefundRecord | null): "shared" | "local" {
+  return record?.state === "queued" || record?.state === "submitting" ? "shared" : "local";
+}
+
+/**
+ * The end (shared clock, ms) of a live lease held by another run than `leaseOwner`, or
+ * `undefined` when no other run holds a live lease (none, ours, or expired).
+ */
+export function otherLiveLeaseUntil(
+  submit: SubmitState,
+  leaseOwner: string,
+  nowMs: number,
+): number | undefined {
+  const until = submit.leaseUntilMs ?? 0;
+  return submit.leaseOwner && submit.leaseOwner !== leaseOwner && until > nowMs ? until : undefined;
+}
+
+/**
+ * Decides what a submit job does with `record` at `nowMs` (read from the clock
+ * {@link submitClock} names), as run `leaseOwner`.
+ */
+export function decideSubmit(
+  record: RefundRecord | null,
+  nowMs: number,
+  leaseOwner: string,
+  settings: SubmitDecisionSettings,
+): SubmitDecision {
+  if (!record) return { action: "skip", reason: "missing" };
+  if (record.state === "accepted" && record.poll) {
+    // Poll job ids are deterministic: when poll 1 exists, scheduling it adds nothing.
+    const dueAtMs = record.poll.acceptedAtMs + settings.pollFirstDelayMs;
+    return { action: "ensure-poll-scheduled", delayMs: Math.max(0, dueAtMs - nowMs) };
+  }
+  if (record.state !== "queued" && record.state !== "submitting") {
+    return { action: "skip", reason: "not-submitting" };
+  }
+  const s = record.submit;
+  const leaseUntil = otherLiveLeaseUntil(s, leaseOwner, nowMs);
+  // Another run may have a POST in flight: wait for its lease, then look again.
+  if (leaseUntil !== undefined) return { action: "wait-until", atMs: leaseUntil, reason: "lease" };
+  if (s.mayExist) {
+    // Counted from the latest moment the last POST could have reached GatePay.
+    const lookAt = (s.lastSentAtMs ?? 0) + settings.timeoutMs + settings.unknownOutcomeGraceMs;
+    if (nowMs < lookAt) return { action: "wait-until", atMs: lookAt, reason: "look-up-time" };
+    return { action: "look-up" };
+  }
+  return { action: "send" };
+}
+
+/** The end (shared clock, ms) of a lease taken at `leaseAtMs`: the timeout plus the margin. */
+export function submitLeaseUntilMs(
+  leaseAtMs: number,
+  settings: Pick<SubmitDecisionSettings, "timeoutMs" | "leaseMarginMs">,
+): number {
+  return leaseAtMs + settings.timeoutMs + settings.leaseMarginMs;
+}
+
+/** Why a send was held back by the fence: an unknown outcome, never sent. */
+export interface LeaseFenceHold {
+  action: "unknown-outcome";
+  code: "LEASE_FENCE";
+  reason: string;
+}
+
+/**
+ * The lease fence: `lostMs` is how long (local monotonic clock) passed between reading
+ * the shared clock for the lease and the lease landing. If the process or Redis stalled
+ * for more than half the margin, part of the lease is already spent and another run may
+ * act soon, so the POST is not sent: returns why (an unknown outcome, so the refund is
+ * looked up before any send). `null`: send.
+ */
+export function checkLeaseFence(lostMs: number, leaseMarginMs: number): LeaseFenceHold | null {
+  if (lostMs > leaseMarginMs / 2) {
+    return {
+      action: "unknown-outcome",
+      code: "LEASE_FENCE",
+      reason: `the submit lease took ${Math.round(lostMs)} ms to land; the POST was not sent, the refund is looked up before any send`,
+    };
+  }
+  return null;
+}
