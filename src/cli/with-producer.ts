@@ -3,7 +3,6 @@
  * connection that fails fast: a command run by a person or a script should say "cannot
  * reach Redis" in seconds, not retry forever like a worker.
  */
-import { Redis } from "ioredis";
 import type { Config } from "../config.js";
 import {
   createRefundProducer,
@@ -11,6 +10,7 @@ import {
   type RefundProducer,
 } from "../producer/enqueue-refund.js";
 import { redactUrlCredentials } from "../secret.js";
+import { createRedisConnection } from "../store/redis-connection.js";
 import { CliExit, EXIT_CODES } from "./output.js";
 
 /** Time allowed to open the Redis connection, ms. */
@@ -27,7 +27,7 @@ export async function withProducer<T>(
   config: Config,
   fn: (producer: RefundProducer) => Promise<T>,
 ): Promise<T> {
-  const redis = new Redis(config.redisUrl, {
+  const redis = createRedisConnection(config.redisUrl, {
     lazyConnect: true,
     connectTimeout: CLI_REDIS_CONNECT_TIMEOUT_MS,
     maxRetriesPerRequest: 2,

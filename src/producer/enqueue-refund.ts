@@ -8,7 +8,6 @@
  * record sits in the in-flight index with no job, and the reconciler adds it; a second
  * enqueue of the same request also re-adds it (BullMQ ignores a job id it already has).
  */
-import { Redis } from "ioredis";
 import type { Config } from "../config.js";
 import {
   IdempotencyConflictError,
@@ -22,13 +21,14 @@ import type { RefundRecord, RefundRequestFields } from "../domain/refund-record.
 import { createRefundQueues, type RefundQueues } from "../jobs/refund-queues.js";
 import { schedulePoll } from "../jobs/schedule-poll.js";
 import { scheduleSubmit } from "../jobs/schedule-submit.js";
+import { createRedisConnection, type RedisConnection } from "../store/redis-connection.js";
 import { RefundStore, type BatchCounts, type CreateOutcome } from "../store/refund-store.js";
 
 export interface RefundProducerOptions {
   /** Redis URL; default `redis://127.0.0.1:6379`. Ignored when `redis` is given. */
   redisUrl?: string;
   /** An ioredis connection to use (not closed by `close()`). */
-  redis?: Redis;
+  redis?: RedisConnection;
   /** Deployment prefix with a hash tag, as in config (`{gatepay}`). */
   prefix: string;
   /** BullMQ attempts of each submit job; default 8 (SUBMIT_MAX_ATTEMPTS). */
@@ -93,7 +93,8 @@ export function producerOptionsFromConfig(config: Config): RefundProducerOptions
 
 export function createRefundProducer(options: RefundProducerOptions): RefundProducer {
   const ownsRedis = !options.redis;
-  const redis = options.redis ?? new Redis(options.redisUrl ?? "redis://127.0.0.1:6379");
+  const redis =
+    options.redis ?? createRedisConnection(options.redisUrl ?? "redis://127.0.0.1:6379");
   const store = new RefundStore(redis, options.prefix);
   const queues = createRefundQueues(redis, options.prefix);
   const settings = { submitMaxAttempts: options.submitMaxAttempts ?? 8 };

@@ -12,7 +12,6 @@
  */
 import { randomUUID } from "node:crypto";
 import { Worker } from "bullmq";
-import { Redis } from "ioredis";
 import type { Config } from "../config.js";
 import { GatePayClient, type GatePayClientOptions } from "../gatepay/client.js";
 import { createLogger, type Logger } from "../logger.js";
@@ -20,6 +19,7 @@ import { SUBMIT_BACKOFF_TYPE } from "../jobs/job-options.js";
 import { QUEUE_NAMES } from "../jobs/queue-names.js";
 import { createRefundQueues } from "../jobs/refund-queues.js";
 import { RateLimitStore } from "../store/rate-limit-store.js";
+import { createRedisConnection } from "../store/redis-connection.js";
 import { RefundStore } from "../store/refund-store.js";
 import type { RefundContext, RefundSettings } from "./context.js";
 import { createPollProcessor } from "./poll-refund.js";
@@ -102,7 +102,10 @@ export async function startRefundWorkers(
   const settings = settingsFromConfig(config, options.settings);
   const workerId = options.workerId ?? randomUUID();
 
-  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+  const connection = createRedisConnection(config.redisUrl, {
+    maxRetriesPerRequest: null,
+    lazyConnect: false,
+  });
   const store = new RefundStore(connection, config.queuePrefix);
   const queues = createRefundQueues(connection, config.queuePrefix);
   const limiter = createRateLimiter(
