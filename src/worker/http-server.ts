@@ -38,6 +38,7 @@ import { REFUND_REQUEST_ID_PATTERN } from "../domain/refund-request.js";
 import type { RefundRecord } from "../domain/refund-record.js";
 import type { Logger } from "../logger.js";
 import type { RefundProducer } from "../producer/enqueue-refund.js";
+import { withTimeout } from "../with-timeout.js";
 import type { RefundMetrics } from "./metrics.js";
 import { settingsFromConfig, type RefundWorkers } from "./start-workers.js";
 import { receiveRefundWebhook, reportContextFromStore } from "./webhook-receiver.js";
@@ -269,21 +270,13 @@ function registerHealth(
  * BullMQ 6 types its client without PING; the ioredis client beneath has it.
  */
 async function ping(client: Promise<IRedisClient>, timeoutMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), timeoutMs);
-  });
   const answer = client.then(async (c) => {
     const withPing = c as IRedisClient & { ping?: () => Promise<string> };
     if (typeof withPing.ping === "function") return (await withPing.ping()) === "PONG";
     await c.get("readyz");
     return true;
   });
-  try {
-    return await Promise.race([answer.catch(() => false), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return withTimeout(answer, timeoutMs, "no answer").catch(() => false);
 }
 
 const BATCH_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/; // the producer's batch id rule
