@@ -1,8 +1,4 @@
 /**
- * Finds refundRequestIds repeated inside one batch file, in flat memory.
- */
-
-/**
  * Remembers the first line of every refundRequestId in one file, in about 24 bytes per
  * id (25 MB for a million rows, where a `Set` of the strings takes 70–100 MB): each id is
  * kept as a 64-bit hash in an open-addressing table of typed arrays, never as a string.
