@@ -19,6 +19,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
+import { csvLine } from "../src/csv.js";
+import { ORDER_REFUND_FIELDS } from "../src/domain/refund-fields.js";
 import type { BatchChildRequest, BatchChildResult } from "./batch-child.js";
 import { forkOnce } from "./fork-once.js";
 import type { BenchRedis } from "./redis-server.js";
@@ -56,17 +58,17 @@ export interface RssMeasure {
 /** Writes a CSV batch file of `rows` order refunds; with `badLast`, a last invalid row. */
 export async function writeBatchCsv(path: string, rows: number, badLast = false): Promise<void> {
   const out = createWriteStream(path, { encoding: "utf8" });
-  out.write("refundRequestId,prepayId,refundAmount,refundReason\n");
+  out.write(`${csvLine(ORDER_REFUND_FIELDS)}\n`);
   const tag = `f${rows}`;
   let text = "";
   for (let i = 0; i < rows; i++) {
-    text += `${tag}r${i},${tag}p${i},12.50,customer return\n`;
+    text += `${csvLine([`${tag}r${i}`, `${tag}p${i}`, "12.50", "customer return"])}\n`;
     if (text.length > 1 << 16) {
       if (!out.write(text)) await once(out, "drain");
       text = "";
     }
   }
-  if (badLast) text += "not an id!,p,12.505,\n";
+  if (badLast) text += `${csvLine(["not an id!", "p", "12.505", ""])}\n`;
   out.end(text);
   await once(out, "finish");
 }

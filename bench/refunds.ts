@@ -3,13 +3,10 @@
  * every refund has its own `prepayId` as in production (one refund per returned order),
  * and the sandbox never refuses one for exceeding what is left of its order.
  */
+import type { OrderRefundFields } from "../src/domain/refund-record.js";
 
 /** One refund as a producer receives it (the fields of a batch row). */
-export interface BenchRefund {
-  refundRequestId: string;
-  prepayId: string;
-  refundAmount: string;
-}
+export type BenchRefund = Pick<OrderRefundFields, "refundRequestId" | "prepayId" | "refundAmount">;
 
 /** The ClientId and secret the benchmark sandbox accepts. */
 export const BENCH_CLIENT_ID = "bench-client";

@@ -13,6 +13,7 @@
 import { z } from "zod";
 import { checkRefundAmount, MAX_AMOUNT_DECIMALS, normalizeAmount } from "./amount.js";
 import { ValidationError, type FieldIssue } from "./errors.js";
+import { REFUND_AMOUNT_FIELDS } from "./refund-fields.js";
 import type { RefundRequestFields } from "./refund-record.js";
 
 export const REFUND_REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
@@ -136,7 +137,7 @@ export function reservedAmountOf(request: RefundRequestFields): string {
   return request.kind === "convert" ? request.refundOrderAmount : request.refundAmount;
 }
 
-const AMOUNT_FIELDS = new Set(["refundAmount", "refundOrderAmount", "refundPayAmount"]);
+const AMOUNT_FIELDS: ReadonlySet<string> = new Set(REFUND_AMOUNT_FIELDS);
 
 /** Fields compared for idempotency: everything that changes what GatePay would be asked. */
 export function requestFingerprintFields(request: RefundRequestFields): Record<string, string> {

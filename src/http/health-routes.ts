@@ -6,6 +6,7 @@ import type { IRedisClient } from "bullmq";
 import type { FastifyInstance } from "fastify";
 import type { RefundProducer } from "../producer/enqueue-refund.js";
 import type { RefundWorkers } from "../worker/start-workers.js";
+import { withTimeout } from "../with-timeout.js";
 
 /** What the health routes look at. */
 export interface HealthDeps {
@@ -44,19 +45,11 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
  * BullMQ 6 types its client without PING; the ioredis client beneath has it.
  */
 async function ping(client: Promise<IRedisClient>, timeoutMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), timeoutMs);
-  });
   const answer = client.then(async (c) => {
     const withPing = c as IRedisClient & { ping?: () => Promise<string> };
     if (typeof withPing.ping === "function") return (await withPing.ping()) === "PONG";
     await c.get("readyz");
     return true;
   });
-  try {
-    return await Promise.race([answer.catch(() => false), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return withTimeout(answer, timeoutMs, "no answer").catch(() => false);
 }

@@ -17,6 +17,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import type { RefundRecord } from "../domain/refund-record.js";
 import { isFinalState } from "../domain/refund-state.js";
 import type { GatePayAttemptEvent } from "../gatepay/client.js";
+import { withTimeout } from "../with-timeout.js";
 
 /** What became of one webhook delivery (label `outcome` of `gatepay_webhooks_total`). */
 export type WebhookOutcome =
@@ -191,6 +192,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): RefundMetrics
           const counts = await withTimeout(
             queue.getJobCounts(...QUEUE_JOB_STATES),
             queueCountTimeoutMs,
+            `no answer within ${queueCountTimeoutMs} ms`,
           ).catch(() => undefined);
           // Unreachable Redis: leave the series out rather than report stale depths.
           if (!counts) return;
@@ -288,12 +290,4 @@ function outcomeOf(result: unknown): string {
 function refundIdOf(data: unknown): string | undefined {
   const id = (data as { refundRequestId?: unknown } | null | undefined)?.refundRequestId;
   return typeof id === "string" ? id : undefined;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

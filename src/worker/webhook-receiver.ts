@@ -23,6 +23,7 @@ import {
 } from "../gatepay/webhook.js";
 import type { Logger } from "../logger.js";
 import type { RefundStore } from "../store/refund-store.js";
+import { withTimeout } from "../with-timeout.js";
 import { applyReport } from "./apply-report.js";
 import type { RefundContext } from "./context.js";
 import type { WebhookOutcome } from "./metrics.js";
@@ -152,10 +153,13 @@ export async function receiveRefundWebhook(
   }
 
   let result: { outcome: WebhookOutcome; record: RefundRecord | null; reason?: string };
+  const storeTimeoutMs = options.storeTimeoutMs ?? DEFAULT_WEBHOOK_STORE_TIMEOUT_MS;
   try {
+    // The store may still land after the timeout; withTimeout handles its late rejection.
     result = await withTimeout(
       apply(ctx, notification, log),
-      options.storeTimeoutMs ?? DEFAULT_WEBHOOK_STORE_TIMEOUT_MS,
+      storeTimeoutMs,
+      `not stored within ${storeTimeoutMs} ms`,
     );
   } catch (err) {
     log.error({ err }, "webhook not stored; answering 500 so GatePay delivers it again");
@@ -235,14 +239,4 @@ export function reportContextFromStore(
     now: Date.now,
     random: Math.random,
   };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`not stored within ${ms} ms`)), ms);
-  });
-  // The store may still land after the timeout; its rejection must not go unhandled.
-  promise.catch(() => undefined);
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { withTimeout } from "../../src/with-timeout.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -117,23 +118,13 @@ export async function runCli(
  * Resolves with the exit code of `proc`, or rejects after `timeoutMs` (and kills it), so
  * a process that ignores its signal fails the test instead of hanging it.
  */
-export async function exitCodeWithin(proc: CliProcess, timeoutMs: number): Promise<number | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      proc.child.kill("SIGKILL");
-      reject(
-        new Error(
-          `still running after ${timeoutMs} ms\nstdout: ${proc.stdout()}\nstderr: ${proc.stderr()}`,
-        ),
-      );
-    }, timeoutMs);
+export function exitCodeWithin(proc: CliProcess, timeoutMs: number): Promise<number | null> {
+  return withTimeout(proc.exited, timeoutMs, () => {
+    proc.child.kill("SIGKILL");
+    return new Error(
+      `still running after ${timeoutMs} ms\nstdout: ${proc.stdout()}\nstderr: ${proc.stderr()}`,
+    );
   });
-  try {
-    return await Promise.race([proc.exited, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Kills every child still running (SIGKILL) and waits for them to go. For `afterEach`. */

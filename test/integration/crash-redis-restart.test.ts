@@ -19,6 +19,7 @@ import { startSandbox, type Sandbox } from "../../src/gatepay/sandbox/index.js";
 import { createLogger } from "../../src/logger.js";
 import { createRefundProducer, type RefundProducer } from "../../src/producer/enqueue-refund.js";
 import { startRefundWorkers, type RefundWorkers } from "../../src/worker/start-workers.js";
+import { withTimeout } from "../../src/with-timeout.js";
 import { CLIENT_ID, FAST_SETTINGS, SECRET } from "../helpers/pipeline.js";
 import { newPrefix } from "../helpers/redis.js";
 import { startRedisServer, type RedisServer } from "../helpers/redis-server.js";
@@ -41,16 +42,8 @@ afterEach(async () => {
 });
 
 /** Resolves `promise`, or rejects after `ms` with `what`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return withTimeout(promise, ms, `${what} took longer than ${ms} ms`);
 }
 
 describe("crash: Redis killed with SIGKILL and restarted from its AOF", () => {

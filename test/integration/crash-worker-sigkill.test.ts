@@ -17,6 +17,7 @@ import {
 } from "../../src/gatepay/sandbox/index.js";
 import { createRefundProducer, type RefundProducer } from "../../src/producer/enqueue-refund.js";
 import { buildClient } from "../../src/worker/start-workers.js";
+import { withTimeout } from "../../src/with-timeout.js";
 import { CLIENT_ID, FAST_SETTINGS, SECRET, startPipeline } from "../helpers/pipeline.js";
 import { cleanupPrefix, connect, newPrefix, redisUrl } from "../helpers/redis.js";
 import { waitFor } from "../helpers/wait-for.js";
@@ -280,12 +281,7 @@ describe("crash: worker process killed with SIGKILL mid-submission", () => {
     const first = await h.startChild();
     const inFlight = await waitInFlight(h, first, { min: 2 });
     first.kill("SIGTERM");
-    const exit = await Promise.race([
-      first.exited,
-      new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error("no exit within 30 s of SIGTERM")), 30_000),
-      ),
-    ]);
+    const exit = await withTimeout(first.exited, 30_000, "no exit within 30 s of SIGTERM");
     expect(exit).toEqual({ code: 0, signal: null });
 
     // Nothing the terminated process held is left behind: no lease of it (live or not),

@@ -1,0 +1,187 @@
+/**
+ * One run over a batch file: rows stream from the file, are classified, and go to the
+ * producer a chunk at a time under one batch id; what each row became goes to the run's
+ * journal, and the batch metadata follows the run (started, rows read, finished or
+ * interrupted). Memory stays flat in the file's length.
+ */
+import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import { emptyBatchRowCounts, type BatchFileFormat } from "../../domain/batch.js";
+import { BatchStore } from "../../store/batch-store.js";
+import type { RefundProducer } from "../enqueue-refund.js";
+import { BatchFileError } from "./batch-file-error.js";
+import { generateBatchId } from "./batch-id.js";
+import { BatchRefusedError } from "./batch-refused-error.js";
+import {
+  DEFAULT_BATCH_CHUNK_SIZE,
+  type BatchRowProblem,
+  type BatchRun,
+  type RunBatchOptions,
+} from "./batch-run.js";
+import { classifyRow, problemOf, type ClassifiedRow, type ValidRow } from "./classify-rows.js";
+import { DuplicateIdIndex } from "./duplicate-id-index.js";
+import { BatchJournal, type JournalEntry } from "./journal.js";
+import { batchFileFormat, readBatchFile } from "./read-batch-file.js";
+import { settleBadRow, settleValidRow, type RunTally } from "./settle-rows.js";
+
+const DEFAULT_MAX_LISTED = 100;
+
+/**
+ * Reads `file`, validates every row, and enqueues the valid ones under one batch id. By
+ * default valid rows go ahead and every bad row is reported (`onProblem`, `problems`,
+ * the journal); with `strict` a first pass validates the whole file and a bad row
+ * refuses it all ({@link BatchRefusedError}) before anything is stored.
+ *
+ * @throws ValidationError for a bad batch id; BatchFileError when the file cannot be read
+ *   as a whole (rows before the problem are enqueued unless `strict`, and the batch
+ *   metadata says `interrupted`); BatchRefusedError (`strict`).
+ */
+export async function runBatch(
+  producer: RefundProducer,
+  file: string,
+  options: RunBatchOptions = {},
+): Promise<BatchRun> {
+  const path = resolve(file);
+  const format = options.format ?? batchFileFormat(path);
+  const batchId = options.batchId ?? generateBatchId();
+  // The producer owns the batch id rule: an empty bulk enqueue checks it and does nothing.
+  await producer.enqueueBulk([], { batchId });
+  const chunkSize = options.chunkSize ?? DEFAULT_BATCH_CHUNK_SIZE;
+  const maxListed = options.maxListedProblems ?? DEFAULT_MAX_LISTED;
+  const strict = options.strict === true;
+  const index = new DuplicateIdIndex();
+
+  // Also refuses a missing or unreadable file before anything is stored.
+  const before = await fileStamp(path);
+  if (strict) {
+    await validateWholeFile(path, format, index, options, maxListed);
+    // The second pass must read what the first one checked.
+    const after = await fileStamp(path);
+    if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+      throw new BatchFileError("io", `"${path}" changed while it was being validated: run again`);
+    }
+    index.clear();
+  }
+
+  const journal = await BatchJournal.create(options.journalDir);
+  const batches = BatchStore.of(producer.store);
+  const run: BatchRun = {
+    batchId,
+    file: path,
+    format,
+    strict,
+    ...emptyBatchRowCounts(),
+    existingByState: {},
+    problems: [],
+    elsewhere: { batchIds: [], refundRequestIds: [] },
+    journalPath: journal.path,
+    dispose: () => journal.dispose(),
+  };
+  const tally: RunTally = {
+    run,
+    elsewhereBatches: new Set<string>(),
+    report: (problem) => {
+      options.onProblem?.(problem);
+      if (run.problems.length < maxListed) run.problems.push(problem);
+    },
+  };
+
+  let chunk: ClassifiedRow[] = [];
+  let validInChunk = 0;
+  // The metadata is written with the first chunk: a file refused at its header leaves
+  // no batch behind.
+  let metaStarted = false;
+  const flush = async () => {
+    if (!metaStarted) {
+      await batches.startRun(batchId, path, format);
+      metaStarted = true;
+    }
+    const valid = chunk.filter((c): c is ValidRow => c.kind === "valid");
+    const results =
+      valid.length === 0
+        ? []
+        : await producer.enqueueBulk(
+            valid.map((c) => c.request),
+            { batchId, chunkSize },
+          );
+    let v = 0;
+    const entries: JournalEntry[] = chunk.map((c) =>
+      c.kind === "valid" ? settleValidRow(c, results[v++], tally) : settleBadRow(c, tally),
+    );
+    chunk = [];
+    validInChunk = 0;
+    await journal.append(entries);
+    await batches.recordProgress(batchId, run.rows);
+    options.onRowsRead?.(run.rows);
+  };
+
+  try {
+    for await (const row of readBatchFile(path, { format })) {
+      const c = classifyRow(row, index);
+      run.rows += 1;
+      chunk.push(c);
+      if (c.kind === "valid") validInChunk += 1;
+      // Bad rows cost no Redis work, but bound the chunk so memory stays flat anyway.
+      if (validInChunk >= chunkSize || chunk.length >= chunkSize * 4) await flush();
+    }
+    await flush();
+    await journal.close();
+    await batches.finishRun(batchId, run);
+  } catch (err) {
+    // Without strict, every valid row before an unreadable part goes ahead, wherever the
+    // chunk boundaries fall; a re-run of the fixed file then finds them as existing.
+    if (!strict && err instanceof BatchFileError && chunk.length > 0) {
+      await flush().catch(() => undefined);
+    }
+    await journal.dispose();
+    if (metaStarted) {
+      const reason = err instanceof Error ? err.message : String(err);
+      await batches.interruptRun(batchId, run.rows, reason).catch(() => undefined);
+    }
+    throw err;
+  }
+  run.elsewhere.batchIds = [...tally.elsewhereBatches];
+  return run;
+}
+
+/**
+ * The first pass of a `strict` run: classifies every row, stores nothing.
+ *
+ * @throws BatchRefusedError when any row is invalid or repeated.
+ */
+async function validateWholeFile(
+  path: string,
+  format: BatchFileFormat,
+  index: DuplicateIdIndex,
+  options: RunBatchOptions,
+  maxListed: number,
+): Promise<void> {
+  const counts = { rows: 0, valid: 0, invalid: 0, duplicates: 0 };
+  const problems: BatchRowProblem[] = [];
+  for await (const row of readBatchFile(path, { format })) {
+    const c = classifyRow(row, index);
+    counts.rows += 1;
+    if (c.kind === "valid") {
+      counts.valid += 1;
+      continue;
+    }
+    counts[c.kind === "invalid" ? "invalid" : "duplicates"] += 1;
+    const problem = problemOf(c);
+    options.onProblem?.(problem);
+    if (problems.length < maxListed) problems.push(problem);
+  }
+  if (counts.invalid + counts.duplicates > 0) throw new BatchRefusedError(counts, problems);
+}
+
+/** Size and modification time of the file. @throws BatchFileError (`io`) when unreadable. */
+async function fileStamp(path: string): Promise<{ size: number; mtimeMs: number }> {
+  try {
+    const s = await stat(path);
+    if (!s.isFile()) throw new BatchFileError("io", `"${path}" is not a file`);
+    return { size: s.size, mtimeMs: s.mtimeMs };
+  } catch (err) {
+    if (err instanceof BatchFileError) throw err;
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new BatchFileError("io", `cannot read "${path}": ${reason}`, undefined, { cause: err });
+  }
+}
