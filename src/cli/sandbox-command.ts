@@ -11,10 +11,10 @@
 import { readFile } from "node:fs/promises";
 import { Option, type Command } from "commander";
 import { loadConfig } from "../config.js";
-import { startSandbox, type Sandbox } from "../gatepay/sandbox/server.js";
-import { DUPLICATE_MODES, type DuplicateMode, type SeedOrder } from "../gatepay/sandbox/ledger.js";
-import type { FaultConfig } from "../gatepay/sandbox/faults.js";
-import type { SandboxOptions } from "../gatepay/sandbox/options.js";
+import { startSandbox, type Sandbox } from "../sandbox/server.js";
+import { DUPLICATE_MODES, type DuplicateMode, type SeedOrder } from "../sandbox/ledger.js";
+import type { FaultConfig } from "../sandbox/faults.js";
+import type { SandboxOptions } from "../sandbox/options.js";
 import { demoOrders } from "./demo-orders.js";
 import { addFaultFlag } from "./fault-flag.js";
 import { httpUrlOption, integerOption, ratioOption } from "./option-parsers.js";

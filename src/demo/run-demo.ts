@@ -18,7 +18,7 @@ import type { CliIo } from "../cli/output.js";
 import { loadConfig } from "../config.js";
 import { OverRefundError } from "../domain/errors.js";
 import { REFUND_STATES } from "../domain/refund-state.js";
-import { startSandbox, type Sandbox } from "../gatepay/sandbox/index.js";
+import { startSandbox, type Sandbox } from "../sandbox/index.js";
 import { createLogger } from "../logger.js";
 import { runBatch, summarizeBatch } from "../producer/enqueue-batch.js";
 import { createRefundProducer } from "../producer/enqueue-refund.js";

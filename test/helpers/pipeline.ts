@@ -13,7 +13,7 @@ import {
   startSandbox,
   type Sandbox,
   type SandboxOptions,
-} from "../../src/gatepay/sandbox/index.js";
+} from "../../src/sandbox/index.js";
 import { createLogger, type Logger } from "../../src/logger.js";
 import { createRefundProducer, type RefundProducer } from "../../src/producer/enqueue-refund.js";
 import type { RefundSettings } from "../../src/worker/context.js";

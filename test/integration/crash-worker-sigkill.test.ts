@@ -14,7 +14,7 @@ import {
   startSandbox,
   type Sandbox,
   type SandboxOptions,
-} from "../../src/gatepay/sandbox/index.js";
+} from "../../src/sandbox/index.js";
 import { createRefundProducer, type RefundProducer } from "../../src/producer/enqueue-refund.js";
 import { buildClient } from "../../src/worker/start-workers.js";
 import { CLIENT_ID, FAST_SETTINGS, SECRET, startPipeline } from "../helpers/pipeline.js";

@@ -11,7 +11,7 @@ import {
   type DuplicateMode,
   type Sandbox,
   type SandboxOptions,
-} from "../../src/gatepay/sandbox/index.js";
+} from "../../src/sandbox/index.js";
 
 const CLIENT_ID = "sandbox-client";
 const SECRET = "sandbox-secret-☃";
@@ -643,7 +643,7 @@ describe("startSandbox options and close", () => {
     // would stay alive and miss the deadline.
     const script = `
       import { request, Agent } from "node:http";
-      import { startSandbox } from "./src/gatepay/sandbox/index.ts";
+      import { startSandbox } from "./src/sandbox/index.ts";
       import { buildSignedHeaders } from "./src/gatepay/signing.ts";
       const sb = await startSandbox({
         clientId: "c", secretKey: "s", settleDelayMs: 60000,

@@ -10,7 +10,7 @@ import {
   startSandbox,
   type Sandbox,
   type SandboxOptions,
-} from "../../src/gatepay/sandbox/index.js";
+} from "../../src/sandbox/index.js";
 import {
   startCaptureServer,
   type CaptureServer,

@@ -3,7 +3,7 @@
  * no timers, no I/O): the server passes the time in and decides when to settle.
  *
  * Amounts are decimal strings everywhere; sums and comparisons go through BigInt scaled
- * integers (../../domain/amount.ts), never floats.
+ * integers (../domain/amount.ts), never floats.
  */
 import {
   amountToUnits,
@@ -11,7 +11,7 @@ import {
   isAmount,
   MAX_AMOUNT_DECIMALS,
   unitsToAmount,
-} from "../../domain/amount.js";
+} from "../domain/amount.js";
 import { failure, type SandboxFailure } from "./envelope.js";
 
 /**

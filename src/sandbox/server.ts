@@ -7,8 +7,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { compareAmounts } from "../../domain/amount.js";
-import { GATEPAY_HEADERS } from "../signing.js";
+import { compareAmounts } from "../domain/amount.js";
+import { GATEPAY_HEADERS } from "../gatepay/signing.js";
 import { header, RequestAuthenticator, type AuthFailureKind } from "./auth.js";
 import { failure, failureBody, successBody, type SandboxFailure } from "./envelope.js";
 import {
