@@ -1,7 +1,7 @@
 /**
  * Paid orders for a sandbox started from the CLI (`sandbox --seed-orders N`, the demo).
  */
-import type { SeedOrder } from "../sandbox/ledger.js";
+import type { SeedOrder } from "../sandbox/seed-order.js";
 
 /** First demo prepayId. 19 digits, past 2^53, like real GatePay ids (gatepay-api.md §4.1). */
 export const DEMO_FIRST_PREPAY_ID = 9_000_000_000_000_000_001n;

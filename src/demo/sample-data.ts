@@ -4,7 +4,7 @@
  * fails after accepting (the sandbox's failure ratio), and an over-refund. The same data
  * backs `examples/` (used by docker-compose), kept in sync by a test.
  */
-import type { SeedOrder } from "../sandbox/ledger.js";
+import type { SeedOrder } from "../sandbox/seed-order.js";
 import { BATCH_COLUMNS } from "../producer/batch-file.js";
 import { DEMO_FIRST_PREPAY_ID, demoOrders } from "../cli/demo-orders.js";
 
