@@ -11,7 +11,7 @@
 import { readFile } from "node:fs/promises";
 import { Option, type Command } from "commander";
 import { loadConfig } from "../config.js";
-import { startSandbox, type Sandbox } from "../sandbox/server.js";
+import { startSandbox, type Sandbox } from "../sandbox/start-sandbox.js";
 import { DUPLICATE_MODES, type DuplicateMode } from "../sandbox/ledger.js";
 import type { SeedOrder } from "../sandbox/seed-order.js";
 import type { FaultConfig } from "../sandbox/faults.js";

@@ -2,14 +2,10 @@
  * The GatePay sandbox: a local simulator of the refund API for tests, demos and
  * benchmarks. Start one with {@link startSandbox}.
  */
-export { startSandbox } from "./server.js";
-export type {
-  FaultCounts,
-  Sandbox,
-  SandboxCounters,
-  SandboxFaults,
-  SettleNowOptions,
-} from "./server.js";
+export { startSandbox } from "./start-sandbox.js";
+export type { Sandbox, SandboxFaults } from "./start-sandbox.js";
+export type { FaultCounts, SandboxCounters } from "./counters.js";
+export type { SettleNowOptions } from "./settlement.js";
 export { SANDBOX_DEFAULTS } from "./options.js";
 export type { ResolvedSettings, SandboxOptions, SandboxSettings } from "./options.js";
 export { DUPLICATE_MODES, SandboxLedger } from "./ledger.js";

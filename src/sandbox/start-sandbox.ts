@@ -35,9 +35,6 @@ import { TimerSet } from "./timers.js";
 import { SandboxTransport } from "./transport.js";
 import { WebhookDispatcher, type WebhookDelivery } from "./webhooks.js";
 
-export type { FaultCounts, SandboxCounters } from "./counters.js";
-export type { SettleNowOptions } from "./settlement.js";
-
 /** Fault controls of a running sandbox. */
 export interface SandboxFaults {
   /** Replaces the whole fault configuration. @throws RangeError when invalid. */
