@@ -1,9 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  FaultInjector,
-  validateFaultConfig,
-  type FaultAction,
-} from "../../src/sandbox/faults.js";
+import { FaultInjector, validateFaultConfig, type FaultAction } from "../../src/sandbox/faults.js";
 import { deriveStream, mulberry32 } from "../../src/sandbox/random.js";
 
 const draw = (f: FaultInjector, n: number, op: "orderRefund" | "refundDetails" = "orderRefund") =>
