@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { Redis } from "ioredis";
-import { freePort, redisAnswers } from "../src/demo/find-redis.js";
+import { freePort, redisAnswers } from "../src/cli/demo/find-redis.js";
 
 /** A running benchmark Redis. */
 export interface BenchRedis {

@@ -4,7 +4,7 @@
  * simulated GatePay. Sends `{ url }` to the parent once listening; the parent drives it
  * through the sandbox's admin routes and ends it with a `close` message (or SIGTERM).
  */
-import { startSandbox } from "../src/gatepay/sandbox/index.js";
+import { startSandbox } from "../src/sandbox/index.js";
 import { BENCH_CLIENT_ID, BENCH_SECRET } from "./refunds.js";
 
 const sandbox = await startSandbox({

@@ -10,8 +10,8 @@
 import { Redis } from "ioredis";
 import { Agent, request } from "undici";
 import { signRefundWebhook } from "../src/gatepay/webhook.js";
-import type { LedgerRefund } from "../src/gatepay/sandbox/index.js";
-import { buildRefundNotification } from "../src/gatepay/sandbox/webhooks.js";
+import type { LedgerRefund } from "../src/sandbox/index.js";
+import { buildRefundNotification } from "../src/sandbox/webhooks.js";
 import { createRefundProducer } from "../src/producer/enqueue-refund.js";
 import { forkService } from "./fork-once.js";
 import type { BenchRedis } from "./redis-server.js";

@@ -9,7 +9,7 @@
  * - Config: `loadConfig`; records, states and events: the domain types.
  */
 export * from "./gatepay/index.js";
-export * from "./gatepay/sandbox/index.js";
+export * from "./sandbox/index.js";
 export { loadConfig, ConfigError, CONFIG_ENV_VARS } from "./config.js";
 export type { Config } from "./config.js";
 export { Secret } from "./secret.js";

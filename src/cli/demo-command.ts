@@ -1,9 +1,9 @@
 /**
- * `gatepay-refunds demo`: the main job on embedded defaults (see src/demo/run-demo.ts).
+ * `gatepay-refunds demo`: the main job on embedded defaults (see ./demo/run-demo.ts).
  * Exit 0 when every check held; 1 otherwise.
  */
 import type { Command } from "commander";
-import { runDemo } from "../demo/run-demo.js";
+import { runDemo } from "./demo/run-demo.js";
 import { integerOption } from "./option-parsers.js";
 import { CliExit, EXIT_CODES, type CliIo } from "./output.js";
 

@@ -8,7 +8,7 @@ import {
   validateFaultConfig,
   type FaultConfig,
   type FaultSpec,
-} from "../gatepay/sandbox/faults.js";
+} from "../sandbox/faults.js";
 
 const FAULT_FLAG = /^([A-Za-z0-9]+):([A-Za-z0-9]+)=(\d+(?:\.\d+)?)$/;
 

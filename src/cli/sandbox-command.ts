@@ -11,11 +11,13 @@
 import { readFile } from "node:fs/promises";
 import { Option, type Command } from "commander";
 import { loadConfig } from "../config.js";
-import { startSandbox, type Sandbox } from "../gatepay/sandbox/server.js";
-import { DUPLICATE_MODES, type DuplicateMode, type SeedOrder } from "../gatepay/sandbox/ledger.js";
-import type { FaultConfig } from "../gatepay/sandbox/faults.js";
-import type { SandboxOptions } from "../gatepay/sandbox/options.js";
-import { demoOrders } from "./demo-orders.js";
+import { startSandbox, type Sandbox } from "../sandbox/start-sandbox.js";
+import { DUPLICATE_MODES, type DuplicateMode } from "../sandbox/ledger.js";
+import { DEMO_CLIENT_ID, DEMO_SECRET_KEY } from "../sandbox/fixtures/demo-credentials.js";
+import { demoOrders } from "../sandbox/fixtures/demo-orders.js";
+import type { SeedOrder } from "../sandbox/seed-order.js";
+import type { FaultConfig } from "../sandbox/faults.js";
+import type { SandboxOptions } from "../sandbox/options.js";
 import { addFaultFlag } from "./fault-flag.js";
 import { httpUrlOption, integerOption, ratioOption } from "./option-parsers.js";
 import { CliExit, EXIT_CODES, type CliIo } from "./output.js";
@@ -23,12 +25,6 @@ import { listenForStopSignal } from "./shutdown.js";
 
 /** Default port of `gatepay-refunds sandbox`. */
 export const SANDBOX_DEFAULT_PORT = 8090;
-
-/** ClientId of the demo credentials (used when none are given). */
-export const DEMO_CLIENT_ID = "demo-client";
-
-/** Secret of the demo credentials: public on purpose, printed at start, sandbox only. */
-export const DEMO_SECRET_KEY = "demo-secret-sandbox-only";
 
 interface SandboxFlags {
   port: number;

@@ -3,7 +3,7 @@
  * webhooks reach the worker, and SIGTERM drains and exits 0.
  */
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { freePort } from "../../src/demo/find-redis.js";
+import { freePort } from "../../src/cli/demo/find-redis.js";
 import { cleanupPrefix, connect, newPrefix, redisUrl } from "../helpers/redis.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { cliEnv, exitCodeWithin, killAllCli, spawnCli } from "./cli-process.js";

@@ -5,25 +5,20 @@
  * 3. otherwise a Redis already answering on 127.0.0.1:6379;
  * else it stops with one message saying how to get one.
  * Each test then works under its own key prefix, so files can run in parallel.
+ * Docker discovery and the container are the demo's own helper (src/cli/demo/).
  */
-import { existsSync } from "node:fs";
-import { redisAnswers } from "../../src/demo/find-redis.js";
+import { redisAnswers } from "../../src/cli/demo/find-redis.js";
+import { startRedisContainer } from "../../src/cli/demo/redis-container.js";
 import type { TestProject } from "vitest/node";
 
 const LOCAL_URL = "redis://127.0.0.1:6379";
 let stopContainer: (() => Promise<unknown>) | undefined;
 
 async function fromDocker(): Promise<string | undefined> {
-  // No engine socket and no DOCKER_HOST: skip testcontainers' slow discovery.
-  if (!process.env["DOCKER_HOST"] && !existsSync("/var/run/docker.sock")) return undefined;
-  try {
-    const { RedisContainer } = await import("@testcontainers/redis");
-    const container = await new RedisContainer("redis:7-alpine").start();
-    stopContainer = () => container.stop();
-    return container.getConnectionUrl();
-  } catch {
-    return undefined;
-  }
+  const container = await startRedisContainer();
+  if (!container) return undefined;
+  stopContainer = () => container.stop();
+  return container.url;
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

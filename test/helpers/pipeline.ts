@@ -9,11 +9,7 @@ import { onTestFinished } from "vitest";
 import { loadConfig, type Config } from "../../src/config.js";
 import { FINAL_STATES } from "../../src/domain/refund-state.js";
 import type { RefundRecord } from "../../src/domain/refund-record.js";
-import {
-  startSandbox,
-  type Sandbox,
-  type SandboxOptions,
-} from "../../src/gatepay/sandbox/index.js";
+import { startSandbox, type Sandbox, type SandboxOptions } from "../../src/sandbox/index.js";
 import { createLogger, type Logger } from "../../src/logger.js";
 import { createRefundProducer, type RefundProducer } from "../../src/producer/enqueue-refund.js";
 import type { RefundSettings } from "../../src/worker/context.js";

@@ -19,7 +19,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, redisAnswers } from "../../src/demo/find-redis.js";
+import { freePort, redisAnswers } from "../../src/cli/demo/find-redis.js";
 import { waitFor } from "./wait-for.js";
 
 /** A running (or stopped) redis-server of this test process. */

@@ -15,7 +15,7 @@ import { loadConfig } from "../../src/config.js";
 import { compareAmounts, sumAmounts } from "../../src/domain/amount.js";
 import type { RefundRecord } from "../../src/domain/refund-record.js";
 import { FINAL_STATES } from "../../src/domain/refund-state.js";
-import { startSandbox, type Sandbox } from "../../src/gatepay/sandbox/index.js";
+import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { createLogger } from "../../src/logger.js";
 import { createRefundProducer, type RefundProducer } from "../../src/producer/enqueue-refund.js";
 import { startRefundWorkers, type RefundWorkers } from "../../src/worker/start-workers.js";

@@ -10,11 +10,7 @@ import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { compareAmounts, sumAmounts } from "../../src/domain/amount.js";
 import type { RefundRecord } from "../../src/domain/refund-record.js";
 import { FINAL_STATES } from "../../src/domain/refund-state.js";
-import {
-  startSandbox,
-  type Sandbox,
-  type SandboxOptions,
-} from "../../src/gatepay/sandbox/index.js";
+import { startSandbox, type Sandbox, type SandboxOptions } from "../../src/sandbox/index.js";
 import { createRefundProducer, type RefundProducer } from "../../src/producer/enqueue-refund.js";
 import { buildClient } from "../../src/worker/start-workers.js";
 import { withTimeout } from "../../src/with-timeout.js";

@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
-import { findRedis, redisAnswers } from "../../src/demo/find-redis.js";
+import { findRedis, redisAnswers } from "../../src/cli/demo/find-redis.js";
 import { redisUrl } from "../helpers/redis.js";
 
 describe("demo: finding a Redis", () => {

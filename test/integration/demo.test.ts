@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { runDemo } from "../../src/demo/run-demo.js";
-import { demoData, toCsv } from "../../src/demo/sample-data.js";
+import { runDemo } from "../../src/cli/demo/run-demo.js";
+import { demoData, toCsv } from "../../src/cli/demo/sample-data.js";
 import { connect, redisUrl } from "../helpers/redis.js";
 
 describe("demo", () => {

@@ -8,7 +8,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it, onTestFinished } from "vitest";
 import type { RefundRecord } from "../../src/domain/refund-record.js";
-import type { SandboxOptions } from "../../src/gatepay/sandbox/index.js";
+import type { SandboxOptions } from "../../src/sandbox/index.js";
 import { signRefundWebhook, WEBHOOK_ACK_BODY } from "../../src/gatepay/webhook.js";
 import { createLogger } from "../../src/logger.js";
 import { pollJobId } from "../../src/jobs/job-ids.js";

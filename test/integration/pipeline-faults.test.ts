@@ -3,7 +3,7 @@
  * `duplicate` mode: a blind re-send would show up as a second refund in its ledger.
  */
 import { describe, expect, it } from "vitest";
-import type { FaultAction, SandboxOperation } from "../../src/gatepay/sandbox/index.js";
+import type { FaultAction, SandboxOperation } from "../../src/sandbox/index.js";
 import { startPipeline, type Pipeline } from "../helpers/pipeline.js";
 
 const ORDER = "1647438500687506";

@@ -13,7 +13,7 @@
  * BENCHMARKS.md.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type Sandbox } from "../../src/gatepay/sandbox/index.js";
+import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { measureRedisCost, type RedisCost } from "../../bench/redis-cost.js";
 import { BENCH_CLIENT_ID, BENCH_SECRET } from "../../bench/refunds.js";
 import { startBenchRedis, type BenchRedis } from "../../bench/redis-server.js";

@@ -14,7 +14,7 @@ import {
   type FaultConfig,
   type Sandbox,
   type SandboxOptions,
-} from "../../src/gatepay/sandbox/index.js";
+} from "../../src/sandbox/index.js";
 
 const CLIENT_ID = "fault-client";
 const SECRET = "fault-secret-0b5d";

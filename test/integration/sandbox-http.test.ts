@@ -11,7 +11,7 @@ import {
   type DuplicateMode,
   type Sandbox,
   type SandboxOptions,
-} from "../../src/gatepay/sandbox/index.js";
+} from "../../src/sandbox/index.js";
 
 const CLIENT_ID = "sandbox-client";
 const SECRET = "sandbox-secret-☃";
@@ -550,6 +550,7 @@ describe("admin routes under /__sandbox", () => {
       { prepayId: "5", amount: "x" },
     ]);
     expect(bad.status).toBe(400);
+    expect(bad.json).toEqual({ error: "orders[1].currency: is required" });
     expect(sb.ledger.order("4")).toBeUndefined();
 
     await call(sb, "/v1/pay/order/refund", { body: refund("adm1", "2") });
@@ -595,7 +596,10 @@ describe("admin routes under /__sandbox", () => {
     expect((await admin(sb, "POST", "/config", { duplicateMode: "reject" })).json).toMatchObject({
       duplicateMode: "reject",
     });
-    expect((await admin(sb, "POST", "/config", { duplicateMode: "maybe" })).status).toBe(400);
+    expect(await admin(sb, "POST", "/config", { duplicateMode: "maybe" })).toEqual({
+      status: 400,
+      json: { error: "duplicateMode: must be one of idempotent, duplicate, reject" },
+    });
     expect(sb.settings().duplicateMode).toBe("reject");
 
     await admin(sb, "POST", "/reset");
@@ -643,7 +647,7 @@ describe("startSandbox options and close", () => {
     // would stay alive and miss the deadline.
     const script = `
       import { request, Agent } from "node:http";
-      import { startSandbox } from "./src/gatepay/sandbox/index.ts";
+      import { startSandbox } from "./src/sandbox/index.ts";
       import { buildSignedHeaders } from "./src/gatepay/signing.ts";
       const sb = await startSandbox({
         clientId: "c", secretKey: "s", settleDelayMs: 60000,

@@ -6,11 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { GatePayClient, verifyRefundWebhook, WEBHOOK_ACK_BODY } from "../../src/gatepay/index.js";
 import { GATEPAY_HEADERS, verifySignature } from "../../src/gatepay/signing.js";
-import {
-  startSandbox,
-  type Sandbox,
-  type SandboxOptions,
-} from "../../src/gatepay/sandbox/index.js";
+import { startSandbox, type Sandbox, type SandboxOptions } from "../../src/sandbox/index.js";
 import {
   startCaptureServer,
   type CaptureServer,

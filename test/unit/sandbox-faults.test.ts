@@ -1,10 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  FaultInjector,
-  validateFaultConfig,
-  type FaultAction,
-} from "../../src/gatepay/sandbox/faults.js";
-import { deriveStream, mulberry32 } from "../../src/gatepay/sandbox/random.js";
+import { FaultInjector, validateFaultConfig, type FaultAction } from "../../src/sandbox/faults.js";
+import { deriveStream, mulberry32 } from "../../src/sandbox/random.js";
 
 const draw = (f: FaultInjector, n: number, op: "orderRefund" | "refundDetails" = "orderRefund") =>
   Array.from({ length: n }, () => f.decide(op).action);

@@ -5,7 +5,7 @@ import {
   SandboxLedger,
   type CreateRefundContext,
   type DuplicateMode,
-} from "../../src/gatepay/sandbox/ledger.js";
+} from "../../src/sandbox/ledger.js";
 
 const ctx = (mode: DuplicateMode = "duplicate", extra: Partial<CreateRefundContext> = {}) => ({
   mode,

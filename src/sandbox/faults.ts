@@ -3,7 +3,7 @@
  * generator (repeatable runs), plus a scripted queue per operation that takes precedence
  * ("the next 2 orderRefund calls get http500, then normal").
  */
-import { GATEPAY_OPERATIONS, type GatePayOperation } from "../endpoints.js";
+import { GATEPAY_OPERATIONS, type GatePayOperation } from "../gatepay/endpoints.js";
 import { deriveStream, type RandomSource } from "./random.js";
 
 /** One GatePay operation the sandbox serves; merchant and institution paths share one. */

@@ -10,6 +10,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
+import { startRedisContainer } from "./redis-container.js";
 
 export interface FoundRedis {
   url: string;
@@ -101,23 +102,6 @@ async function startRedisServer(binary: string): Promise<FoundRedis | undefined>
   return undefined;
 }
 
-async function startContainer(): Promise<FoundRedis | undefined> {
-  if (!process.env["DOCKER_HOST"] && !existsSync("/var/run/docker.sock")) return undefined;
-  try {
-    const { RedisContainer } = await import("@testcontainers/redis");
-    const container = await new RedisContainer("redis:7-alpine").start();
-    return {
-      url: container.getConnectionUrl(),
-      source: "testcontainers",
-      stop: async () => {
-        await container.stop();
-      },
-    };
-  } catch {
-    return undefined;
-  }
-}
-
 export interface FindRedisOptions {
   /** Where to look for an already running Redis; default redis://127.0.0.1:6379. */
   localUrl?: string;
@@ -139,8 +123,8 @@ export async function findRedis(
   const binary = onPath("redis-server", env["PATH"]);
   const started = binary ? await startRedisServer(binary) : undefined;
   if (started) return started;
-  const container = await startContainer();
-  if (container) return container;
+  const container = await startRedisContainer();
+  if (container) return { ...container, source: "testcontainers" };
   throw new Error(
     "The demo needs Redis and found none: no REDIS_URL, nothing on 127.0.0.1:6379, no " +
       "redis-server on PATH and no Docker engine. Install one (Debian/Ubuntu: " +

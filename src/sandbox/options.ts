@@ -2,7 +2,8 @@
  * Options of the GatePay sandbox, with their defaults and checks. Everything the
  * `gatepay-refunds sandbox` command can set maps onto {@link SandboxOptions}.
  */
-import { DUPLICATE_MODES, type DuplicateMode, type SeedOrder } from "./ledger.js";
+import { DUPLICATE_MODES, type DuplicateMode } from "./ledger.js";
+import type { SeedOrder } from "./seed-order.js";
 import { validateFaultConfig, type FaultConfig } from "./faults.js";
 import type { WebhookOptions } from "./webhooks.js";
 

@@ -3,16 +3,12 @@
  * no timers, no I/O): the server passes the time in and decides when to settle.
  *
  * Amounts are decimal strings everywhere; sums and comparisons go through BigInt scaled
- * integers (../../domain/amount.ts), never floats.
+ * integers (../domain/amount.ts), never floats.
  */
-import {
-  amountToUnits,
-  checkRefundAmount,
-  isAmount,
-  MAX_AMOUNT_DECIMALS,
-  unitsToAmount,
-} from "../../domain/amount.js";
+import { amountToUnits, MAX_AMOUNT_DECIMALS, unitsToAmount } from "../domain/amount.js";
+import { parseCreateBody } from "./create-request.js";
 import { failure, type SandboxFailure } from "./envelope.js";
+import { validateSeedOrder, type OrderKind, type SeedOrder } from "./seed-order.js";
 
 /**
  * What the sandbox does when a refundRequestId it already knows is posted again.
@@ -29,29 +25,6 @@ export type DuplicateMode = "idempotent" | "duplicate" | "reject";
 
 /** Every {@link DuplicateMode}, for validation. */
 export const DUPLICATE_MODES: readonly DuplicateMode[] = ["idempotent", "duplicate", "reject"];
-
-/**
- * How an order was paid: `order` (direct payment, refunded through the order refund
- * endpoint) or `convert` (converted/flash-swap address payment, refunded through
- * refundconvert). Refunding through the other endpoint is 500208 (gatepay-api.md §5.4).
- */
-export type OrderKind = "order" | "convert";
-
-/** A paid order to seed the ledger with. */
-export interface SeedOrder {
-  /** GatePay's order id; any non-empty string (real ones exceed 2^53, keep strings). */
-  prepayId: string;
-  /** Order amount in `currency`, a decimal string. */
-  amount: string;
-  /** Order currency, e.g. `"USDT"`. */
-  currency: string;
-  /** Payment kind. */
-  kind: OrderKind;
-  /** Convert orders: the currency the payer paid in. */
-  payCurrency?: string;
-  /** Convert orders: the amount the payer paid, in `payCurrency`. */
-  payAmount?: string;
-}
 
 /** An order as the ledger reports it. */
 export interface LedgerOrder extends SeedOrder {
@@ -124,11 +97,6 @@ export interface CreateRefundContext {
 
 /** Settlement result handed to {@link SandboxLedger.settle}. */
 export type Settlement = { status: "SUCCESS" } | { status: "FAIL"; reason: string };
-
-/** Most characters in a refundRequestId (gatepay-api.md §9). */
-export const MAX_REFUND_REQUEST_ID_LENGTH = 32;
-/** Most characters in a refundReason (gatepay-api.md §5.1). */
-export const MAX_REFUND_REASON_LENGTH = 256;
 
 // Gate refund ids above 2^53, as real GatePay ids are (gatepay-api.md §4.1), so a
 // client that parses them as numbers is caught.
@@ -350,110 +318,6 @@ export class SandboxLedger {
   }
 }
 
-interface CreateRequest {
-  refundRequestId: string;
-  prepayId: string;
-  amount: string;
-  refundReason?: string;
-  refundOrderCurrency?: string;
-  refundPayCurrency?: string;
-  refundPayAmount?: string;
-  receiverId?: string;
-}
-
 function fail(code: Parameters<typeof failure>[0], message: string): CreateRefundOutcome {
   return { ok: false, failure: failure(code, message) };
-}
-
-function parseCreateBody(
-  kind: OrderKind,
-  body: unknown,
-): { request: CreateRequest } | { failure: SandboxFailure } {
-  const bad = (message: string) => ({ failure: failure("400001", message) });
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    return bad("request body must be a JSON object");
-  }
-  const b = body as Record<string, unknown>;
-  const refundRequestId = b["refundRequestId"];
-  if (typeof refundRequestId !== "string" || refundRequestId === "") {
-    return bad("refundRequestId is required");
-  }
-  // gatepay-api.md §9: refundRequestId is at most 32 characters.
-  if (refundRequestId.length > MAX_REFUND_REQUEST_ID_LENGTH) {
-    return bad(`refundRequestId is longer than ${MAX_REFUND_REQUEST_ID_LENGTH} characters`);
-  }
-  const prepayId = b["prepayId"];
-  if (typeof prepayId !== "string" || prepayId === "") return bad("prepayId is required");
-  const reason = b["refundReason"];
-  if (reason !== undefined && typeof reason !== "string")
-    return bad("refundReason must be a string");
-  if (typeof reason === "string" && reason.length > MAX_REFUND_REASON_LENGTH) {
-    return bad(`refundReason is longer than ${MAX_REFUND_REASON_LENGTH} characters`);
-  }
-  const amountField = kind === "order" ? "refundAmount" : "refundOrderAmount";
-  const amount = b[amountField];
-  if (typeof amount !== "string") return bad(`${amountField} is required (a decimal string)`);
-  const check = checkRefundAmount(amount);
-  if (!check.ok) return bad(`${amountField} ${check.reason}`);
-  const request: CreateRequest = { refundRequestId, prepayId, amount };
-  if (reason !== undefined) request.refundReason = reason;
-  if (kind === "convert") {
-    const orderCurrency = b["refundOrderCurrency"];
-    const payCurrency = b["refundPayCurrency"];
-    if (typeof orderCurrency !== "string" || orderCurrency === "") {
-      return bad("refundOrderCurrency is required");
-    }
-    if (typeof payCurrency !== "string" || payCurrency === "") {
-      return bad("refundPayCurrency is required");
-    }
-    request.refundOrderCurrency = orderCurrency;
-    request.refundPayCurrency = payCurrency;
-    const payAmount = b["refundPayAmount"];
-    if (payAmount !== undefined) {
-      if (typeof payAmount !== "string" || !checkRefundAmount(payAmount).ok) {
-        return bad("refundPayAmount must be a decimal string");
-      }
-      request.refundPayAmount = payAmount;
-    }
-    const receiverId = b["receiverId"];
-    if (receiverId !== undefined) {
-      if (typeof receiverId !== "string") return bad("receiverId must be a string");
-      request.receiverId = receiverId;
-    }
-  }
-  return { request };
-}
-
-/** Checks a {@link SeedOrder} and returns a clean copy. @throws RangeError */
-export function validateSeedOrder(input: unknown): SeedOrder {
-  if (typeof input !== "object" || input === null || Array.isArray(input)) {
-    throw new RangeError("an order must be an object");
-  }
-  const o = input as Record<string, unknown>;
-  const str = (key: string): string => {
-    const v = o[key];
-    if (typeof v !== "string" || v === "")
-      throw new RangeError(`order.${key} must be a non-empty string`);
-    return v;
-  };
-  const prepayId = str("prepayId");
-  const amount = str("amount");
-  if (!isAmount(amount) || amount.startsWith("-") || amountToUnits(amount, SCALE) === 0n) {
-    throw new RangeError(`order ${prepayId}: amount must be a positive decimal string`);
-  }
-  const currency = str("currency");
-  const kind = o["kind"] ?? "order";
-  if (kind !== "order" && kind !== "convert") {
-    throw new RangeError(`order ${prepayId}: kind must be "order" or "convert"`);
-  }
-  const clean: SeedOrder = { prepayId, amount, currency, kind };
-  if (o["payCurrency"] !== undefined) clean.payCurrency = str("payCurrency");
-  if (o["payAmount"] !== undefined) {
-    const payAmount = str("payAmount");
-    if (!isAmount(payAmount) || payAmount.startsWith("-")) {
-      throw new RangeError(`order ${prepayId}: payAmount must be a positive decimal string`);
-    }
-    clean.payAmount = payAmount;
-  }
-  return clean;
 }

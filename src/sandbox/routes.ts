@@ -2,7 +2,7 @@
  * The GatePay paths the sandbox serves, derived from the client's ENDPOINTS table
  * (gatepay-api.md §5–6), so the sandbox answers exactly where the client calls.
  */
-import { ENDPOINTS, GATEPAY_OPERATIONS, type GatePayEndpoint } from "../endpoints.js";
+import { ENDPOINTS, GATEPAY_OPERATIONS, type GatePayEndpoint } from "../gatepay/endpoints.js";
 import type { SandboxOperation } from "./faults.js";
 
 /** One served path. */

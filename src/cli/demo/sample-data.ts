@@ -4,9 +4,9 @@
  * fails after accepting (the sandbox's failure ratio), and an over-refund. The same data
  * backs `examples/` (used by docker-compose), kept in sync by a test.
  */
-import type { SeedOrder } from "../gatepay/sandbox/ledger.js";
-import { BATCH_COLUMNS } from "../producer/batch-file.js";
-import { DEMO_FIRST_PREPAY_ID, demoOrders } from "../cli/demo-orders.js";
+import type { SeedOrder } from "../../sandbox/seed-order.js";
+import { BATCH_COLUMNS } from "../../producer/batch-file.js";
+import { DEMO_FIRST_PREPAY_ID, demoOrders } from "../../sandbox/fixtures/demo-orders.js";
 
 /** First prepayId of the demo's convert (address-payment) orders. */
 export const DEMO_FIRST_CONVERT_PREPAY_ID = 9_100_000_000_000_000_001n;

@@ -4,7 +4,7 @@
  * the raw body, and `X-GatePay-On-Behalf-Of` on institution paths.
  */
 import type { IncomingHttpHeaders } from "node:http";
-import { GATEPAY_HEADERS, verifySignature } from "../signing.js";
+import { GATEPAY_HEADERS, verifySignature } from "../gatepay/signing.js";
 import { failure, type SandboxFailure } from "./envelope.js";
 
 /** Which check a request failed; each kind has its own counter. */

@@ -1,7 +1,7 @@
 /**
  * Seeded pseudo-random numbers for the sandbox, so a run with the same seed injects the
  * same faults and settles the same refunds as failures. Not for anything secret: nonces
- * and signatures use `node:crypto` (see ../signing.ts).
+ * and signatures use `node:crypto` (see ../gatepay/signing.ts).
  */
 
 /** A source of numbers in `[0, 1)`. */

@@ -5,7 +5,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import { GATEPAY_HEADERS, generateNonce, signPayload } from "../signing.js";
+import { GATEPAY_HEADERS, generateNonce, signPayload } from "../gatepay/signing.js";
 import type { LedgerOrder, LedgerRefund } from "./ledger.js";
 import type { RandomSource } from "./random.js";
 import type { TimerSet } from "./timers.js";
