@@ -46,7 +46,7 @@ async function prepare(req: BatchChildRequest): Promise<() => Promise<number>> {
   }
   // Loaded here, not at the top: the bare reader's RSS must not include them.
   const { createRefundProducer } = await import("../src/producer/enqueue-refund.js");
-  const { BatchRefusedError, runBatch } = await import("../src/producer/enqueue-batch.js");
+  const { BatchRefusedError, runBatch } = await import("../src/producer/batch/index.js");
   return async () => {
     const producer = createRefundProducer({ redisUrl: req.redisUrl, prefix: req.prefix });
     try {

@@ -58,7 +58,7 @@ export {
   writeBatchReport,
   getBatchInfo,
   BatchRefusedError,
-} from "./producer/enqueue-batch.js";
+} from "./producer/batch/index.js";
 export type {
   BatchRun,
   BatchProgress,
@@ -66,5 +66,5 @@ export type {
   BatchInfo,
   RunBatchOptions,
   WaitForBatchOptions,
-} from "./producer/enqueue-batch.js";
-export { readBatchFile, BatchFileError } from "./producer/batch-file.js";
+} from "./producer/batch/index.js";
+export { readBatchFile, BatchFileError } from "./producer/batch/index.js";

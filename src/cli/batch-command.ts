@@ -16,7 +16,7 @@
  */
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { loadConfig } from "../config.js";
-import { BatchFileError } from "../producer/batch-file.js";
+import { BatchFileError } from "../producer/batch/index.js";
 import {
   BatchRefusedError,
   batchReportFormat,
@@ -28,7 +28,7 @@ import {
   type BatchRowProblem,
   type BatchRun,
   type BatchSummary,
-} from "../producer/enqueue-batch.js";
+} from "../producer/batch/index.js";
 import type { RefundProducer } from "../producer/enqueue-refund.js";
 import { watchBatch, type WatchBatchDeps } from "./batch-progress.js";
 import { describeBatch, describeRun, describeSummary, formatProblem } from "./batch-text.js";

@@ -3,7 +3,7 @@
  * every few seconds otherwise (logs, CI).
  */
 import { REFUND_STATES, type RefundState } from "../domain/refund-state.js";
-import { waitForBatch, type BatchProgress, type BatchRun } from "../producer/enqueue-batch.js";
+import { waitForBatch, type BatchProgress, type BatchRun } from "../producer/batch/index.js";
 import type { RefundProducer } from "../producer/enqueue-refund.js";
 import { n, seconds, stateList } from "./batch-text.js";
 import type { CliIo } from "./output.js";

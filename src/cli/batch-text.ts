@@ -9,7 +9,7 @@ import type {
   BatchRowProblem,
   BatchRun,
   BatchSummary,
-} from "../producer/enqueue-batch.js";
+} from "../producer/batch/index.js";
 
 /** A count with thousands separators. */
 export function n(value: number): string {

@@ -35,3 +35,28 @@ export async function redisAnswers(url: string, timeoutMs = 1_000): Promise<bool
     probe.disconnect();
   }
 }
+
+/**
+ * Deletes every key under `prefix` (SCAN + UNLINK, a thousand at a time) on a connection
+ * of its own: the demo's and the tests' clean-up. Never use it on a live deployment's
+ * prefix.
+ */
+export async function deleteKeysWithPrefix(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(
+        cursor,
+        "MATCH",
+        `${prefix.replace(/[{}]/g, "\\$&")}:*`,
+        "COUNT",
+        1000,
+      );
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
+  }
+}

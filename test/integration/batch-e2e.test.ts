@@ -13,7 +13,7 @@ import {
   waitForBatch,
   writeBatchReport,
   type BatchProgress,
-} from "../../src/producer/enqueue-batch.js";
+} from "../../src/producer/batch/index.js";
 import { startPipeline } from "../helpers/pipeline.js";
 
 const ROWS = 10_000;

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ValidationError } from "../../src/domain/errors.js";
-import { BatchFileError } from "../../src/producer/batch-file.js";
+import { BatchFileError } from "../../src/producer/batch/index.js";
 import {
   BatchRefusedError,
   getBatchInfo,
@@ -20,7 +20,7 @@ import {
   type BatchReportRow,
   type BatchRowProblem,
   type BatchRun,
-} from "../../src/producer/enqueue-batch.js";
+} from "../../src/producer/batch/index.js";
 import { startPipeline, type Pipeline } from "../helpers/pipeline.js";
 
 const fixture = (name: string) =>

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DuplicateIdIndex } from "../../src/producer/batch-file.js";
+import { DuplicateIdIndex } from "../../src/producer/batch/index.js";
 
 describe("DuplicateIdIndex", () => {
   it("returns undefined for a new id and the first line for a repeat", () => {

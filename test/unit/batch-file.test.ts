@@ -9,7 +9,7 @@ import {
   readBatchRows,
   type BatchFileFormat,
   type BatchRow,
-} from "../../src/producer/batch-file.js";
+} from "../../src/producer/batch/index.js";
 
 const fixture = (name: string) =>
   fileURLToPath(new URL(`../fixtures/batch/${name}`, import.meta.url));

@@ -10,7 +10,7 @@ import {
 } from "../../src/domain/refund-fields.js";
 import type { ConvertRefundFields, OrderRefundFields } from "../../src/domain/refund-record.js";
 import { parseRefundRequest } from "../../src/domain/refund-request.js";
-import { BATCH_COLUMNS } from "../../src/producer/batch-file.js";
+import { BATCH_COLUMNS } from "../../src/producer/batch/index.js";
 
 /** Every field of both kinds, each with a valid value. */
 const EVERY_FIELD = {

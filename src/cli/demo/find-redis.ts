@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Redis } from "ioredis";
+import { redisAnswers } from "../../store/redis-connection.js";
 import { startRedisContainer } from "./redis-container.js";
 
 export interface FoundRedis {
@@ -22,24 +22,7 @@ export interface FoundRedis {
 
 const LOCAL_URL = "redis://127.0.0.1:6379";
 
-/** True when a Redis at `url` answers PING within `timeoutMs`. */
-export async function redisAnswers(url: string, timeoutMs = 1_000): Promise<boolean> {
-  const probe = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    connectTimeout: timeoutMs,
-    retryStrategy: () => null,
-  });
-  probe.on("error", () => undefined);
-  try {
-    await probe.connect();
-    return (await probe.ping()) === "PONG";
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
+export { redisAnswers };
 
 /**
  * A loopback port that was free a moment ago (bind port 0, read it, release it); another

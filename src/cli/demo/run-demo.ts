@@ -11,7 +11,6 @@ import { randomBytes } from "node:crypto";
 import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Redis } from "ioredis";
 import { loadConfig } from "../../config.js";
 import { OverRefundError } from "../../domain/errors.js";
 import { REFUND_STATES } from "../../domain/refund-state.js";
@@ -22,6 +21,7 @@ import { runBatch } from "../../producer/batch/run-batch.js";
 import { createRefundProducer } from "../../producer/enqueue-refund.js";
 import { DEMO_CLIENT_ID, DEMO_SECRET_KEY } from "../../sandbox/fixtures/demo-credentials.js";
 import { startSandbox, type Sandbox } from "../../sandbox/index.js";
+import { deleteKeysWithPrefix } from "../../store/redis-connection.js";
 import { createMetrics } from "../../worker/metrics.js";
 import { startRefundWorkers } from "../../worker/start-workers.js";
 import { watchBatch } from "../batch-progress.js";
@@ -50,7 +50,7 @@ export async function runDemo(io: CliIo, options: DemoOptions = {}): Promise<boo
     io.out(`Redis        ${redisFound.url} (${redisFound.source})`);
     const prefix = `{gatepay-demo-${randomBytes(3).toString("hex")}}`;
     // Registered early so it runs last, after everything that writes has stopped.
-    if (!options.keep) cleanup.push(() => deleteKeys(redisFound.url, prefix));
+    if (!options.keep) cleanup.push(() => deleteKeysWithPrefix(redisFound.url, prefix));
 
     const data = demoData(options.directOrders ?? 180, options.convertOrders ?? 20);
     const sandbox: Sandbox = await startSandbox({
@@ -174,24 +174,4 @@ export async function runDemo(io: CliIo, options: DemoOptions = {}): Promise<boo
 
 function sumFaults(counts: Record<string, number> | undefined): number {
   return Object.values(counts ?? {}).reduce((a, b) => a + b, 0);
-}
-
-async function deleteKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url);
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(
-        cursor,
-        "MATCH",
-        `${prefix.replace(/[{}]/g, "\\$&")}:*`,
-        "COUNT",
-        1000,
-      );
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== "0");
-  } finally {
-    redis.disconnect();
-  }
 }

@@ -5,7 +5,7 @@
  * backs `examples/` (used by docker-compose), kept in sync by a test.
  */
 import type { SeedOrder } from "../../sandbox/seed-order.js";
-import { BATCH_COLUMNS } from "../../producer/batch-file.js";
+import { BATCH_COLUMNS } from "../../producer/batch/index.js";
 import { DEMO_FIRST_PREPAY_ID, demoOrders } from "../../sandbox/fixtures/demo-orders.js";
 
 /** First prepayId of the demo's convert (address-payment) orders. */

@@ -22,38 +22,42 @@
  * state. Batch counters count a refund once, in the batch that created it, so a re-run
  * (same batch id or another) never counts a row twice.
  *
- * This module is the public face; the parts live in batch/: classify-rows.ts (validation
+ * This module is the public face; the parts live beside it: batch files are read by
+ * read-batch-file.ts (read-csv.ts, read-jsonl.ts, line-blocks.ts, duplicate-id-index.ts); classify-rows.ts (validation
  * and repeated ids), run-batch.ts (the chunked run), settle-rows.ts and journal.ts (what
  * each row became), wait-for-batch.ts, batch-info.ts (with the metadata in
  * store/batch-store.ts), report-rows.ts and batch-report.ts.
  */
-export type { BatchMeta } from "../store/batch-store.js";
-export { generateBatchId } from "./batch/batch-id.js";
-export { getBatchInfo, type BatchInfo } from "./batch/batch-info.js";
-export { BatchRefusedError } from "./batch/batch-refused-error.js";
+export type { BatchMeta } from "../../store/batch-store.js";
+export { generateBatchId } from "./batch-id.js";
+export { getBatchInfo, type BatchInfo } from "./batch-info.js";
+export { BatchRefusedError } from "./batch-refused-error.js";
 export {
   batchReportFormat,
   summarizeBatch,
   writeBatchReport,
   type BatchReportFormat,
   type BatchSummary,
-} from "./batch/batch-report.js";
+} from "./batch-report.js";
 export type {
   BatchRowCounts,
   BatchRowOutcome,
   BatchRowProblem,
   BatchRun,
   RunBatchOptions,
-} from "./batch/batch-run.js";
+} from "./batch-run.js";
+export { BATCH_REPORT_COLUMNS, type BatchReportRow, type BatchRowState } from "./report-rows.js";
+export { runBatch } from "./run-batch.js";
+export { BATCH_ROW_ERROR_CODES } from "./settle-rows.js";
+export { waitForBatch, type BatchProgress, type WaitForBatchOptions } from "./wait-for-batch.js";
+export type { BatchFileFormat } from "../../domain/batch.js";
+export { BatchFileError, type BatchFileErrorCode } from "./batch-file-error.js";
+export { BATCH_COLUMNS, REQUIRED_BATCH_COLUMNS, type BatchRow } from "./batch-row.js";
+export { DuplicateIdIndex } from "./duplicate-id-index.js";
+export { MAX_BATCH_LINE_BYTES } from "./line-blocks.js";
 export {
-  BATCH_REPORT_COLUMNS,
-  type BatchReportRow,
-  type BatchRowState,
-} from "./batch/report-rows.js";
-export { runBatch } from "./batch/run-batch.js";
-export { BATCH_ROW_ERROR_CODES } from "./batch/settle-rows.js";
-export {
-  waitForBatch,
-  type BatchProgress,
-  type WaitForBatchOptions,
-} from "./batch/wait-for-batch.js";
+  batchFileFormat,
+  readBatchFile,
+  readBatchRows,
+  type ReadBatchOptions,
+} from "./read-batch-file.js";
