@@ -12,7 +12,18 @@
 
 /** Folders (under src/) a layer must not import from. */
 const FORBIDDEN = {
-  domain: ["gatepay", "sandbox", "store", "jobs", "producer", "worker", "http", "cli", "demo", "telemetry"],
+  domain: [
+    "gatepay",
+    "sandbox",
+    "store",
+    "jobs",
+    "producer",
+    "worker",
+    "http",
+    "cli",
+    "demo",
+    "telemetry",
+  ],
   gatepay: ["sandbox", "store", "jobs", "producer", "worker", "http", "cli", "demo"],
   sandbox: ["store", "jobs", "producer", "worker", "http", "cli", "demo"],
   store: ["sandbox", "jobs", "producer", "worker", "http", "cli", "demo"],
