@@ -29,7 +29,7 @@ const POLL_INTERVAL_MS = 500;
 /**
  * Follows a batch until every refund is final, with a redrawn progress bar on a
  * terminal and a plain line every `progressEvery` seconds otherwise (also used by the
- * demo). Ctrl-C stops the watching, not the batch.
+ * demo). Ctrl-C or SIGTERM stops the watching, not the batch.
  */
 export async function watchBatch(
   producer: RefundProducer,
@@ -41,11 +41,13 @@ export async function watchBatch(
   const everyMs = flags.progressEvery * 1000;
   let lastLineAt = Number.NEGATIVE_INFINITY;
   let drawn = false;
-  // Ctrl-C stops the watching, not the batch: the workers go on, and the summary and
-  // report below still describe where every row stands. A second Ctrl-C kills as usual.
+  // Ctrl-C (or SIGTERM: `docker compose stop`, a CI timeout) stops the watching, not the
+  // batch: the workers go on, and the summary and report below still describe where
+  // every row stands. A second signal of the same kind kills as usual.
   const stop = new AbortController();
-  const onSigint = () => stop.abort();
-  process.once("SIGINT", onSigint);
+  const onStopSignal = () => stop.abort();
+  process.once("SIGINT", onStopSignal);
+  process.once("SIGTERM", onStopSignal);
   try {
     const progress = await waitForBatch(producer, target, {
       intervalMs: POLL_INTERVAL_MS,
@@ -71,7 +73,8 @@ export async function watchBatch(
     }
     return progress;
   } finally {
-    process.off("SIGINT", onSigint);
+    process.off("SIGINT", onStopSignal);
+    process.off("SIGTERM", onStopSignal);
   }
 }
 

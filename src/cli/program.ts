@@ -4,6 +4,7 @@
  * itself on the program; adding one (`batch`, `demo`) is one entry in
  * {@link CLI_COMMANDS}.
  */
+import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { registerBatchCommands } from "./batch-command.js";
 import { registerDemoCommand } from "./demo-command.js";
@@ -29,6 +30,18 @@ export const CLI_COMMANDS: readonly RegisterCommand[] = [
 ];
 
 /**
+ * The `version` of the package's package.json, read at run time: two folders up from this
+ * module both in src/cli/ (tsx) and in dist/cli/ (the build), and at the package root when
+ * installed, so the number printed is the one published.
+ */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version?: unknown;
+  };
+  return typeof pkg.version === "string" ? pkg.version : "unknown";
+}
+
+/**
  * Builds the program. Commander never exits the process itself (`exitOverride`): its
  * usage errors come back as exceptions that {@link runCli} maps to exit code 2, and its
  * output goes through `io`.
@@ -36,6 +49,7 @@ export const CLI_COMMANDS: readonly RegisterCommand[] = [
 export function buildProgram(io: CliIo): Command {
   const program = new Command("gatepay-refunds")
     .description("Drive GatePay refunds through a Redis queue, exactly once.")
+    .version(packageVersion(), "-V, --version", "print the version and exit")
     .exitOverride()
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({

@@ -34,7 +34,7 @@ async function runWorker(flags: WorkerFlags, io: CliIo): Promise<void> {
   const config = loadConfig(io.env, { require: ["gatepay"] });
   const logger = createLogger({ level: config.logLevel, name: "gatepay-refunds" });
   const stop = listenForStopSignal(io);
-  const metrics = createMetrics();
+  const metrics = createMetrics({ queuePrefix: config.queuePrefix });
   try {
     const workers = await startRefundWorkers({ config, logger, metrics });
     const producer = createRefundProducer(producerOptionsFromConfig(config));

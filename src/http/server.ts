@@ -112,13 +112,21 @@ export async function startHttpServer(options: StartHttpServerOptions): Promise<
   metrics.watchQueues([producer.queues.submit, producer.queues.poll]);
 
   app.addHook("onResponse", (request, reply, done) => {
-    // The route pattern, never the raw URL or headers (a token could ride in either).
+    // The route pattern, never the raw URL or headers (a token could ride in either); in
+    // the metric it also keeps the label's values few (ids stay out).
+    const route = request.routeOptions.url ?? "(no route)";
     const line = {
       method: request.method,
-      route: request.routeOptions.url ?? "(no route)",
+      route,
       statusCode: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime),
     };
+    metrics.observeHttpRequest({
+      method: request.method,
+      route,
+      statusCode: reply.statusCode,
+      durationSeconds: reply.elapsedTime / 1000,
+    });
     if (reply.statusCode >= 500) logger.warn(line, "request failed");
     else logger.debug(line, "request");
     done();

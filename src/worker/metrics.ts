@@ -11,6 +11,11 @@
  * recognised by the source of the answer it stored, so a poll and a webhook racing for
  * one refund count it once. Queue depths are read from Redis on each scrape, so every
  * process reports the same shared queues: aggregate them with `max`, not `sum`.
+ *
+ * Names: every metric of the service is `gatepay_refunds_*`, with its unit at the end
+ * (`_seconds`, `_total` for counters); prom-client's process metrics keep their standard
+ * `process_*` / `nodejs_*` names. Every series carries the label `prefix` (the queue
+ * prefix) when one is given, so deployments sharing a Prometheus stay apart.
  */
 import type { Queue, Worker } from "bullmq";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
@@ -19,7 +24,7 @@ import { isFinalState } from "../domain/refund-state.js";
 import type { GatePayAttemptEvent } from "../gatepay/client.js";
 import { withTimeout } from "../with-timeout.js";
 
-/** What became of one webhook delivery (label `outcome` of `gatepay_webhooks_total`). */
+/** What became of one webhook delivery (label `outcome` of `gatepay_refunds_webhooks_total`). */
 export type WebhookOutcome =
   /** Verified, and it changed the refund (stored before the ack). */
   | "applied"
@@ -40,16 +45,18 @@ export type WebhookOutcome =
 /** The metric names, for dashboards and tests. */
 export const METRIC_NAMES = {
   refundsFinal: "gatepay_refunds_final_total",
-  timeToFinal: "gatepay_refund_time_to_final_seconds",
-  submitAttempts: "gatepay_refund_submit_attempts_total",
-  polls: "gatepay_refund_polls_total",
-  gatepayLatency: "gatepay_api_request_duration_seconds",
-  queueJobs: "gatepay_queue_jobs",
-  webhooks: "gatepay_webhooks_total",
-  webhookStale: "gatepay_webhook_stale_timestamps_total",
+  timeToFinal: "gatepay_refunds_time_to_final_seconds",
+  submitAttempts: "gatepay_refunds_submit_attempts_total",
+  polls: "gatepay_refunds_polls_total",
+  gatepayLatency: "gatepay_refunds_gatepay_request_duration_seconds",
+  queueJobs: "gatepay_refunds_queue_jobs",
+  webhooks: "gatepay_refunds_webhooks_total",
+  webhookStale: "gatepay_refunds_webhook_stale_timestamps_total",
+  httpRequestDuration: "gatepay_refunds_http_request_duration_seconds",
+  rateLimiterWait: "gatepay_refunds_rate_limiter_wait_seconds",
 } as const;
 
-/** Job states reported by the `gatepay_queue_jobs` gauge. */
+/** Job states reported by the `gatepay_refunds_queue_jobs` gauge. */
 export const QUEUE_JOB_STATES = [
   "waiting",
   "active",
@@ -66,6 +73,25 @@ export interface CreateMetricsOptions {
   defaultMetrics?: boolean;
   /** Longest a scrape waits for the queue counts, ms; default 2,000 (then they are left out). */
   queueCountTimeoutMs?: number;
+  /**
+   * The deployment's queue prefix (`Config.queuePrefix`, e.g. `{gatepay}`): the label
+   * `prefix` on every series. Default: no such label.
+   */
+  queuePrefix?: string;
+}
+
+/** One answered HTTP request (see {@link RefundMetrics.observeHttpRequest}). */
+export interface HttpRequestObservation {
+  method: string;
+  /** The route pattern (`/refunds/:id`), never the raw URL: bounded, and free of ids and tokens. */
+  route: string;
+  statusCode: number;
+  durationSeconds: number;
+}
+
+/** What waits for the shared GatePay request budget (src/worker/rate-limiter.ts). */
+export interface AcquiringLimiter {
+  acquire(signal?: AbortSignal): Promise<void>;
 }
 
 /** The workers whose outcomes are counted (see {@link RefundMetrics.attachWorkers}). */
@@ -93,6 +119,15 @@ export interface RefundMetrics {
   observeWebhook(outcome: WebhookOutcome): void;
   /** Counts one webhook whose signed timestamp is older than GatePay's retry window. */
   observeStaleWebhook(): void;
+  /** Records one answered HTTP request of the service's own server (an `onResponse` hook). */
+  observeHttpRequest(request: HttpRequestObservation): void;
+  /** Records how long one GatePay request waited for the `GATEPAY_MAX_RPS` budget, seconds. */
+  observeRateLimiterWait(seconds: number): void;
+  /**
+   * `limiter` with every `acquire` timed into the rate-limiter wait histogram (failed or
+   * aborted waits are not recorded).
+   */
+  timeRateLimiter(limiter: AcquiringLimiter): AcquiringLimiter;
   /**
    * Counts a refund this process moved to a final state, and how long it took from
    * creation (history times, seconds). Records in other states are ignored.
@@ -111,6 +146,10 @@ export interface RefundMetrics {
 
 // Seconds. GatePay answers in milliseconds to seconds; the client's timeout is 10 s.
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+// Seconds. A wait is a fraction of 1 / GATEPAY_MAX_RPS unless many workers share a small cap.
+const RATE_LIMIT_WAIT_BUCKETS = [
+  0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+];
 // Seconds. Refunds settle in seconds to hours; the poll deadline defaults to 24 h.
 const TIME_TO_FINAL_BUCKETS = [
   1,
@@ -132,6 +171,7 @@ const TIME_TO_FINAL_BUCKETS = [
 /** Builds a new registry with every metric of the service. */
 export function createMetrics(options: CreateMetricsOptions = {}): RefundMetrics {
   const registry = new Registry();
+  if (options.queuePrefix !== undefined) registry.setDefaultLabels({ prefix: options.queuePrefix });
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const queueCountTimeoutMs = options.queueCountTimeoutMs ?? 2_000;
 
@@ -176,6 +216,19 @@ export function createMetrics(options: CreateMetricsOptions = {}): RefundMetrics
   const webhookStale = new Counter({
     name: METRIC_NAMES.webhookStale,
     help: "Verified webhooks whose signed timestamp is more than 24 h old (accepted anyway)",
+    registers: [registry],
+  });
+  const httpRequestDuration = new Histogram({
+    name: METRIC_NAMES.httpRequestDuration,
+    help: "HTTP requests to this service: time to answer in seconds, by method, route pattern and status code",
+    labelNames: ["method", "route", "status_code"] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const rateLimiterWait = new Histogram({
+    name: METRIC_NAMES.rateLimiterWait,
+    help: "Time a GatePay request waited for the shared GATEPAY_MAX_RPS budget, seconds",
+    buckets: RATE_LIMIT_WAIT_BUCKETS,
     registers: [registry],
   });
 
@@ -227,6 +280,22 @@ export function createMetrics(options: CreateMetricsOptions = {}): RefundMetrics
     observePoll: (outcome) => polls.inc({ outcome }),
     observeWebhook: (outcome) => webhooks.inc({ outcome }),
     observeStaleWebhook: () => webhookStale.inc(),
+    observeHttpRequest({ method, route, statusCode, durationSeconds }) {
+      httpRequestDuration.observe(
+        { method, route, status_code: String(statusCode) },
+        durationSeconds,
+      );
+    },
+    observeRateLimiterWait: (seconds) => rateLimiterWait.observe(seconds),
+    timeRateLimiter(limiter) {
+      return {
+        async acquire(signal) {
+          const started = performance.now();
+          await limiter.acquire(signal);
+          rateLimiterWait.observe((performance.now() - started) / 1000);
+        },
+      };
+    },
     observeFinal,
     watchQueues(queues) {
       for (const q of queues) watched.set(`${q.opts.prefix ?? ""}|${q.name}`, q);

@@ -44,8 +44,9 @@ export interface StartRefundWorkersOptions {
   /** BullMQ job lock duration, ms (default 30,000). */
   lockDurationMs?: number;
   /**
-   * Metrics to feed: submit and poll outcomes, final states, and GatePay latency through
-   * the client built here (a `client` passed in must carry `metrics.gatepayObserver`).
+   * Metrics to feed: submit and poll outcomes, final states, waits for the
+   * `GATEPAY_MAX_RPS` budget, and GatePay latency through the client built here (a
+   * `client` passed in must carry `metrics.gatepayObserver`).
    */
   metrics?: RefundMetrics;
 }
@@ -116,7 +117,11 @@ export async function startRefundWorkers(
     store,
     queues,
     client,
-    limiter,
+    // Timed only under a cap: without one every wait is zero and the histogram is noise.
+    limiter:
+      options.metrics && config.gatepay.maxRps !== undefined
+        ? options.metrics.timeRateLimiter(limiter)
+        : limiter,
     logger,
     settings,
     workerId,

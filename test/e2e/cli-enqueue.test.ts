@@ -64,23 +64,23 @@ describe("gatepay-refunds enqueue / status", { timeout: 90_000 }, () => {
     expect(json.code, json.stderr).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual(printed);
 
-    // The same request again is not an error: exit 0, the unchanged record.
-    const again = await runCli(
-      [
-        "enqueue",
-        "--json",
-        JSON.stringify({
-          refundRequestId: "cli-r1",
-          prepayId: "9000000000000000123",
-          refundAmount: "10.5",
-          refundReason: "damaged",
-        }),
-      ],
-      env,
-    );
+    // The same request again, as one JSON object, is not an error: exit 0, the unchanged
+    // record (--json asks for the JSON output enqueue prints anyway).
+    const request = JSON.stringify({
+      refundRequestId: "cli-r1",
+      prepayId: "9000000000000000123",
+      refundAmount: "10.5",
+      refundReason: "damaged",
+    });
+    const again = await runCli(["enqueue", "--input", request, "--json"], env);
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toEqual(printed);
     expect(again.stderr).toMatch(/already exists/);
+
+    // The same from standard input (`--input -`).
+    const piped = await runCli(["enqueue", "--input", "-"], env, undefined, request);
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(JSON.parse(piped.stdout)).toEqual(printed);
   });
 
   it("exits 2 naming refundAmount for a bad amount, and stores nothing", async () => {
@@ -94,9 +94,9 @@ describe("gatepay-refunds enqueue / status", { timeout: 90_000 }, () => {
     expect(res.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^refundAmount: /)]);
     expect(await producer.getRefund("cli-bad")).toBeNull();
 
-    // Every bad field gets its own line; --json numbers are refused, not rounded.
+    // Every bad field gets its own line; --input numbers are refused, not rounded.
     const json = await runCli(
-      ["enqueue", "--json", '{"refundRequestId":"cli-bad","refundAmount":10.5}'],
+      ["enqueue", "--input", '{"refundRequestId":"cli-bad","refundAmount":10.5}'],
       env,
     );
     expect(json.code).toBe(2);
@@ -104,9 +104,16 @@ describe("gatepay-refunds enqueue / status", { timeout: 90_000 }, () => {
     expect(lines).toContainEqual(expect.stringMatching(/^prepayId: is required$/));
     expect(lines).toContainEqual(expect.stringMatching(/^refundAmount: must be a string/));
 
-    const both = await runCli(["enqueue", "--json", "{}", "--prepay-id", "1"], env);
+    const both = await runCli(["enqueue", "--input", "{}", "--prepay-id", "1"], env);
     expect(both.code).toBe(2);
-    expect(both.stderr).toMatch(/either --json or the field flags/);
+    expect(both.stderr).toMatch(/either --input or the field flags/);
+
+    // The request no longer rides on --json (0.1.0's form): a usage error naming --input.
+    const old = await runCli(["enqueue", "--json", '{"refundRequestId":"cli-bad"}'], env);
+    expect(old.code).toBe(2);
+    expect(old.stdout).toBe("");
+    expect(old.stderr).toMatch(/--json no longer takes the request: pass it with --input/);
+    expect(await producer.getRefund("cli-bad")).toBeNull();
   });
 
   it("exits 3 when the refundRequestId is reused for a different refund", async () => {

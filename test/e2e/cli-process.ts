@@ -44,13 +44,23 @@ export function cliEnv(vars: Record<string, string>): Record<string, string> {
   return { ...env, ...vars };
 }
 
-/** Starts `gatepay-refunds <args>` with exactly `env` (see {@link cliEnv}). */
-export function spawnCli(args: readonly string[], env: Record<string, string>): CliProcess {
+/**
+ * Starts `gatepay-refunds <args>` with exactly `env` (see {@link cliEnv}). Standard input
+ * is `stdin` when given (then closed), else empty.
+ */
+export function spawnCli(
+  args: readonly string[],
+  env: Record<string, string>,
+  stdin?: string,
+): CliProcess {
   const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
     cwd: REPO_ROOT,
     env,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["pipe", "pipe", "pipe"],
   });
+  // A child that exits without reading its input must not fail the test with EPIPE.
+  child.stdin.on("error", () => undefined);
+  child.stdin.end(stdin ?? "");
   let out = "";
   let err = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
@@ -98,13 +108,14 @@ export function spawnCli(args: readonly string[], env: Record<string, string>): 
   return proc;
 }
 
-/** Runs `gatepay-refunds <args>` to its end (killed after `timeoutMs`). */
+/** Runs `gatepay-refunds <args>` to its end (killed after `timeoutMs`), with `stdin` if given. */
 export async function runCli(
   args: readonly string[],
   env: Record<string, string>,
   timeoutMs = 45_000,
+  stdin?: string,
 ): Promise<CliResult> {
-  const proc = spawnCli(args, env);
+  const proc = spawnCli(args, env, stdin);
   const timer = setTimeout(() => proc.child.kill("SIGKILL"), timeoutMs);
   try {
     const code = await proc.exited;

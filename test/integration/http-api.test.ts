@@ -9,6 +9,7 @@ import { createLogger } from "../../src/logger.js";
 import { DASHBOARD_PATH, startHttpServer, type HttpServer } from "../../src/http/server.js";
 import { createMetrics, METRIC_NAMES } from "../../src/worker/metrics.js";
 import { startPipeline, type Pipeline } from "../helpers/pipeline.js";
+import { sampleValue } from "../helpers/prometheus.js";
 
 const TOKEN = "api-token-5a0c7e19b3d24f68";
 
@@ -25,7 +26,7 @@ async function startApi(
     config: p.config,
     producer: p.producer,
     logger: createLogger({ level: "silent" }),
-    metrics: createMetrics({ defaultMetrics: false }),
+    metrics: createMetrics({ defaultMetrics: false, queuePrefix: p.config.queuePrefix }),
     port: 0,
     host: "127.0.0.1",
     ...(p.workers && { workers: p.workers }),
@@ -270,7 +271,13 @@ describe("HTTP API", () => {
     for (const name of Object.values(METRIC_NAMES)) {
       expect(metrics.text).toContain(`# TYPE ${name} `);
     }
-    expect(metrics.text).toMatch(/^gatepay_queue_jobs\{queue="refund-submit",state="\w+"\} \d+$/m);
+    expect(
+      sampleValue(metrics.text, METRIC_NAMES.queueJobs, {
+        prefix: p.config.queuePrefix,
+        queue: "refund-submit",
+        state: "waiting",
+      }),
+    ).toBeDefined();
 
     await p.workers!.close();
     const notReady = await call(server, "GET", "/readyz", { auth: null });
@@ -288,8 +295,43 @@ describe("HTTP API", () => {
       await p.producer.enqueue({ refundRequestId: id, prepayId: "9100", refundAmount: "1" });
     }
     const text = (await call(server, "GET", "/metrics", { auth: null })).text;
-    expect(text).toContain('gatepay_queue_jobs{queue="refund-submit",state="waiting"} 3');
-    expect(text).toContain('gatepay_queue_jobs{queue="refund-poll",state="waiting"} 0');
+    // Every series carries the deployment's queue prefix.
+    const depth = (queue: string) =>
+      sampleValue(text, "gatepay_refunds_queue_jobs", {
+        prefix: p.config.queuePrefix,
+        queue,
+        state: "waiting",
+      });
+    expect(depth("refund-submit")).toBe(3);
+    expect(depth("refund-poll")).toBe(0);
+    expect(text).not.toMatch(/^gatepay_refunds_\w+\{(?![^}]*prefix=)/m);
+  });
+
+  it("times every answered request by method, route pattern and status code", async () => {
+    const { p, server } = await startApi("http-request-metrics");
+    await p.producer.enqueue({ refundRequestId: "H1", prepayId: "9300", refundAmount: "1" });
+    expect((await call(server, "GET", "/refunds/H1")).status).toBe(200);
+    expect((await call(server, "GET", "/refunds/H1")).status).toBe(200);
+    expect((await call(server, "GET", "/refunds/UNKNOWN-ID-7")).status).toBe(404);
+    expect((await call(server, "GET", "/refunds/H1", { auth: null })).status).toBe(401);
+    expect((await call(server, "GET", "/no/such/path?token=abc")).status).toBe(404);
+    const text = (await call(server, "GET", "/metrics", { auth: null })).text;
+
+    const count = (route: string, statusCode: number) =>
+      sampleValue(text, `${METRIC_NAMES.httpRequestDuration}_count`, {
+        prefix: p.config.queuePrefix,
+        method: "GET",
+        route,
+        status_code: String(statusCode),
+      });
+    expect(count("/refunds/:id", 200)).toBe(2);
+    expect(count("/refunds/:id", 404)).toBe(1);
+    expect(count("/refunds/:id", 401)).toBe(1);
+    expect(count("(no route)", 404)).toBe(1);
+    // The route pattern, never the raw URL: no ids, paths or query strings in the labels.
+    expect(text).not.toContain("UNKNOWN-ID-7");
+    expect(text).not.toContain("/no/such/path");
+    expect(text).not.toContain("token=abc");
   });
 
   it("serves the bull-board dashboard and its API behind the token", async () => {
