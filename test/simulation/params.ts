@@ -90,7 +90,9 @@ export function defaultParams(): WorldParams {
     stalledCheckMs: 1500,
     maxStalledCount: 1,
     reconcileEveryMs: 5000,
-    clockSkewMaxMs: graceMs / 4,
+    // The protocol tolerates skew up to (2 × grace − read lag) / 2: two "not found"
+    // answers a grace apart, each on whichever master answers TIME.
+    clockSkewMaxMs: graceMs * 0.45,
     stallMaxMs: 8000,
     p: { crash: 0.004, stall: 0.015, failover: 0.25, barrierTimeout: 0.03 },
   };

@@ -3,19 +3,19 @@
  * step as src/worker/{submit-refund,poll-refund,apply-report,webhook-receiver}.ts do them,
  * written as generators so the scheduler can interleave, stall or kill them at every
  * I/O. Every decision is the project's own pure code, called here, not re-implemented:
- * decideSubmit, submitLeaseUntilMs, checkLeaseFence, otherLiveLeaseUntil (submit-decision),
+ * decideSubmit, submitLeaseUntilMs, checkLeaseFence (submit-decision), mayWriteOwnFailure,
  * decideNotFound, decideSubmitFailure, eventForReport, applyRefundEvent (through the
  * store's compare-and-set), planNextPoll, and the GatePay classifier and report readers.
  * What is re-written is only the order of the I/O, which follows the real processors.
  */
 import { decideNotFound } from "../../src/domain/not-found-decision.js";
+import { mayWriteOwnFailure } from "../../src/domain/own-failure-write.js";
 import type { GatePayReport } from "../../src/domain/gatepay-report.js";
 import { eventForReport } from "../../src/domain/report-event.js";
 import { applyRefundEvent, type RefundEvent } from "../../src/domain/refund-state.js";
 import {
   checkLeaseFence,
   decideSubmit,
-  otherLiveLeaseUntil,
   submitClock,
   submitLeaseUntilMs,
   type SubmitDecisionSettings,
@@ -268,14 +268,17 @@ function* lookUp(ctx: ProtocolCtx, run: SubmitRun, stored: Stored, now: number):
   return { kind: "delay", ms: Math.max(0, nf.lookAgainAtMs - now) + 10 };
 }
 
-/** submit-refund.ts `writeOwn`: never clear another run's live lease when failing. */
+/** submit-refund.ts `writeOwn`: a failure never overwrites another run's lease or newer send. */
 function* writeOwn(ctx: ProtocolCtx, run: SubmitRun, stored: Stored, event: RefundEvent): Gen<void> {
   const id = stored.rec.refundRequestId;
   const t = yield* transition(ctx, id, event, stored, false);
   if (t.applied || t.reason !== "conflict" || !t.stored) return;
   const fresh = t.stored;
   const now = yield* sharedNow(ctx);
-  if (otherLiveLeaseUntil(fresh.rec.submit, run.leaseOwner, now) !== undefined) return;
+  if (!mayWriteOwnFailure(stored.rec, fresh.rec, run.leaseOwner, now)) {
+    ctx.note("leaves the record to a newer run");
+    return;
+  }
   yield* transition(ctx, id, event, fresh);
 }
 
