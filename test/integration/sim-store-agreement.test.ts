@@ -23,10 +23,19 @@ afterAll(async () => {
 });
 
 function randomEvent(rng: Rng, clockMs: number): RefundEvent {
-  const answer = { source: "details", at: new Date(clockMs).toISOString(), status: "PROCESSING" } as const;
+  const answer = {
+    source: "details",
+    at: new Date(clockMs).toISOString(),
+    status: "PROCESSING",
+  } as const;
   const error = { code: "X", message: "simulated" };
   const ongoing: RefundEvent[] = [
-    { type: "submit-started", attempt: rng.int(1, 3), leaseOwner: `w${rng.int(1, 3)}`, leaseUntilMs: clockMs + 2000 },
+    {
+      type: "submit-started",
+      attempt: rng.int(1, 3),
+      leaseOwner: `w${rng.int(1, 3)}`,
+      leaseUntilMs: clockMs + 2000,
+    },
     { type: "submit-deferred", mayExist: rng.chance(0.5), error },
     { type: "not-found", confirmed: rng.chance(0.5), atMs: clockMs },
     { type: "accepted", answer, deadlineAtMs: clockMs + 60_000 },
@@ -48,7 +57,9 @@ describe("the simulated store agrees with the real store", () => {
   it.each([1, 2, 3])("on the same seeded sequence of operations (seed %i)", async (seed) => {
     const rng = new Rng(seed);
     const clock = { ms: T0 };
-    const real = new RefundStore(redis, usePrefix(redis, `sim-agree-${seed}`), { now: () => clock.ms });
+    const real = new RefundStore(redis, usePrefix(redis, `sim-agree-${seed}`), {
+      now: () => clock.ms,
+    });
     const sim = new SimStore(() => clock.ms);
     const ids = Array.from({ length: 12 }, (_, i) => `R${i}`);
     const requestOf = (id: string, amount: string): RefundRequestFields => ({
@@ -96,7 +107,8 @@ describe("the simulated store agrees with the real store", () => {
         const mine = sim.reservation(p);
         const theirs = await real.orderReservation(p);
         expect(amountOfUnits(mine.reserved), `reserved on ${p}`).toBe(theirs.reserved);
-        if (mine.capUnits !== undefined) expect(amountOfUnits(mine.capUnits)).toBe(theirs.orderAmount);
+        if (mine.capUnits !== undefined)
+          expect(amountOfUnits(mine.capUnits)).toBe(theirs.orderAmount);
       }
     }
     // The sequence exercised both sides of the compare-and-set.

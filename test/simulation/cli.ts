@@ -91,7 +91,9 @@ console.log(
 if (failed) {
   if (!single || !values.trace) {
     const small = values.faults === undefined ? shrink(failed.cfg, failed.result) : { ...failed };
-    const result = small.result.trace.length ? small.result : runSimulation({ ...small.cfg, trace: true });
+    const result = small.result.trace.length
+      ? small.result
+      : runSimulation({ ...small.cfg, trace: true });
     console.log(formatFailure(small.cfg, result));
   }
   process.exit(1);

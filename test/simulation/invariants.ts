@@ -16,12 +16,7 @@ import type { SimGatePay } from "./sim-gatepay.js";
 import type { SimStore } from "./sim-store.js";
 
 export type ViolationKind =
-  | "double-refund"
-  | "terminal-changed"
-  | "reservation"
-  | "not-final"
-  | "disagrees"
-  | "exception";
+  "double-refund" | "terminal-changed" | "reservation" | "not-final" | "disagrees" | "exception";
 
 export interface Violation {
   kind: ViolationKind;
@@ -56,7 +51,11 @@ export class Invariants {
   }
 
   doubleRefund(id: string): void {
-    this.fail("double-refund", `GatePay holds ${this.#w.gatepay.refundsOf(id).length} refunds for ${id}`, id);
+    this.fail(
+      "double-refund",
+      `GatePay holds ${this.#w.gatepay.refundsOf(id).length} refunds for ${id}`,
+      id,
+    );
   }
 
   checkStep(): void {
@@ -83,11 +82,20 @@ export class Invariants {
       const r = store.reservation(prepayId);
       const live = gatepay.liveUnits(prepayId);
       if (r.reserved !== r.sumOfParts) {
-        this.fail("reservation", `${prepayId}: reserved ${r.reserved} but its refunds hold ${r.sumOfParts}`);
+        this.fail(
+          "reservation",
+          `${prepayId}: reserved ${r.reserved} but its refunds hold ${r.sumOfParts}`,
+        );
       } else if (r.capUnits !== undefined && r.reserved > r.capUnits) {
-        this.fail("reservation", `${prepayId}: reserved ${r.reserved} above the order amount ${r.capUnits}`);
+        this.fail(
+          "reservation",
+          `${prepayId}: reserved ${r.reserved} above the order amount ${r.capUnits}`,
+        );
       } else if (live > r.reserved) {
-        this.fail("reservation", `${prepayId}: GatePay has ${live} paid or in flight, only ${r.reserved} reserved`);
+        this.fail(
+          "reservation",
+          `${prepayId}: GatePay has ${live} paid or in flight, only ${r.reserved} reserved`,
+        );
       }
     }
   }
@@ -98,7 +106,11 @@ export class Invariants {
       const state = store.get(id)!.rec.state;
       const gp = gatepay.refundsOf(id);
       if (!isTerminalState(state)) {
-        this.fail("not-final", `${id} is ${state} at the end${settled ? "" : " (never settled)"}`, id);
+        this.fail(
+          "not-final",
+          `${id} is ${state} at the end${settled ? "" : " (never settled)"}`,
+          id,
+        );
         return;
       }
       const agrees =

@@ -22,16 +22,14 @@ import {
 } from "../../src/domain/submit-decision.js";
 import { decideSubmitFailure, type SubmitFailure } from "../../src/domain/submit-failure.js";
 import { classifyFailure } from "../../src/gatepay/classify-failure.js";
-import { reportFromCreate, reportFromDetails, reportFromWebhook } from "../../src/gatepay/refund-report.js";
+import { reportFromCreate, reportFromDetails } from "../../src/gatepay/refund-report.js";
 import type { OrderRefundResult, RefundDetails } from "../../src/gatepay/schemas.js";
-import { planNextPoll } from "../../src/worker/poll-schedule.js";
 import type { ClientResult } from "./sim-gatepay.js";
 import type { SimStore, Stored } from "./sim-store.js";
 
 /** What an actor waits for at a scheduling point. */
 export type Yield =
-  | { kind: "io"; label: string }
-  | { kind: "await"; label: string; box: Box<unknown> };
+  { kind: "io"; label: string } | { kind: "await"; label: string; box: Box<unknown> };
 export type Gen<T> = Generator<Yield, T, unknown>;
 
 /** A one-shot mailbox a simulated network answer is put in. */
@@ -66,7 +64,11 @@ export interface ProtocolCtx {
    * replica holds every write so far, false on timeout or when that master is gone.
    */
   barrier(epoch: number): boolean;
-  post(req: { refundRequestId: string; prepayId: string; refundAmount: string }): Box<ClientResult<Record<string, string>>>;
+  post(req: {
+    refundRequestId: string;
+    prepayId: string;
+    refundAmount: string;
+  }): Box<ClientResult<Record<string, string>>>;
   details(id: string): Box<ClientResult<RefundDetails | null>>;
   /** Adds poll job `poll-<id>-<n>` due in `delayMs` unless it exists (deterministic ids). */
   schedulePoll(id: string, n: number, delayMs: number): void;
@@ -89,20 +91,19 @@ export type SubmitResult =
 
 type CreateResult = OrderRefundResult;
 
-type Transition =
-  | { applied: true; stored: Stored }
-  | { applied: false; stored: Stored | null; reason: string };
+export type Transition =
+  { applied: true; stored: Stored } | { applied: false; stored: Stored | null; reason: string };
 
-function* io(label: string): Gen<void> {
+export function* io(label: string): Gen<void> {
   yield { kind: "io", label };
 }
 
-function* wait<T>(label: string, box: Box<T>): Gen<T> {
-  if (!box.filled) yield { kind: "await", label, box: box as Box<unknown> };
+export function* wait<T>(label: string, box: Box<T>): Gen<T> {
+  if (!box.filled) yield { kind: "await", label, box };
   return box.value as T;
 }
 
-function* read(ctx: ProtocolCtx, id: string): Gen<Stored | null> {
+export function* read(ctx: ProtocolCtx, id: string): Gen<Stored | null> {
   yield* io("HGET record");
   return ctx.store.get(id);
 }
@@ -137,7 +138,8 @@ export function* transition(
       ctx.note(`wrote ${event.type} → ${written.rec.state} (w${written.writeId})`);
       return { applied: true, stored: written };
     }
-    if (!retryOnConflict) return { applied: false, stored: yield* read(ctx, id), reason: "conflict" };
+    if (!retryOnConflict)
+      return { applied: false, stored: yield* read(ctx, id), reason: "conflict" };
     stored = yield* read(ctx, id);
     fresh = true;
   }
@@ -145,7 +147,11 @@ export function* transition(
 }
 
 /** apply-report.ts: the event a report means, written; poll 1 when just accepted. */
-function* applyReport(ctx: ProtocolCtx, stored: Stored, report: GatePayReport): Gen<Transition> {
+export function* applyReport(
+  ctx: ProtocolCtx,
+  stored: Stored,
+  report: GatePayReport,
+): Gen<Transition> {
   const event = eventForReport(stored.rec, report, ctx.localNow() + ctx.settings.pollDeadlineMs);
   const t = yield* transition(ctx, stored.rec.refundRequestId, event, stored);
   if (t.applied && t.stored.rec.state === "accepted") {
@@ -186,7 +192,11 @@ export function* submitRun(ctx: ProtocolCtx, run: SubmitRun, id: string): Gen<Su
   return { kind: "retry", retryAfterMs: undefined };
 }
 
-function* leaseAndSend(ctx: ProtocolCtx, run: SubmitRun, stored: Stored): Gen<SubmitResult | "record-moved"> {
+function* leaseAndSend(
+  ctx: ProtocolCtx,
+  run: SubmitRun,
+  stored: Stored,
+): Gen<SubmitResult | "record-moved"> {
   const rec = stored.rec;
   const leaseAt = yield* sharedNow(ctx);
   const fenceStart = ctx.localNow();
@@ -212,7 +222,11 @@ function* leaseAndSend(ctx: ProtocolCtx, run: SubmitRun, stored: Stored): Gen<Su
     yield* io("WAIT barrier");
     if (!ctx.barrier(epoch)) {
       ctx.note("barrier timed out: nothing sent");
-      const failure: SubmitFailure = { action: "unknown-outcome", code: "DURABILITY_TIMEOUT", reason: "barrier timed out" };
+      const failure: SubmitFailure = {
+        action: "unknown-outcome",
+        code: "DURABILITY_TIMEOUT",
+        reason: "barrier timed out",
+      };
       return yield* failAttempt(ctx, run, started.stored, failure, true);
     }
   }
@@ -238,11 +252,20 @@ function* send(ctx: ProtocolCtx, run: SubmitRun, stored: Stored): Gen<SubmitResu
     ctx.note(`POST failed: ${d.action}${d.code ? ` ${d.code}` : ""}`);
     return yield* failAttempt(ctx, run, stored, d, d.action === "unknown-outcome");
   }
-  yield* applyReport(ctx, stored, reportFromCreate(res.value as unknown as CreateResult, new Date(ctx.localNow()).toISOString()));
+  yield* applyReport(
+    ctx,
+    stored,
+    reportFromCreate(res.value as unknown as CreateResult, new Date(ctx.localNow()).toISOString()),
+  );
   return { kind: "done", outcome: "accepted" };
 }
 
-function* lookUp(ctx: ProtocolCtx, run: SubmitRun, stored: Stored, now: number): Gen<SubmitResult | "re-send"> {
+function* lookUp(
+  ctx: ProtocolCtx,
+  run: SubmitRun,
+  stored: Stored,
+  now: number,
+): Gen<SubmitResult | "re-send"> {
   const id = stored.rec.refundRequestId;
   const res = yield* wait("GET details", ctx.details(id));
   if (!res.ok) {
@@ -251,7 +274,11 @@ function* lookUp(ctx: ProtocolCtx, run: SubmitRun, stored: Stored, now: number):
   }
   if (res.value) {
     ctx.note(`look-up found ${res.value.status}`);
-    yield* applyReport(ctx, stored, reportFromDetails(res.value, new Date(ctx.localNow()).toISOString()));
+    yield* applyReport(
+      ctx,
+      stored,
+      reportFromDetails(res.value, new Date(ctx.localNow()).toISOString()),
+    );
     return { kind: "done", outcome: "found" };
   }
   const nf = ctx.flags.secondNotFound
@@ -269,7 +296,12 @@ function* lookUp(ctx: ProtocolCtx, run: SubmitRun, stored: Stored, now: number):
 }
 
 /** submit-refund.ts `writeOwn`: a failure never overwrites another run's lease or newer send. */
-function* writeOwn(ctx: ProtocolCtx, run: SubmitRun, stored: Stored, event: RefundEvent): Gen<void> {
+function* writeOwn(
+  ctx: ProtocolCtx,
+  run: SubmitRun,
+  stored: Stored,
+  event: RefundEvent,
+): Gen<void> {
   const id = stored.rec.refundRequestId;
   const t = yield* transition(ctx, id, event, stored, false);
   if (t.applied || t.reason !== "conflict" || !t.stored) return;
@@ -299,52 +331,4 @@ function* failAttempt(
   yield* writeOwn(ctx, run, stored, verdict.event);
   if (verdict.outcome === "retry") return { kind: "retry", retryAfterMs: verdict.retryAfterMs };
   return { kind: "unrecoverable", outcome: verdict.outcome };
-}
-
-/** poll-refund.ts `processPoll`. */
-export function* pollRun(ctx: ProtocolCtx, id: string, pollNumber: number): Gen<string> {
-  let stored = yield* read(ctx, id);
-  if (!stored || (stored.rec.state !== "accepted" && stored.rec.state !== "processing") || !stored.rec.poll) {
-    return "skipped";
-  }
-  const res = yield* wait("GET details", ctx.details(id));
-  let outcome = "error";
-  if (res.ok && res.value === null) outcome = "not-visible";
-  if (res.ok && res.value) {
-    const t = yield* applyReport(ctx, stored, reportFromDetails(res.value, new Date(ctx.localNow()).toISOString()));
-    if (t.stored) stored = t.stored;
-    if (stored.rec.state !== "accepted" && stored.rec.state !== "processing") return "final";
-    outcome = "in-progress";
-  }
-  const poll = stored.rec.poll;
-  if (!poll) return outcome;
-  const plan = planNextPoll(
-    {
-      pollNumber: pollNumber + 1,
-      acceptedAtMs: poll.acceptedAtMs,
-      nowMs: ctx.localNow(),
-      firstDelayMs: ctx.settings.pollFirstDelayMs,
-      maxDelayMs: ctx.settings.pollMaxDelayMs,
-      deadlineMs: poll.deadlineAtMs - poll.acceptedAtMs,
-    },
-    ctx.random,
-  );
-  if (plan.action === "deadline") {
-    const t = yield* transition(ctx, id, {
-      type: "stuck",
-      error: { code: "POLL_DEADLINE", message: "no final status by the poll deadline" },
-    }, null);
-    return t.applied ? "stuck" : "skipped";
-  }
-  yield* io("add poll job");
-  ctx.schedulePoll(id, pollNumber + 1, plan.delayMs);
-  return outcome;
-}
-
-/** webhook-receiver.ts after the signature check: apply the report, then ack. */
-export function* webhookRun(ctx: ProtocolCtx, id: string, bizStatus: string, gateRefundId: string): Gen<void> {
-  const stored = yield* read(ctx, id);
-  if (!stored) return;
-  const report = reportFromWebhook({ bizStatus, bizId: gateRefundId }, new Date(ctx.localNow()).toISOString());
-  yield* applyReport(ctx, stored, report);
 }

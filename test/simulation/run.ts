@@ -38,7 +38,11 @@ export function searchSeeds(
  * violation still happens. Each try is a full deterministic re-run with only the kept
  * fault opportunities allowed to fire.
  */
-export function shrink(cfg: SimConfig, failure: SimResult, maxRuns = 400): { cfg: SimConfig; result: SimResult } {
+export function shrink(
+  cfg: SimConfig,
+  failure: SimResult,
+  maxRuns = 400,
+): { cfg: SimConfig; result: SimResult } {
   const kind = failure.violation?.kind;
   let kept = failure.faults.map((f) => f.index);
   let best = { cfg: { ...cfg, allowedFaults: new Set(kept) }, result: failure };
@@ -90,10 +94,18 @@ export function formatFailure(cfg: SimConfig, r: SimResult, traceLines = 400): s
   ];
   const id = v?.refundRequestId;
   const relevant = id
-    ? r.trace.filter((l) => l.includes(` ${id}`) || l.includes(`-${id}-`) || l.includes("fault") || l.includes("redis") || l.includes("INVARIANT"))
+    ? r.trace.filter(
+        (l) =>
+          l.includes(` ${id}`) ||
+          l.includes(`-${id}-`) ||
+          l.includes("fault") ||
+          l.includes("redis") ||
+          l.includes("INVARIANT"),
+      )
     : r.trace;
   const shown = relevant.slice(-traceLines);
-  if (shown.length < relevant.length) lines.push(`… ${relevant.length - shown.length} earlier lines`);
+  if (shown.length < relevant.length)
+    lines.push(`… ${relevant.length - shown.length} earlier lines`);
   lines.push(...shown);
   return lines.join("\n");
 }

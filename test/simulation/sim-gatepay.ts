@@ -129,14 +129,22 @@ export class SimGatePay {
     h.at(deadline, `POST ${id} client timeout`, () =>
       answer({
         ok: false,
-        error: new GatePayTimeoutError({ operation: ORDER, timeoutMs: this.#params.timeoutMs, cause: null }),
+        error: new GatePayTimeoutError({
+          operation: ORDER,
+          timeoutMs: this.#params.timeoutMs,
+          cause: null,
+        }),
       }),
     );
     if (h.fault("post-refused", p.refused)) {
       h.at(sentAt + 1, `POST ${id} refused`, () =>
         answer({
           ok: false,
-          error: new GatePayConnectionError({ operation: ORDER, cause: null, requestMayHaveReached: false }),
+          error: new GatePayConnectionError({
+            operation: ORDER,
+            cause: null,
+            requestMayHaveReached: false,
+          }),
         }),
       );
       return;
@@ -175,7 +183,9 @@ export class SimGatePay {
         );
         return;
       }
-      const backAt = h.now() + (h.fault("post-late-answer", p.slow) ? h.int(1, this.#params.timeoutMs * 2) : h.int(1, 20));
+      const backAt =
+        h.now() +
+        (h.fault("post-late-answer", p.slow) ? h.int(1, this.#params.timeoutMs * 2) : h.int(1, 20));
       h.at(backAt, `POST ${id} answer`, () =>
         answer({
           ok: true,
@@ -198,7 +208,11 @@ export class SimGatePay {
       h.at(h.now() + this.#params.timeoutMs, `GET ${id} timeout`, () =>
         reply({
           ok: false,
-          error: new GatePayTimeoutError({ operation: READ, timeoutMs: this.#params.timeoutMs, cause: null }),
+          error: new GatePayTimeoutError({
+            operation: READ,
+            timeoutMs: this.#params.timeoutMs,
+            cause: null,
+          }),
         }),
       );
       return;
@@ -224,7 +238,11 @@ export class SimGatePay {
     });
   }
 
-  #create(req: { refundRequestId: string; prepayId: string; refundAmount: string }): GpRefund | "over" {
+  #create(req: {
+    refundRequestId: string;
+    prepayId: string;
+    refundAmount: string;
+  }): GpRefund | "over" {
     const h = this.#host;
     const units = orderAmountUnits(req.refundAmount);
     const cap = this.#caps.get(req.prepayId) ?? 0n;
@@ -243,7 +261,10 @@ export class SimGatePay {
     const list = this.#byId.get(r.refundRequestId) ?? [];
     list.push(r);
     this.#byId.set(r.refundRequestId, list);
-    h.note("gatepay", `created refund ${r.gateRefundId} for ${r.refundRequestId} (copy ${list.length}, visible after ${lag} ms)`);
+    h.note(
+      "gatepay",
+      `created refund ${r.gateRefundId} for ${r.refundRequestId} (copy ${list.length}, visible after ${lag} ms)`,
+    );
     if (list.length > 1) h.onDuplicate(r.refundRequestId);
     this.#sendWebhook(r, "REFUND_PROCESS");
     const settleAt = now + h.int(this.#params.settleMinMs, this.#params.settleMaxMs);

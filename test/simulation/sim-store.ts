@@ -87,12 +87,18 @@ export class SimStore {
    * `RefundStore.create`: the record and its reservation, or the existing record, or an
    * over-refund stored `rejected` with nothing reserved (createReserved-5.lua).
    */
-  create(request: RefundRequestFields, nowMs: number): { outcome: SimCreateOutcome; stored: Stored } {
+  create(
+    request: RefundRequestFields,
+    nowMs: number,
+  ): { outcome: SimCreateOutcome; stored: Stored } {
     const id = request.refundRequestId;
     const fp = requestFingerprint(request);
     const found = this.#records.get(id);
     if (found) {
-      return { outcome: this.#fingerprints.get(id) === fp ? "existing" : "conflict", stored: found };
+      return {
+        outcome: this.#fingerprints.get(id) === fp ? "existing" : "conflict",
+        stored: found,
+      };
     }
     const units = reservedUnitsOf(request);
     const order = this.#order(request.prepayId);
@@ -164,7 +170,11 @@ export class SimStore {
   }
 
   /** The reservation of an order, in micro-units: its cap (if known) and what is held. */
-  reservation(prepayId: string): { capUnits: bigint | undefined; reserved: bigint; sumOfParts: bigint } {
+  reservation(prepayId: string): {
+    capUnits: bigint | undefined;
+    reserved: bigint;
+    sumOfParts: bigint;
+  } {
     const o = this.#order(prepayId);
     let sum = 0n;
     for (const u of o.per.values()) sum += u;

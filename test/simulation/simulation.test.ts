@@ -79,6 +79,8 @@ describe.each(withoutOne)("without $name", ({ flags, from }) => {
     expect(text).toContain("INVARIANT: double-refund");
     expect(text).toMatch(/replay: npm run simulate -- --seed \d+ .*--faults [\d,]+ --trace/);
     // The same seed with every protection on is clean.
-    expect(runSimulation({ ...small.cfg, flags: ALL_PROTECTIONS, allowedFaults: undefined }).violation).toBeNull();
+    expect(
+      runSimulation({ ...small.cfg, flags: ALL_PROTECTIONS, allowedFaults: undefined }).violation,
+    ).toBeNull();
   });
 });
