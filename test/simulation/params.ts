@@ -88,7 +88,8 @@ export function defaultParams(): WorldParams {
     backoffCapMs: 8000,
     lockDurationMs: 3000,
     stalledCheckMs: 1500,
-    maxStalledCount: 1,
+    // start-workers.ts raises maxStalledCount (100): a stalled job runs again, not fails.
+    maxStalledCount: 100,
     reconcileEveryMs: 5000,
     // The protocol tolerates skew up to (2 × grace − read lag) / 2: two "not found"
     // answers a grace apart, each on whichever master answers TIME.
