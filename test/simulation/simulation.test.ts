@@ -84,3 +84,16 @@ describe.each(withoutOne)("without $name", ({ flags, from }) => {
     ).toBeNull();
   });
 });
+
+describe("compare-and-set on the record version instead of a unique write id", () => {
+  // After a failover loses acknowledged writes, the new master hands out the same version
+  // numbers again: a run holding a copy of the lost version 5 wins a compare-and-set
+  // against a different version 5 it never read. The durability work moves the real store
+  // to a unique write id; the simulated store compares write ids unless told otherwise.
+  it("lets a stale write through after a failover", () => {
+    const found = searchSeeds(800, 60, { casBy: "version" });
+    expect(found.failure?.violation?.kind).toMatch(/^(terminal-changed|double-refund)$/);
+    const cfg = found.failingConfig!;
+    expect(runSimulation({ ...cfg, casBy: "write-id" }).violation).toBeNull();
+  });
+});
