@@ -5,7 +5,14 @@
  *
  * BullMQ's jobs are modelled in sim-jobs.ts. The reconciler (src/worker/reconciler.ts)
  * re-drives a non-final refund with no live job; once faults stop, an operator replays
- * dead and stuck refunds, so every refund must end terminal.
+ * dead and stuck refunds, so every refund must end terminal. *
+ * Not modelled (each a simplification to keep in mind when reading a clean run):
+ * - a stall between the lease fence check and the POST leaving (one step here; in a real
+ *   process a pause there is covered only by the lease margin);
+ * - BullMQ's own keys rolling back at a failover (the reconciler stands in: it re-drives
+ *   any refund with no live job);
+ * - workers' local clocks drifting (local time is real time; only Redis masters differ);
+ * - the GatePay rate limiter, webhook signatures, convert refunds, institution mode.
  */
 import type { RefundRequestFields } from "../../src/domain/refund-record.js";
 import { EventQueue } from "./event-queue.js";
