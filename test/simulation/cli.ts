@@ -7,6 +7,7 @@
  *   --refunds N          refunds per run (default 6); --workers N (default 3)
  *   --no-barrier | --no-fence | --no-second-not-found   switch one protection off
  *   --cas-version        compare-and-set on the record version (unsafe across failover)
+ *   --barrier-any-master a barrier re-sent to a new master counts (unsafe)
  *   --faults a,b,c       only these fault opportunities fire ("none": no faults)
  *   --trace              print the trace of the (single) run
  *
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     "no-fence": { type: "boolean", default: false },
     "no-second-not-found": { type: "boolean", default: false },
     "cas-version": { type: "boolean", default: false },
+    "barrier-any-master": { type: "boolean", default: false },
     faults: { type: "string" },
     trace: { type: "boolean", default: false },
   },
@@ -52,6 +54,7 @@ const overrides: Partial<SimConfig> = {
     secondNotFound: ALL_PROTECTIONS.secondNotFound && !values["no-second-not-found"],
   },
   casBy: values["cas-version"] ? "version" : "write-id",
+  barrierChecksMaster: !values["barrier-any-master"],
   trace: values.trace,
 };
 if (values.faults !== undefined) {

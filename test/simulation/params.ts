@@ -39,6 +39,12 @@ export interface SimConfig {
   endMs: number;
   flags: ProtocolFlags;
   casBy: "write-id" | "version";
+  /**
+   * Whether a barrier fails when the master that acknowledged the write is gone (default
+   * true). False: a WAIT re-sent to the new master after a reconnect "succeeds" although
+   * the write it was meant to cover was lost in the failover.
+   */
+  barrierChecksMaster: boolean;
   /** Only these fault opportunities may fire (shrinking); undefined: all. */
   allowedFaults?: ReadonlySet<number> | undefined;
   trace: boolean;
@@ -108,6 +114,7 @@ export function defaultConfig(seed: number, overrides: Partial<SimConfig> = {}):
     endMs: 900_000,
     flags: ALL_PROTECTIONS,
     casBy: "write-id",
+    barrierChecksMaster: true,
     trace: false,
     params: defaultParams(),
     ...overrides,

@@ -80,7 +80,9 @@ export function replayCommand(cfg: SimConfig): string {
     .map(([name]) => ` --no-${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)
     .join("");
   const faults = cfg.allowedFaults ? ` --faults ${[...cfg.allowedFaults].join(",") || "none"}` : "";
-  const cas = cfg.casBy === "version" ? " --cas-version" : "";
+  const cas =
+    (cfg.casBy === "version" ? " --cas-version" : "") +
+    (cfg.barrierChecksMaster ? "" : " --barrier-any-master");
   return `npm run simulate -- --seed ${cfg.seed} --refunds ${cfg.refunds} --workers ${cfg.workers}${off}${cas}${faults} --trace`;
 }
 

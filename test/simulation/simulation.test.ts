@@ -97,3 +97,18 @@ describe("compare-and-set on the record version instead of a unique write id", (
     expect(runSimulation({ ...cfg, casBy: "write-id" }).violation).toBeNull();
   });
 });
+
+describe("a barrier that does not check which master acknowledged the write", () => {
+  // A failover between the intent write and its WAIT: a WAIT re-sent to the new master
+  // after a reconnect succeeds, yet the intent was lost. The POST leaves with no durable
+  // trace; a re-drive sends again (here GatePay refuses the copy for lack of room, 500206,
+  // and the refund is recorded rejected while GatePay pays it). The durability barrier
+  // must fail when the connection failed over between the write and the WAIT.
+  it("lets a lost intent through (found at seed 65)", () => {
+    const found = searchSeeds(60, 20, { barrierChecksMaster: false });
+    expect(found.failure?.violation?.kind).toMatch(/^(reservation|double-refund|disagrees)$/);
+    expect(
+      runSimulation({ ...found.failingConfig!, barrierChecksMaster: true }).violation,
+    ).toBeNull();
+  });
+});

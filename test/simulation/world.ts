@@ -174,7 +174,7 @@ export class World {
       random: () => this.rng.float(),
       barrier: (epoch) => {
         if (this.fault("barrier-timeout", this.cfg.params.p.barrierTimeout)) return false;
-        return this.store.barrier(epoch);
+        return this.store.barrier(this.cfg.barrierChecksMaster ? epoch : this.store.epoch);
       },
       post: (req) => this.#box((fill) => this.gatepay.post(req, fill)),
       details: (id) => this.#box((fill) => this.gatepay.details(id, fill)),
