@@ -19,12 +19,12 @@
 import { performance } from "node:perf_hooks";
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import { decideNotFound } from "../domain/not-found-decision.js";
+import { mayWriteOwnFailure } from "../domain/own-failure-write.js";
 import type { RefundRecord } from "../domain/refund-record.js";
 import type { RefundEvent } from "../domain/refund-state.js";
 import {
   checkLeaseFence,
   decideSubmit,
-  otherLiveLeaseUntil,
   submitClock,
   submitLeaseUntilMs,
   type SubmitDecisionSettings,
@@ -296,8 +296,8 @@ async function send(run: Attempt, record: RefundRecord): Promise<SubmitOutcome> 
 
 /**
  * Writes `event` against the run's own view of the record. If the record moved, it is
- * applied to the fresh record only when no other run holds a live lease there — a
- * failing run must never clear another run's lease.
+ * applied to the fresh record only when no other run holds a live lease there and no
+ * other send started since ({@link mayWriteOwnFailure}).
  */
 async function writeOwn(
   run: Attempt,
@@ -310,10 +310,10 @@ async function writeOwn(
   if (t.applied || t.reason !== "conflict" || !t.record) return t;
   const fresh = t.record;
   const now = await ctx.store.sharedNowMs();
-  if (otherLiveLeaseUntil(fresh.submit, run.leaseOwner, now) !== undefined) {
+  if (!mayWriteOwnFailure(record, fresh, run.leaseOwner, now)) {
     run.log.info(
-      { leaseOwner: fresh.submit.leaseOwner },
-      "another run holds the lease; leaving the record to it",
+      { leaseOwner: fresh.submit.leaseOwner, attempts: fresh.attempts },
+      "another run holds the lease or sent since; leaving the record to it",
     );
     return undefined;
   }

@@ -1,0 +1,33 @@
+/**
+ * Whether a submit run whose attempt failed may still write that failure after its
+ * compare-and-set lost a race (the record moved since the run read it). Pure.
+ *
+ * The failure describes this run's own send or lookup. Written onto a record that has
+ * moved on, it must not undo what happened since:
+ * - another run holding a live lease may have a POST in flight: clearing its lease would
+ *   let a third run send beside it;
+ * - another send started since this run's view (`attempts` grew): that send's outcome is
+ *   in the record now. A stalled run waking up with "connection refused, nothing was
+ *   sent" (`mayExist: false`) would erase the newer send's unknown outcome, and the next
+ *   attempt would re-send without looking up: a double refund. The deterministic
+ *   simulation (test/simulation, seed 127) found exactly this interleaving.
+ * In both cases the record is left to the newer run.
+ */
+import type { RefundRecord } from "./refund-record.js";
+import { otherLiveLeaseUntil } from "./submit-decision.js";
+
+/**
+ * @param own the record as this run last wrote or read it.
+ * @param fresh the record as it is now.
+ * @param leaseOwner this run's lease owner id.
+ * @param nowMs now on the shared (Redis) clock.
+ */
+export function mayWriteOwnFailure(
+  own: RefundRecord,
+  fresh: RefundRecord,
+  leaseOwner: string,
+  nowMs: number,
+): boolean {
+  if (otherLiveLeaseUntil(fresh.submit, leaseOwner, nowMs) !== undefined) return false;
+  return fresh.attempts <= own.attempts;
+}
