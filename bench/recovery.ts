@@ -135,8 +135,9 @@ async function runCase(
   caseNo: number,
 ): Promise<RecoveryMeasure> {
   const prefix = `{bench-recovery-${caseNo}}`;
+  const redis = new Redis(o.redis.url, { maxRetriesPerRequest: null });
   const producer: RefundProducer = createRefundProducer({
-    redis: new Redis(o.redis.url, { maxRetriesPerRequest: null }),
+    redis,
     prefix,
     submitMaxAttempts: 20,
   });
@@ -207,7 +208,8 @@ async function runCase(
   let finalsBefore = 0;
   let finalsAfter = 0;
   try {
-    await sleep(windowMs); // steady state, and the "before" window of the first kill
+    // Warm-up to a steady state, then the "before" window of the first kill.
+    await sleep(5_000 + windowMs);
     for (let k = 0; k < o.kills; k++) {
       let held: Job[] = [];
       const waitUntil = Date.now() + 30_000;
@@ -285,6 +287,7 @@ async function runCase(
     await stopWorker(victim).catch(() => undefined);
     await stopWorker(survivor).catch(() => undefined);
     await producer.close();
+    await redis.quit();
   }
   const seconds = (m.kills * windowMs) / 1000;
   m.ratePerSBefore = finalsBefore / seconds;
