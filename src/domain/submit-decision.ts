@@ -138,3 +138,18 @@ export function checkLeaseFence(lostMs: number, leaseMarginMs: number): LeaseFen
   }
   return null;
 }
+
+/**
+ * Whether another run has leased or sent for the refund since `view` (what a failing run
+ * last read): its attempt count, last send time or lease owner changed. Such a run's send
+ * and outcome are newer than the failing run's, so the failing run must not write over
+ * them — a stale "nothing was sent" would clear the newer send's unknown outcome and let a
+ * later run re-send without looking GatePay up first.
+ */
+export function anotherSendSince(view: RefundRecord, fresh: RefundRecord): boolean {
+  return (
+    fresh.attempts !== view.attempts ||
+    fresh.submit.lastSentAtMs !== view.submit.lastSentAtMs ||
+    (fresh.submit.leaseOwner !== undefined && fresh.submit.leaseOwner !== view.submit.leaseOwner)
+  );
+}

@@ -22,6 +22,7 @@ import { decideNotFound } from "../domain/not-found-decision.js";
 import type { RefundRecord } from "../domain/refund-record.js";
 import type { RefundEvent } from "../domain/refund-state.js";
 import {
+  anotherSendSince,
   checkLeaseFence,
   decideSubmit,
   otherLiveLeaseUntil,
@@ -329,14 +330,8 @@ async function writeOwn(
   const t = await ctx.store.transition(id, event, record, { retryOnConflict: false });
   if (t.applied || t.reason !== "conflict" || !t.record) return t;
   const fresh = t.record;
-  const sentSince =
-    fresh.attempts !== record.attempts ||
-    fresh.submit.lastSentAtMs !== record.submit.lastSentAtMs ||
-    (fresh.submit.leaseOwner !== undefined && fresh.submit.leaseOwner !== record.submit.leaseOwner);
-  if (sentSince) {
-    // Another run leased and sent since this run's view (this run stalled past its
-    // lease): that send and its outcome are newer than this failure, which must not
-    // overwrite them — a stale "nothing was sent" would clear its unknown outcome.
+  if (anotherSendSince(record, fresh)) {
+    // This run stalled past its lease and another run sent since: leave the record to it.
     run.log.info(
       { leaseOwner: fresh.submit.leaseOwner, attempts: fresh.attempts },
       "another run has sent since; leaving the record to it",
