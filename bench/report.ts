@@ -3,6 +3,8 @@
  * a summary against the targets, then a table per benchmark with baseline, pipeline,
  * ratio and target, and where the pipeline's time and Redis commands go.
  */
+import type { RecoveryMeasure } from "./recovery.js";
+import { recoverySection } from "./recovery-report.js";
 import { REDACT_PATHS } from "../src/logger.js";
 import type { ClientMeasure } from "./client.js";
 import type { EnqueueMeasure, RssMeasure } from "./enqueue.js";
@@ -49,6 +51,7 @@ export interface BenchResults {
   redisCost?: RedisCost[] | undefined;
   webhook?: WebhookLatency[] | undefined;
   signing?: SigningMeasure[] | undefined;
+  recovery?: RecoveryMeasure[] | undefined;
   /** Sections that could not run, with the reason. */
   pending: { section: string; reason: string }[];
 }
@@ -782,6 +785,7 @@ export function renderReport(r: BenchResults): string {
     recordMemorySection(r),
     webhookSection(r),
     signingSection(r),
+    recoverySection(r.recovery),
     pendingSection(r),
     roundsAppendix(r),
   ];

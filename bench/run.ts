@@ -16,6 +16,8 @@
  *   BENCH_RSS_ENQUEUE_ROWS ("10000,50000"): file sizes of full `batch FILE` runs
  * - BENCH_COST_REFUNDS (500): refunds per Redis cost measurement
  * - BENCH_WEBHOOKS (500), BENCH_CLIENT_PAIRS (600)
+ * - BENCH_RECOVERY_KILLS (4): SIGKILLs per BullMQ timing in the recovery benchmark;
+ *   BENCH_RECOVERY_FEED (40): refunds enqueued per second meanwhile
  * - BENCH_QUICK=1: small sizes for a smoke run (minutes become seconds)
  * - BENCH_OUT: where to write the report (default BENCHMARKS.md at the repository root)
  * - BENCH_JSON: where to write the raw results (default a file in the OS temp directory);
@@ -35,9 +37,14 @@ import { runLifecycle } from "./lifecycle.js";
 import { summarizeProfileFile } from "./profile-summary.js";
 import { measureRedisCost } from "./redis-cost.js";
 import { startBenchRedis } from "./redis-server.js";
+import { runRecovery } from "./recovery.js";
 import { renderReport, type BenchResults, type Environment } from "./report.js";
 import { startSandboxProcess } from "./sandbox-process.js";
 import { runSigning } from "./signing.js";
+import {
+  DEFAULT_LOCK_DURATION_MS,
+  DEFAULT_STALLED_INTERVAL_MS,
+} from "../src/worker/recovery-time.js";
 import type { SystemMode } from "./system.js";
 import { runWebhookLatency } from "./webhook.js";
 
@@ -71,6 +78,8 @@ const settings = {
   costRefunds: num("BENCH_COST_REFUNDS", 500, 200),
   webhooks: num("BENCH_WEBHOOKS", 500, 200),
   clientPairs: num("BENCH_CLIENT_PAIRS", 600, 300),
+  recoveryKills: num("BENCH_RECOVERY_KILLS", 4, 2),
+  recoveryFeed: num("BENCH_RECOVERY_FEED", 40, 40),
 };
 const SECTIONS = [
   "signing",
@@ -81,6 +90,7 @@ const SECTIONS = [
   "webhook",
   "enqueue",
   "memory",
+  "recovery",
 ] as const;
 type Section = (typeof SECTIONS)[number];
 const only = (env["BENCH_ONLY"] ?? "").split(",").filter((s) => s !== "");
@@ -291,6 +301,26 @@ async function main(): Promise<void> {
         redis,
         largeRows: settings.rssRows,
         enqueueRows: settings.rssEnqueueRows,
+        log,
+      }),
+    );
+
+    results.recovery = await section("recovery", results, () =>
+      runRecovery({
+        redis,
+        sandbox,
+        cases: [
+          { label: "old defaults", lockDurationMs: 30_000, stalledIntervalMs: 30_000 },
+          {
+            label: "new defaults",
+            lockDurationMs: DEFAULT_LOCK_DURATION_MS,
+            stalledIntervalMs: DEFAULT_STALLED_INTERVAL_MS,
+          },
+        ],
+        kills: settings.recoveryKills,
+        feedPerS: settings.recoveryFeed,
+        latencyMs: 200,
+        windowMs: 15_000,
         log,
       }),
     );

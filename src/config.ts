@@ -42,6 +42,16 @@ export interface WorkerConfig {
   readonly concurrency: number;
   /** `SUBMIT_MAX_ATTEMPTS`: attempts of a refund submission before `dead`, 1–100; default 8. */
   readonly submitMaxAttempts: number;
+  /**
+   * `WORKER_LOCK_DURATION_MS`: BullMQ's job lock, 1000–600000; default 10000. With the
+   * stalled interval it sets the recovery time after a crash (src/worker/recovery-time.ts).
+   */
+  readonly lockDurationMs: number;
+  /**
+   * `WORKER_STALLED_INTERVAL_MS`: BullMQ's stalled-job check interval, 500–600000, at most
+   * the lock duration; default 2000.
+   */
+  readonly stalledIntervalMs: number;
 }
 
 /** The refund status poll schedule, in milliseconds. */
@@ -153,6 +163,20 @@ export const CONFIG_ENV_VARS = [
     name: "SUBMIT_MAX_ATTEMPTS",
     default: "8",
     description: "Attempts of one refund submission before it is dead (1–100)",
+    secret: false,
+  },
+  {
+    name: "WORKER_LOCK_DURATION_MS",
+    default: "10000",
+    description:
+      'BullMQ job lock, in milliseconds (1000–600000); a dead worker\'s jobs run again within lock + stalled interval (README "Recovery after a crash")',
+    secret: false,
+  },
+  {
+    name: "WORKER_STALLED_INTERVAL_MS",
+    default: "2000",
+    description:
+      "How often workers look for jobs of dead workers, in milliseconds (500–600000, at most WORKER_LOCK_DURATION_MS)",
     secret: false,
   },
   {
@@ -306,6 +330,8 @@ const envSchema = z.object({
   GATEPAY_MAX_RPS: positiveNumber.optional(),
   WORKER_CONCURRENCY: integer(1, 1000),
   SUBMIT_MAX_ATTEMPTS: integer(1, 100),
+  WORKER_LOCK_DURATION_MS: integer(1_000, 600_000),
+  WORKER_STALLED_INTERVAL_MS: integer(500, 600_000),
   POLL_FIRST_DELAY_MS: integer(1, 86_400_000),
   POLL_MAX_DELAY_MS: integer(1, 86_400_000),
   POLL_DEADLINE_MS: integer(1, 30 * 86_400_000),
@@ -333,7 +359,8 @@ const REQUIRED_VARS: Record<ConfigRequirement, readonly ConfigEnvVarName[]> = {
  * Reads and validates the environment.
  *
  * An empty string counts as unset, and unset variables take their default from
- * {@link CONFIG_ENV_VARS}. Poll delays must satisfy first ≤ max ≤ deadline.
+ * {@link CONFIG_ENV_VARS}. Poll delays must satisfy first ≤ max ≤ deadline, and the
+ * stalled-job interval must not exceed the lock duration.
  *
  * @param env the environment; default `process.env`.
  * @returns a deep-frozen {@link Config}.
@@ -369,11 +396,19 @@ export function loadConfig(
   // The first poll cannot wait longer than any later one, and no poll may be scheduled
   // after the deadline (src/worker/poll-schedule.ts relies on both). Checked on each
   // pair that parsed, so these show up alongside unrelated problems.
-  const ms = (name: "POLL_FIRST_DELAY_MS" | "POLL_MAX_DELAY_MS" | "POLL_DEADLINE_MS") =>
-    envSchema.shape[name].safeParse(raw[name]).data;
+  const ms = (
+    name:
+      | "POLL_FIRST_DELAY_MS"
+      | "POLL_MAX_DELAY_MS"
+      | "POLL_DEADLINE_MS"
+      | "WORKER_LOCK_DURATION_MS"
+      | "WORKER_STALLED_INTERVAL_MS",
+  ) => envSchema.shape[name].safeParse(raw[name]).data;
   const pollPairs = [
     ["POLL_FIRST_DELAY_MS", "POLL_MAX_DELAY_MS"],
     ["POLL_MAX_DELAY_MS", "POLL_DEADLINE_MS"],
+    // A stalled check rarer than the lock would set the recovery time instead of the lock.
+    ["WORKER_STALLED_INTERVAL_MS", "WORKER_LOCK_DURATION_MS"],
   ] as const;
   for (const [lower, upper] of pollPairs) {
     const low = ms(lower);
@@ -409,6 +444,8 @@ export function loadConfig(
     worker: Object.freeze({
       concurrency: e.WORKER_CONCURRENCY,
       submitMaxAttempts: e.SUBMIT_MAX_ATTEMPTS,
+      lockDurationMs: e.WORKER_LOCK_DURATION_MS,
+      stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
     }),
     poll: Object.freeze({
       firstDelayMs: e.POLL_FIRST_DELAY_MS,

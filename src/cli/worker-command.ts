@@ -50,6 +50,8 @@ async function runWorker(flags: WorkerFlags, io: CliIo): Promise<void> {
             queuePrefix: config.queuePrefix,
             gatepayBaseUrl: config.gatepay.baseUrl,
             concurrency: config.worker.concurrency,
+            // What an operator tunes for crash recovery (README "Recovery after a crash").
+            recoveryTimeMs: workers.recovery.objectives,
             http: http ? http.url : "off (--no-http)",
           },
           "workers running",

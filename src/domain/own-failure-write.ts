@@ -11,10 +11,12 @@
  *   sent" (`mayExist: false`) would erase the newer send's unknown outcome, and the next
  *   attempt would re-send without looking up: a double refund. The deterministic
  *   simulation (test/simulation, seed 127) found exactly this interleaving.
- * In both cases the record is left to the newer run.
+ * - another run took the lease or sent since (a run that stalled past its lease: a blocked
+ *   event loop, a paused VM); see `anotherSendSince`.
+ * In every case the record is left to the newer run.
  */
 import type { RefundRecord } from "./refund-record.js";
-import { otherLiveLeaseUntil } from "./submit-decision.js";
+import { anotherSendSince, otherLiveLeaseUntil } from "./submit-decision.js";
 
 /**
  * @param own the record as this run last wrote or read it.
@@ -29,5 +31,7 @@ export function mayWriteOwnFailure(
   nowMs: number,
 ): boolean {
   if (otherLiveLeaseUntil(fresh.submit, leaseOwner, nowMs) !== undefined) return false;
-  return fresh.attempts <= own.attempts;
+  // Another run leased or sent since this run's view (attempts, last send or lease owner
+  // moved): its outcome, not this run's, is the record's (issue 18's stalled-run case).
+  return !anotherSendSince(own, fresh);
 }

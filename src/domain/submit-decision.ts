@@ -22,8 +22,13 @@ import type { RefundRecord, SubmitState } from "./refund-record.js";
 export interface SubmitDecisionSettings {
   /** GatePay HTTP timeout per request. */
   timeoutMs: number;
-  /** How long a submit lease outlives the request timeout. */
+  /** How long a submit lease outlives the send deadline (the request timeout at most). */
   leaseMarginMs: number;
+  /**
+   * The submit lease, when set (src/worker/recovery-time.ts derives it); otherwise the
+   * request timeout plus the margin.
+   */
+  leaseMs?: number | undefined;
   /** After an unknown outcome, how long a "not found" is not yet proof. */
   unknownOutcomeGraceMs: number;
   /** Acceptance to poll 1 (POLL_FIRST_DELAY_MS). */
@@ -98,12 +103,15 @@ export function decideSubmit(
   return { action: "send" };
 }
 
-/** The end (shared clock, ms) of a lease taken at `leaseAtMs`: the timeout plus the margin. */
+/**
+ * The end (shared clock, ms) of a lease taken at `leaseAtMs`: `leaseMs` when set, else the
+ * timeout plus the margin.
+ */
 export function submitLeaseUntilMs(
   leaseAtMs: number,
-  settings: Pick<SubmitDecisionSettings, "timeoutMs" | "leaseMarginMs">,
+  settings: Pick<SubmitDecisionSettings, "timeoutMs" | "leaseMarginMs" | "leaseMs">,
 ): number {
-  return leaseAtMs + settings.timeoutMs + settings.leaseMarginMs;
+  return leaseAtMs + (settings.leaseMs ?? settings.timeoutMs + settings.leaseMarginMs);
 }
 
 /** Why a send was held back by the fence: an unknown outcome, never sent. */
@@ -129,4 +137,19 @@ export function checkLeaseFence(lostMs: number, leaseMarginMs: number): LeaseFen
     };
   }
   return null;
+}
+
+/**
+ * Whether another run has leased or sent for the refund since `view` (what a failing run
+ * last read): its attempt count, last send time or lease owner changed. Such a run's send
+ * and outcome are newer than the failing run's, so the failing run must not write over
+ * them — a stale "nothing was sent" would clear the newer send's unknown outcome and let a
+ * later run re-send without looking GatePay up first.
+ */
+export function anotherSendSince(view: RefundRecord, fresh: RefundRecord): boolean {
+  return (
+    fresh.attempts !== view.attempts ||
+    fresh.submit.lastSentAtMs !== view.submit.lastSentAtMs ||
+    (fresh.submit.leaseOwner !== undefined && fresh.submit.leaseOwner !== view.submit.leaseOwner)
+  );
 }

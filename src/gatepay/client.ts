@@ -35,6 +35,7 @@ import {
   RefundQueryV1Request,
   RefundQueryV1Result,
 } from "./schemas.js";
+import { attemptTimeoutMs } from "./send-deadline.js";
 import { buildSignedHeaders, GATEPAY_HEADERS } from "./signing.js";
 
 /** Default per-attempt timeout, milliseconds. */
@@ -101,6 +102,11 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Per-attempt timeout for this call, milliseconds. */
   timeoutMs?: number;
+  /**
+   * Send deadline, epoch ms (local clock): no attempt starts later (it throws a
+   * GatePaySendDeadlineError: nothing sent) and each attempt's timeout ends by it.
+   */
+  sendBy?: number;
 }
 
 interface RawAnswer {
@@ -266,6 +272,8 @@ export class GatePayClient {
     const maxAttempts = endpoint.kind === "read" ? 1 + this.readRetries : 1;
     let sleptMs = 0;
     for (let attempt = 1; ; attempt++) {
+      // Outside the try: a passed send deadline ends the call, it is not retried.
+      const attemptTimeout = attemptTimeoutMs(operation, timeoutMs, call.opts?.sendBy);
       try {
         return await this.#attempt({
           operation,
@@ -273,7 +281,7 @@ export class GatePayClient {
           url,
           body: call.body,
           onBehalfOf,
-          timeoutMs,
+          timeoutMs: attemptTimeout,
           signal,
           schema: call.schema,
         });

@@ -19,6 +19,12 @@ export interface RefundSettings {
    */
   leaseMarginMs: number;
   /**
+   * The submit lease, ms: derived from the recovery-time objective by start-workers.ts
+   * (src/worker/recovery-time.ts); unset = `timeoutMs + leaseMarginMs`. A send under it
+   * must not start later than its end minus `leaseMarginMs`.
+   */
+  leaseMs?: number | undefined;
+  /**
    * After a POST whose outcome is unknown, how long to wait before a "not found" from
    * GatePay's details endpoint is believed, ms. GatePay's details may lag behind creation
    * (gatepay-api.md §6.5), and a re-send on a lagging "not found" pays twice.

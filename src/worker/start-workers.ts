@@ -4,9 +4,11 @@
  * BullMQ sharp edges handled here:
  * - `maxRetriesPerRequest: null` on worker connections (BullMQ requires it; commands wait
  *   through a Redis restart instead of failing a job mid-refund).
- * - `maxStalledCount` raised: a job that stalls (its worker died) must run again, not be
- *   failed by BullMQ — the submit processor's lease and look-up-first rules make the
- *   re-run safe. The reconciler catches the rest.
+ * - `lockDuration`, `stalledInterval`, `maxStalledCount` and the submit lease come from
+ *   one recovery-time objective (recovery-time.ts): a dead worker's refunds move again
+ *   within lock + stalled interval. A job that stalls must run again, not be failed by
+ *   BullMQ — the submit processor's lease and look-up-first rules make the re-run safe.
+ *   The reconciler catches the rest.
  * - Shutdown: `worker.close()` lets in-flight jobs finish; their results are stored
  *   before the connections close.
  */
@@ -26,6 +28,7 @@ import { createPollProcessor } from "./poll-refund.js";
 import { createRateLimiter } from "./rate-limiter.js";
 import type { RefundMetrics } from "./metrics.js";
 import { Reconciler, type ReconcilerOptions } from "./reconciler.js";
+import { deriveRecoveryTiming, type RecoveryTiming } from "./recovery-time.js";
 import { DEFAULT_SUBMIT_BACKOFF, submitBackoffDelayMs } from "./retry-policy.js";
 import { createSubmitProcessor, SubmitRetryError } from "./submit-refund.js";
 
@@ -39,9 +42,9 @@ export interface StartRefundWorkersOptions {
   reconciler?: ReconcilerOptions;
   /** Identifies this process in leases and logs; default a random UUID. */
   workerId?: string;
-  /** BullMQ stalled-job check interval, ms (default 30,000). */
+  /** BullMQ stalled-job check interval, ms (default `config.worker.stalledIntervalMs`). */
   stalledIntervalMs?: number;
-  /** BullMQ job lock duration, ms (default 30,000). */
+  /** BullMQ job lock duration, ms (default `config.worker.lockDurationMs`). */
   lockDurationMs?: number;
   /**
    * Metrics to feed: submit and poll outcomes, final states, waits for the
@@ -53,6 +56,8 @@ export interface StartRefundWorkersOptions {
 
 export interface RefundWorkers {
   context: RefundContext;
+  /** BullMQ's lock and stalled-check settings and the submit lease, as derived. */
+  recovery: RecoveryTiming;
   submitWorker: Worker;
   pollWorker: Worker;
   reconciler: Reconciler;
@@ -86,7 +91,9 @@ export function settingsFromConfig(
   return {
     submitMaxAttempts: config.worker.submitMaxAttempts,
     timeoutMs: config.gatepay.timeoutMs,
-    leaseMarginMs: 5_000,
+    // The send deadline is the lease's end minus this: room for an abort to land and
+    // for the lease fence (a lease that took over half of it to land sends nothing).
+    leaseMarginMs: 2_000,
     unknownOutcomeGraceMs: 30_000,
     backoff: { ...DEFAULT_SUBMIT_BACKOFF },
     poll: { ...config.poll },
@@ -101,6 +108,13 @@ export async function startRefundWorkers(
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const client = options.client ?? buildClient(config, options.metrics?.gatepayObserver);
   const settings = settingsFromConfig(config, options.settings);
+  const recovery = deriveRecoveryTiming({
+    lockDurationMs: options.lockDurationMs ?? config.worker.lockDurationMs,
+    stalledIntervalMs: options.stalledIntervalMs ?? config.worker.stalledIntervalMs,
+    timeoutMs: settings.timeoutMs,
+    leaseMarginMs: settings.leaseMarginMs,
+  });
+  settings.leaseMs ??= recovery.leaseMs;
   const workerId = options.workerId ?? randomUUID();
 
   const connection = createRedisConnection(config.redisUrl, {
@@ -133,9 +147,9 @@ export async function startRefundWorkers(
     connection,
     prefix: config.queuePrefix,
     concurrency: config.worker.concurrency,
-    maxStalledCount: 100,
-    stalledInterval: options.stalledIntervalMs ?? 30_000,
-    lockDuration: options.lockDurationMs ?? 30_000,
+    maxStalledCount: recovery.maxStalledCount,
+    stalledInterval: recovery.stalledIntervalMs,
+    lockDuration: recovery.lockDurationMs,
     autorun: true,
   };
   const submitWorker = new Worker(QUEUE_NAMES.submit, createSubmitProcessor(context), {
@@ -179,6 +193,7 @@ export async function startRefundWorkers(
   let closing: Promise<void> | undefined;
   return Promise.resolve({
     context,
+    recovery,
     submitWorker,
     pollWorker,
     reconciler,

@@ -32,6 +32,7 @@ import {
 import { decideSubmitFailure, type SubmitFailure } from "../domain/submit-failure.js";
 import { classifyFailure } from "../gatepay/classify-failure.js";
 import type { GatePayOperation } from "../gatepay/endpoints.js";
+import { GatePaySendDeadlineError } from "../gatepay/send-deadline.js";
 import { reportFromCreate, reportFromDetails } from "../gatepay/refund-report.js";
 import { SubmitJobData } from "../jobs/job-data.js";
 import { schedulePoll } from "../jobs/schedule-poll.js";
@@ -39,6 +40,7 @@ import type { Logger } from "../logger.js";
 import type { TransitionOutcome } from "../store/refund-store.js";
 import { applyReport } from "./apply-report.js";
 import type { RefundContext, RefundSettings } from "./context.js";
+import { sendDeadlineMs } from "./recovery-time.js";
 
 /** A retryable failure: BullMQ retries the job; the backoff honours `retryAfterMs`. */
 export class SubmitRetryError extends Error {
@@ -92,6 +94,7 @@ function decisionSettings(settings: RefundSettings): SubmitDecisionSettings {
   return {
     timeoutMs: settings.timeoutMs,
     leaseMarginMs: settings.leaseMarginMs,
+    leaseMs: settings.leaseMs,
     unknownOutcomeGraceMs: settings.unknownOutcomeGraceMs,
     pollFirstDelayMs: settings.poll.firstDelayMs,
   };
@@ -173,6 +176,8 @@ async function leaseAndSend(
 ): Promise<SubmitOutcome | "record-moved"> {
   const { ctx, log } = run;
   await ctx.limiter.acquire();
+  // Local time before the shared clock is read: the send deadline counts from here.
+  const localLeaseAt = ctx.now();
   const leaseAt = await ctx.store.sharedNowMs();
   const fenceStart = performance.now();
   const started = await ctx.store.transition(
@@ -195,7 +200,12 @@ async function leaseAndSend(
     log.warn({ lostMs }, "lease landed late (process or Redis stalled); not sending");
     return failAttempt(run, started.record, hold, true);
   }
-  return send(run, started.record);
+  const leaseMs = submitLeaseUntilMs(0, ctx.settings);
+  const sendBy = sendDeadlineMs(localLeaseAt, {
+    leaseMs,
+    leaseMarginMs: ctx.settings.leaseMarginMs,
+  });
+  return send(run, started.record, sendBy);
 }
 
 /**
@@ -251,13 +261,16 @@ async function lookUp(
   return waitUntil(run.job, run.token, notFound.lookAgainAtMs, now);
 }
 
-/** Signs and POSTs the refund (the lease is held), then records what happened. */
-async function send(run: Attempt, record: RefundRecord): Promise<SubmitOutcome> {
+/**
+ * Signs and POSTs the refund (the lease is held), then records what happened. No request
+ * starts after `sendBy` (local clock) and none outlives it: past it, another run may act.
+ */
+async function send(run: Attempt, record: RefundRecord, sendBy: number): Promise<SubmitOutcome> {
   const { ctx, log } = run;
   const req = record.request;
   const operation: GatePayOperation = req.kind === "convert" ? "convertRefund" : "orderRefund";
-  // The client's own timeout must not outlive the lease: pass ours explicitly.
-  const opts = { onBehalfOf: accountOf(ctx, record), timeoutMs: ctx.settings.timeoutMs };
+  // The client's own timeout must not outlive the lease: pass ours and the deadline.
+  const opts = { onBehalfOf: accountOf(ctx, record), timeoutMs: ctx.settings.timeoutMs, sendBy };
   const reason = req.refundReason === undefined ? {} : { refundReason: req.refundReason };
   let result;
   try {
@@ -286,6 +299,12 @@ async function send(run: Attempt, record: RefundRecord): Promise<SubmitOutcome> 
             opts,
           );
   } catch (err) {
+    if (err instanceof GatePaySendDeadlineError) {
+      // Nothing was sent (the process stalled past its lease): not an unknown outcome.
+      log.warn({ lateMs: err.lateMs }, "send deadline passed before the POST; nothing sent");
+      const d = { action: "retry", code: "SEND_DEADLINE", reason: err.message } as const;
+      return failAttempt(run, record, d, false);
+    }
     const d = classifyFailure(err, operation);
     log.warn({ err, decision: d.action, code: d.code }, "refund submission failed");
     return failAttempt(run, record, d, d.action === "unknown-outcome");

@@ -11,7 +11,8 @@
  * - test-only: `TEST_SETTINGS`, JSON overrides of RefundSettings (as FAST_SETTINGS in
  *   ./pipeline.ts); `TEST_RECONCILER_INTERVAL_MS` (default 500); `TEST_WORKER_ID`, the
  *   worker id used in submit leases (`<workerId>/<jobId>/<attempt>`) and logs (default a
- *   random UUID).
+ *   random UUID); `TEST_BLOCK_MS`: on SIGUSR2 the child blocks its event loop (a busy
+ *   wait) for this long, delaying every timer, lock renewal included (default 0: ignored).
  *
  * It prints `READY` on stdout once both workers fetch jobs, writes its JSON log lines on
  * stderr, and on SIGTERM or SIGINT closes the workers (in-flight jobs finish and are
@@ -94,6 +95,17 @@ async function main(): Promise<void> {
     logger.info("workers closed");
     process.exit(0);
   };
+  const blockMs = Number(env["TEST_BLOCK_MS"] ?? "0");
+  if (blockMs > 0) {
+    process.on("SIGUSR2", () => {
+      logger.warn({ blockMs }, "blocking the event loop");
+      const until = performance.now() + blockMs;
+      while (performance.now() < until) {
+        // Busy: nothing else runs in this process meanwhile, as on a CPU-bound loop.
+      }
+      logger.warn({ blockMs }, "event loop unblocked");
+    });
+  }
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.on(signal, () => {
       shutdown(signal).catch((err: unknown) => {
@@ -142,6 +154,8 @@ export interface StartWorkerProcessOptions {
   reconcilerIntervalMs?: number;
   /** Lease owner prefix; default `w-<random>`. */
   workerId?: string;
+  /** On SIGUSR2, block the child's event loop this long, ms (`TEST_BLOCK_MS`); default off. */
+  blockMsOnSignal?: number;
   /** How long to wait for READY, ms; default 60,000 (tsx compiles on start). */
   readyTimeoutMs?: number;
 }
@@ -175,6 +189,7 @@ export async function startWorkerProcess(
     TEST_WORKER_ID: workerId,
     TEST_SETTINGS: JSON.stringify(options.settings ?? {}),
     TEST_RECONCILER_INTERVAL_MS: String(options.reconcilerIntervalMs ?? 500),
+    TEST_BLOCK_MS: String(options.blockMsOnSignal ?? 0),
   });
 
   const child = spawn(process.execPath, ["--import", "tsx", SCRIPT_PATH], {

@@ -35,7 +35,12 @@ describe("loadConfig defaults", () => {
         timeoutMs: 10_000,
         maxRps: undefined,
       },
-      worker: { concurrency: 20, submitMaxAttempts: 8 },
+      worker: {
+        concurrency: 20,
+        submitMaxAttempts: 8,
+        lockDurationMs: 10_000,
+        stalledIntervalMs: 2_000,
+      },
       poll: { firstDelayMs: 10_000, maxDelayMs: 300_000, deadlineMs: 86_400_000 },
       http: { port: 8080, apiToken: undefined },
       logLevel: "info",
@@ -76,6 +81,8 @@ describe("loadConfig values", () => {
     GATEPAY_MAX_RPS: "12.5",
     WORKER_CONCURRENCY: "50",
     SUBMIT_MAX_ATTEMPTS: "3",
+    WORKER_LOCK_DURATION_MS: "4000",
+    WORKER_STALLED_INTERVAL_MS: "1500",
     POLL_FIRST_DELAY_MS: "100",
     POLL_MAX_DELAY_MS: "1000",
     POLL_DEADLINE_MS: "60000",
@@ -96,7 +103,12 @@ describe("loadConfig values", () => {
         timeoutMs: 2500,
         maxRps: 12.5,
       },
-      worker: { concurrency: 50, submitMaxAttempts: 3 },
+      worker: {
+        concurrency: 50,
+        submitMaxAttempts: 3,
+        lockDurationMs: 4000,
+        stalledIntervalMs: 1500,
+      },
       poll: { firstDelayMs: 100, maxDelayMs: 1000, deadlineMs: 60_000 },
       http: { port: 0 },
       logLevel: "debug",
@@ -202,6 +214,10 @@ describe("loadConfig values", () => {
     ["SUBMIT_MAX_ATTEMPTS", "1", 1],
     ["SUBMIT_MAX_ATTEMPTS", "100", 100],
     ["GATEPAY_TIMEOUT_MS", "600000", 600_000],
+    ["WORKER_LOCK_DURATION_MS", "2000", 2000],
+    ["WORKER_LOCK_DURATION_MS", "600000", 600_000],
+    ["WORKER_STALLED_INTERVAL_MS", "500", 500],
+    ["WORKER_STALLED_INTERVAL_MS", "10000", 10_000],
   ])("%s=%s is accepted", (name, value, expected) => {
     const config = loadConfig({ [name]: value });
     const got = {
@@ -209,6 +225,8 @@ describe("loadConfig values", () => {
       WORKER_CONCURRENCY: config.worker.concurrency,
       SUBMIT_MAX_ATTEMPTS: config.worker.submitMaxAttempts,
       GATEPAY_TIMEOUT_MS: config.gatepay.timeoutMs,
+      WORKER_LOCK_DURATION_MS: config.worker.lockDurationMs,
+      WORKER_STALLED_INTERVAL_MS: config.worker.stalledIntervalMs,
     }[name];
     expect(got).toBe(expected);
   });
@@ -226,6 +244,10 @@ describe("loadConfig values", () => {
     ["SUBMIT_MAX_ATTEMPTS", "101", "from 1 to 100"],
     ["GATEPAY_TIMEOUT_MS", "0", "from 1 to 600000"],
     ["GATEPAY_TIMEOUT_MS", "99999999999999999999", "from 1 to 600000"],
+    ["WORKER_LOCK_DURATION_MS", "999", "from 1000 to 600000"],
+    ["WORKER_LOCK_DURATION_MS", "600001", "from 1000 to 600000"],
+    ["WORKER_STALLED_INTERVAL_MS", "499", "from 500 to 600000"],
+    ["WORKER_STALLED_INTERVAL_MS", "2s", "from 500 to 600000"],
   ])("%s=%j is refused", (name, value, range) => {
     expect(errorOf({ [name]: value }).message).toBe(
       `${name}: must be an integer ${range} (got ${JSON.stringify(value)})`,
@@ -289,6 +311,30 @@ describe("poll schedule cross-field rules", () => {
   it("is reported alongside unrelated problems", () => {
     const err = errorOf({ POLL_FIRST_DELAY_MS: "400000", HTTP_PORT: "x" });
     expect(err.problems.map((p) => p.variables[0])).toEqual(["POLL_FIRST_DELAY_MS", "HTTP_PORT"]);
+  });
+});
+
+describe("recovery timing cross-field rule", () => {
+  it("accepts a stalled interval equal to the lock duration", () => {
+    const config = loadConfig({
+      WORKER_LOCK_DURATION_MS: "3000",
+      WORKER_STALLED_INTERVAL_MS: "3000",
+    });
+    expect(config.worker).toMatchObject({ lockDurationMs: 3000, stalledIntervalMs: 3000 });
+  });
+
+  it("names both variables when the stalled interval exceeds the lock duration", () => {
+    const err = errorOf({ WORKER_LOCK_DURATION_MS: "5000", WORKER_STALLED_INTERVAL_MS: "6000" });
+    expect(err.problems.map((p) => p.variables)).toEqual([
+      ["WORKER_STALLED_INTERVAL_MS", "WORKER_LOCK_DURATION_MS"],
+    ]);
+    expect(err.message).toBe(
+      "WORKER_STALLED_INTERVAL_MS, WORKER_LOCK_DURATION_MS: WORKER_STALLED_INTERVAL_MS (6000) must not exceed WORKER_LOCK_DURATION_MS (5000)",
+    );
+  });
+
+  it("a default lock of 10 s refuses a stalled interval above it", () => {
+    expect(errorOf({ WORKER_STALLED_INTERVAL_MS: "20000" }).problems).toHaveLength(1);
   });
 });
 
@@ -372,6 +418,8 @@ describe("CONFIG_ENV_VARS", () => {
         "LOG_LEVEL",
         "GATEPAY_TIMEOUT_MS",
         "SUBMIT_MAX_ATTEMPTS",
+        "WORKER_LOCK_DURATION_MS",
+        "WORKER_STALLED_INTERVAL_MS",
         "POLL_FIRST_DELAY_MS",
         "POLL_MAX_DELAY_MS",
         "POLL_DEADLINE_MS",

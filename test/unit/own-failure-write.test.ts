@@ -48,11 +48,13 @@ describe("mayWriteOwnFailure", () => {
     expect(mayWriteOwnFailure(mine, mine, ME, T0 + 60_000)).toBe(true);
   });
 
-  it("writes over another run's expired lease from the same send count", () => {
+  it("leaves the record to another run that took the lease since, even once it expired", () => {
+    // A run that stalled past its lease (issue 18): the other run may have sent or be
+    // about to; its lease ending does not make this run's older view current again.
     const base = deferred(mine, true);
     const mine2 = started(base, 2, ME, T0 + 4000);
     const theirsExpired = { ...mine2, submit: { ...mine2.submit, leaseOwner: "w3/x/1" } };
-    expect(mayWriteOwnFailure(mine2, theirsExpired, ME, T0 + 4001)).toBe(true);
+    expect(mayWriteOwnFailure(mine2, theirsExpired, ME, T0 + 4001)).toBe(false);
     expect(mayWriteOwnFailure(mine2, theirsExpired, ME, T0 + 3999)).toBe(false);
   });
 });
