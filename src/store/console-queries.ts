@@ -16,7 +16,7 @@
 import type { Redis } from "ioredis";
 import type { RefundRecord } from "../domain/refund-record.js";
 import { FINAL_STATES, type RefundState } from "../domain/refund-state.js";
-import { BatchStore, type BatchMeta } from "./batch-store.js";
+import { BatchStore, type BatchMeta, type BatchRowProblemEntry } from "./batch-store.js";
 import type { BatchCounts, RefundStore } from "./refund-store.js";
 
 /** Counts of refunds by state from a walk over the record keys. */
@@ -118,12 +118,17 @@ export class ConsoleQueries {
    * (default 60), oldest first, from the events stream (entry ids are arrival times).
    * Reads at most `maxEntries` events (default 200,000).
    */
-  async finalisedPerMinute(nowMs: number, minutes = 60, maxEntries = 200_000): Promise<MinuteBucket[]> {
+  async finalisedPerMinute(
+    nowMs: number,
+    minutes = 60,
+    maxEntries = 200_000,
+  ): Promise<MinuteBucket[]> {
     const minuteMs = 60_000;
     const lastStart = Math.floor(nowMs / minuteMs) * minuteMs;
     const firstStart = lastStart - (minutes - 1) * minuteMs;
     const buckets: MinuteBucket[] = [];
-    for (let i = 0; i < minutes; i++) buckets.push({ startMs: firstStart + i * minuteMs, count: 0 });
+    for (let i = 0; i < minutes; i++)
+      buckets.push({ startMs: firstStart + i * minuteMs, count: 0 });
     let start = `${firstStart}-0`;
     let read = 0;
     while (read < maxEntries) {
@@ -145,7 +150,12 @@ export class ConsoleQueries {
 
   /** The attention index, newest first, with each refund's record. */
   async attention(limit = 200): Promise<AttentionItem[]> {
-    const flat = await this.#redis.zrevrange(`${this.#prefix}:attention`, 0, limit - 1, "WITHSCORES");
+    const flat = await this.#redis.zrevrange(
+      `${this.#prefix}:attention`,
+      0,
+      limit - 1,
+      "WITHSCORES",
+    );
     const ids: string[] = [];
     const scores: number[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) {
@@ -195,6 +205,11 @@ export class ConsoleQueries {
     return { batchId, createdAtMs, meta, counts };
   }
 
+  /** The rows of a batch's last run that made no refund (batch-store.ts). */
+  batchProblems(batchId: string): Promise<BatchRowProblemEntry[]> {
+    return this.#batches.getProblems(batchId);
+  }
+
   /**
    * The records of one batch, walking at most `maxRecords` record keys (default 100,000),
    * sorted by refundRequestId: the console's report download.
@@ -218,7 +233,9 @@ export class ConsoleQueries {
   }
 
   /** The record and the id of the job that drives it now (null when none was noted). */
-  async refund(refundRequestId: string): Promise<{ record: RefundRecord; driverJobId: string | null } | null> {
+  async refund(
+    refundRequestId: string,
+  ): Promise<{ record: RefundRecord; driverJobId: string | null } | null> {
     const [record, driverJobId] = await Promise.all([
       this.#store.get(refundRequestId),
       this.#store.getDriver(refundRequestId),
@@ -231,12 +248,16 @@ function attentionOf(record: RefundRecord | null): AttentionItem["attention"] {
   const raw = (record as { attention?: unknown } | null)?.attention;
   if (typeof raw !== "object" || raw === null) return undefined;
   const a = raw as Record<string, unknown>;
-  const out: NonNullable<AttentionItem["attention"]> = { code: String(a["code"] ?? "") };
-  if (a["at"] !== undefined) out.at = String(a["at"]);
+  const out: NonNullable<AttentionItem["attention"]> = { code: text(a["code"]) };
+  if (a["at"] !== undefined) out.at = text(a["at"]);
   if (a["detail"] !== undefined) {
     out.detail = typeof a["detail"] === "string" ? a["detail"] : JSON.stringify(a["detail"]);
   }
   return out;
+}
+
+function text(v: unknown): string {
+  return typeof v === "string" ? v : (JSON.stringify(v) ?? "");
 }
 
 function pairs(flat: string[]): Record<string, string> {

@@ -61,9 +61,7 @@ export class ConsoleAuth {
 
   /** True when `presented` is `ADMIN_TOKEN`. */
   isAdminToken(presented: string): boolean {
-    return (
-      this.#adminDigest !== undefined && timingSafeEqual(digest(presented), this.#adminDigest)
-    );
+    return this.#adminDigest !== undefined && timingSafeEqual(digest(presented), this.#adminDigest);
   }
 
   /** A new session cookie value. */

@@ -30,7 +30,7 @@ export class Html {
 }
 
 /** Escapes text for an HTML element body or a quoted attribute. */
-export function esc(value: unknown): string {
+export function esc(value: string | number | boolean | null | undefined): string {
   return String(value ?? "")
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
@@ -55,7 +55,8 @@ function render(v: unknown): string {
   if (v instanceof Html) return v.value;
   if (Array.isArray(v)) return v.map(render).join("");
   if (v === undefined || v === null || v === false) return "";
-  return esc(v);
+  if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") return esc(v);
+  return esc(JSON.stringify(v));
 }
 
 /** A path under the console, each segment URL-encoded. */
@@ -84,30 +85,59 @@ const NAV: { key: NonNullable<LayoutOptions["current"]>; href: string; label: st
 export function layout(options: LayoutOptions, body: Html): string {
   const signedIn = options.signedIn ?? true;
   const nav = signedIn
-    ? html`<nav aria-label="Console"><ul>${NAV.map(
-        (n) =>
-          html`<li><a href="${n.href}"${n.key === options.current ? new Html(' aria-current="page"') : ""}>${n.label}</a></li>`,
-      )}</ul>
-      <form class="search" method="get" action="${CONSOLE_PATH}/refunds" role="search">
-        <label for="refund-search">Refund id</label>
-        <input id="refund-search" name="id" type="search" required maxlength="128" autocomplete="off">
-        <button type="submit">Find</button>
-      </form>
-      <form method="post" action="${CONSOLE_PATH}/logout" class="logout">
-        <input type="hidden" name="csrf" value="${options.csrf ?? ""}">
-        <button type="submit">Sign out</button>
-      </form></nav>`
+    ? html`<nav aria-label="Console">
+        <ul>
+          ${NAV.map(
+            (n) =>
+              html`<li>
+                <a
+                  href="${n.href}"
+                  ${n.key === options.current ? new Html(' aria-current="page"') : ""}
+                  >${n.label}</a
+                >
+              </li>`,
+          )}
+        </ul>
+        <form class="search" method="get" action="${CONSOLE_PATH}/refunds" role="search">
+          <label for="refund-search">Refund id</label>
+          <input
+            id="refund-search"
+            name="id"
+            type="search"
+            required
+            maxlength="128"
+            autocomplete="off"
+          />
+          <button type="submit">Find</button>
+        </form>
+        <form method="post" action="${CONSOLE_PATH}/logout" class="logout">
+          <input type="hidden" name="csrf" value="${options.csrf ?? ""}" />
+          <button type="submit">Sign out</button>
+        </form>
+      </nav>`
     : "";
-  return `<!doctype html>${html`<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${options.title} · GatePay refunds console</title>
-<link rel="stylesheet" href="${CONSOLE_PATH}/assets/console.css">
-<script src="${CONSOLE_PATH}/assets/console.js" defer></script>
-</head><body>
-<a class="skip" href="#main">Skip to content</a>
-<header><p class="brand"><a href="${CONSOLE_PATH}">GatePay refunds</a></p>${nav}</header>
-<main id="main" tabindex="-1"><h1>${options.title}</h1>${body}</main>
-</body></html>`.value}`;
+  return `<!doctype html>${
+    html`<html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${options.title} · GatePay refunds console</title>
+        <link rel="stylesheet" href="${CONSOLE_PATH}/assets/console.css" />
+        <script src="${CONSOLE_PATH}/assets/console.js" defer></script>
+      </head>
+      <body>
+        <a class="skip" href="#main">Skip to content</a>
+        <header>
+          <p class="brand"><a href="${CONSOLE_PATH}">GatePay refunds</a></p>
+          ${nav}
+        </header>
+        <main id="main" tabindex="-1">
+          <h1>${options.title}</h1>
+          ${body}
+        </main>
+      </body>
+    </html>`.value
+  }`;
 }
 
 /** Formats an epoch-ms time as ISO-8601 UTC (seconds), or "—". */

@@ -45,20 +45,44 @@ export function progressBar(batchId: string, p: BatchProgress): Html {
   const segments = REFUND_STATES.map((state) => {
     const n = p.byState[state] ?? 0;
     const width = p.total === 0 ? 0 : (n * 100) / p.total;
-    const rect = html`<rect class="st-${state}" data-seg="${state}" x="${x.toFixed(3)}" y="0" width="${width.toFixed(3)}" height="10"></rect>`;
+    const rect = html`<rect
+      class="st-${state}"
+      data-seg="${state}"
+      x="${x.toFixed(3)}"
+      y="0"
+      width="${width.toFixed(3)}"
+      height="10"
+    ></rect>`;
     x += width;
     return rect;
   });
   const legend = REFUND_STATES.map(
     (state) =>
-      html`<li class="legend-${state}"><span class="swatch st-${state}" aria-hidden="true"></span>${state}: <span data-count="${state}">${p.byState[state] ?? 0}</span></li>`,
+      html`<li class="legend-${state}">
+        <span class="swatch st-${state}" aria-hidden="true"></span>${state}:
+        <span data-count="${state}">${p.byState[state] ?? 0}</span>
+      </li>`,
   );
   return html`<div class="progress" data-batch="${batchId}">
-  <p><label for="progress-${batchId}">Final</label>
-  <progress id="progress-${batchId}" data-progress max="100" value="${p.percent}">${p.percent} %</progress>
-  <strong><span data-percent>${p.percent}</span> %</strong>
-  (<span data-final>${p.final}</span> of <span data-total>${p.total}</span> refunds final)</p>
-  <svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label="refunds by state">${segments}</svg>
-  <ul class="legend">${legend}</ul>
-</div>`;
+    <p>
+      <label for="progress-${batchId}">Final</label>
+      <progress id="progress-${batchId}" data-progress max="100" value="${p.percent}">
+        ${p.percent} %
+      </progress>
+      <strong><span data-percent>${p.percent}</span> %</strong>
+      (<span data-final>${p.final}</span> of <span data-total>${p.total}</span> refunds final)
+    </p>
+    <svg
+      class="bar"
+      viewBox="0 0 100 10"
+      preserveAspectRatio="none"
+      role="img"
+      aria-label="refunds by state"
+    >
+      ${segments}
+    </svg>
+    <ul class="legend">
+      ${legend}
+    </ul>
+  </div>`;
 }

@@ -191,6 +191,14 @@ function rowProblems(entries: readonly JournalEntry[]): BatchRowProblemEntry[] {
   return entries.flatMap((e) =>
     e.c === undefined
       ? []
-      : [{ line: e.l, kind: e.o, code: e.c, message: e.m ?? "", ...(e.id !== undefined && { refundRequestId: e.id }) }],
+      : [
+          {
+            line: e.l,
+            kind: e.o,
+            code: e.c,
+            message: e.m ?? "",
+            ...(e.id !== undefined && { refundRequestId: e.id }),
+          },
+        ],
   );
 }
