@@ -23,61 +23,65 @@ async function signIn(page: Page, url: string): Promise<void> {
 }
 
 describe("the operator console in headless chromium", () => {
-  it("shows a batch reach 100 % live, a refund's timeline, and replays a dead refund", async (ctx) => {
-    if (!hasChromium()) ctx.skip(`${CHROMIUM} is not installed (apt-get install chromium)`);
-    const { p, server } = await startConsole("console-browser");
-    const workers = await p.startWorkers();
-    await makeDead(p, "DEAD1");
-    // The batch is enqueued with no worker running: the page opens on 0 %, and the
-    // workers start only once the operator is watching.
-    await workers.close();
-    const run = await runBatch(p.producer, await batchFile("BR", 12), { batchId: "browser-b1" });
-    await run.dispose();
+  it(
+    "shows a batch reach 100 % live, a refund's timeline, and replays a dead refund",
+    { timeout: 120_000 },
+    async (ctx) => {
+      if (!hasChromium()) ctx.skip(`${CHROMIUM} is not installed (apt-get install chromium)`);
+      const { p, server } = await startConsole("console-browser");
+      const workers = await p.startWorkers();
+      await makeDead(p, "DEAD1");
+      // The batch is enqueued with no worker running: the page opens on 0 %, and the
+      // workers start only once the operator is watching.
+      await workers.close();
+      const run = await runBatch(p.producer, await batchFile("BR", 12), { batchId: "browser-b1" });
+      await run.dispose();
 
-    const browser = await launchBrowser("console-browser");
-    const page = await newPage(browser);
-    const batchUrl = `${server.url}/console/batches/browser-b1`;
-    await signIn(page, batchUrl);
-    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Batch browser-b1");
-    expect(await page.locator("[data-percent]").first().textContent()).toBe("0");
-    // A marker on the window proves the page was not reloaded on the way to 100 %.
-    await page.evaluate("window.consoleTestMarker = 42");
-    await p.startWorkers();
-    await page.locator("[data-percent]", { hasText: /^100$/ }).waitFor({ timeout: 45_000 });
-    expect(await page.evaluate<unknown>("window.consoleTestMarker")).toBe(42);
-    expect(await page.locator("progress[data-progress]").getAttribute("value")).toBe("100");
-    expect(await page.locator('[data-count="succeeded"]').textContent()).toBe("12");
-    // The invalid row and the report link.
-    await expect(page.getByRole("cell", { name: "BRBAD" }).isVisible()).resolves.toBe(true);
-    const download = page.waitForEvent("download");
-    await page.getByRole("link", { name: /Download the report/ }).click();
-    const report = await (await download).path();
-    expect(report).toBeTruthy();
+      const browser = await launchBrowser("console-browser");
+      const page = await newPage(browser);
+      const batchUrl = `${server.url}/console/batches/browser-b1`;
+      await signIn(page, batchUrl);
+      expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Batch browser-b1");
+      expect(await page.locator("[data-percent]").first().textContent()).toBe("0");
+      // A marker on the window proves the page was not reloaded on the way to 100 %.
+      await page.evaluate("window.consoleTestMarker = 42");
+      await p.startWorkers();
+      await page.locator("[data-percent]", { hasText: /^100$/ }).waitFor({ timeout: 45_000 });
+      expect(await page.evaluate<unknown>("window.consoleTestMarker")).toBe(42);
+      expect(await page.locator("progress[data-progress]").getAttribute("value")).toBe("100");
+      expect(await page.locator('[data-count="succeeded"]').textContent()).toBe("12");
+      // The invalid row and the report link.
+      await expect(page.getByRole("cell", { name: "BRBAD" }).isVisible()).resolves.toBe(true);
+      const download = page.waitForEvent("download");
+      await page.getByRole("link", { name: /Download the report/ }).click();
+      const report = await (await download).path();
+      expect(report).toBeTruthy();
 
-    // Find a refund by id and read its history.
-    await page.getByLabel("Refund id").fill("BR3");
-    await page.getByLabel("Refund id").press("Enter");
-    await page.waitForURL(`${server.url}/console/refunds/BR3`);
-    const steps = await page.locator("ol.timeline li strong").allTextContents();
-    expect(steps[0]).toBe("queued");
-    expect(steps.at(-1)).toBe("succeeded");
-    expect(steps).toContain("accepted");
+      // Find a refund by id and read its history.
+      await page.getByLabel("Refund id").fill("BR3");
+      await page.getByLabel("Refund id").press("Enter");
+      await page.waitForURL(`${server.url}/console/refunds/BR3`);
+      const steps = await page.locator("ol.timeline li strong").allTextContents();
+      expect(steps[0]).toBe("queued");
+      expect(steps.at(-1)).toBe("succeeded");
+      expect(steps).toContain("accepted");
 
-    // The attention list: a dead refund, looked up and replayed with the admin token.
-    await page.getByRole("link", { name: "Needs attention" }).click();
-    await page.getByRole("heading", { name: "Dead (1)" }).waitFor();
-    await page.getByRole("link", { name: "Look up and replay DEAD1" }).click();
-    await page.getByLabel("Admin token").fill(ADMIN_TOKEN);
-    await page.getByRole("button", { name: "Replay DEAD1" }).click();
-    await page.getByRole("status").filter({ hasText: "Replayed" }).waitFor();
-    const final = await p.waitFinal("DEAD1", 30_000);
-    expect(final.state).toBe("succeeded");
-    expect(p.sandbox.ledger.refundsFor("DEAD1")).toHaveLength(1);
-    await page.reload();
-    expect(await page.locator("[data-refund-state]").textContent()).toBe("succeeded");
-  });
+      // The attention list: a dead refund, looked up and replayed with the admin token.
+      await page.getByRole("link", { name: "Needs attention" }).click();
+      await page.getByRole("heading", { name: "Dead (1)" }).waitFor();
+      await page.getByRole("link", { name: "Look up and replay DEAD1" }).click();
+      await page.getByLabel("Admin token").fill(ADMIN_TOKEN);
+      await page.getByRole("button", { name: "Replay DEAD1" }).click();
+      await page.getByRole("status").filter({ hasText: "Replayed" }).waitFor();
+      const final = await p.waitFinal("DEAD1", 30_000);
+      expect(final.state).toBe("succeeded");
+      expect(p.sandbox.ledger.refundsFor("DEAD1")).toHaveLength(1);
+      await page.reload();
+      expect(await page.locator("[data-refund-state]").textContent()).toBe("succeeded");
+    },
+  );
 
-  it("works by keyboard and fits 390 px", async (ctx) => {
+  it("works by keyboard and fits 390 px", { timeout: 90_000 }, async (ctx) => {
     if (!hasChromium()) ctx.skip(`${CHROMIUM} is not installed (apt-get install chromium)`);
     const { p, server } = await startConsole("console-browser-narrow");
     await p.startWorkers();
