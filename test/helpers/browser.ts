@@ -25,6 +25,17 @@ export function hasChromium(): boolean {
   return existsSync(CHROMIUM);
 }
 
+/**
+ * Skips the test, saying why, when chromium is absent; in CI (`CI` set, as `.ci/run`
+ * runs), where the browser is installed on purpose, its absence fails the test instead.
+ */
+export function requireChromium(ctx: { skip(note?: string): void }): void {
+  if (hasChromium()) return;
+  if (process.env["CI"])
+    throw new Error(`${CHROMIUM} is missing: .ci/run should have installed it`);
+  ctx.skip(`${CHROMIUM} is not installed (apt-get install chromium); browser test skipped`);
+}
+
 /** Launches chromium for the current test; closed (and failures captured) after it. */
 export async function launchBrowser(testName: string): Promise<Browser> {
   const browser = await chromium.launch({
