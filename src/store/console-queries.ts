@@ -163,10 +163,18 @@ export class ConsoleQueries {
       scores.push(Number(flat[i + 1]));
     }
     const records = await this.#store.getMany(ids);
+    // The note rides in the record (`attention`); a hash field of that name beside `rec`
+    // is read too, whichever way the writer keeps it.
+    const pipeline = this.#redis.pipeline();
+    for (const id of ids) pipeline.hget(this.#store.keys.record(id), "attention");
+    const fields = (await pipeline.exec()) ?? [];
     return ids.map((refundRequestId, i) => {
       const record = records[i] ?? null;
       const item: AttentionItem = { refundRequestId, atMs: scores[i]!, record };
-      const attention = attentionOf(record);
+      const field = fields[i]?.[1];
+      const attention =
+        attentionOf(record) ??
+        (typeof field === "string" ? attentionOf({ attention: parseJson(field) }) : undefined);
       if (attention) item.attention = attention;
       return item;
     });
@@ -244,8 +252,8 @@ export class ConsoleQueries {
   }
 }
 
-function attentionOf(record: RefundRecord | null): AttentionItem["attention"] {
-  const raw = (record as { attention?: unknown } | null)?.attention;
+function attentionOf(holder: object | null): AttentionItem["attention"] {
+  const raw = (holder as { attention?: unknown } | null)?.attention;
   if (typeof raw !== "object" || raw === null) return undefined;
   const a = raw as Record<string, unknown>;
   const out: NonNullable<AttentionItem["attention"]> = { code: text(a["code"]) };
@@ -254,6 +262,14 @@ function attentionOf(record: RefundRecord | null): AttentionItem["attention"] {
     out.detail = typeof a["detail"] === "string" ? a["detail"] : JSON.stringify(a["detail"]);
   }
   return out;
+}
+
+function parseJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return { code: s };
+  }
 }
 
 function text(v: unknown): string {

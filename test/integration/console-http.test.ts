@@ -218,6 +218,15 @@ describe("console pages", () => {
     await makeDead(p, "CD1");
     const attentionKey = `${p.prefix}:attention`;
     await p.redis.zadd(attentionKey, Date.now(), "CONFLICT1");
+    // A refund the worker flagged (a late success after a refusal): the note rides in the
+    // record, as the worker writes it.
+    await p.producer.enqueue({ refundRequestId: "FLAG1", prepayId: ORDER, refundAmount: "1" });
+    await p.waitFinal("FLAG1");
+    const recordKey = p.producer.store.keys.record("FLAG1");
+    const rec = JSON.parse((await p.redis.hget(recordKey, "rec"))!) as Record<string, unknown>;
+    rec["attention"] = { code: "LATE_SUCCESS", at: "2026-01-01T00:00:00Z", detail: "<b>late</b>" };
+    await p.redis.hset(recordKey, "rec", JSON.stringify(rec));
+    await p.redis.zadd(attentionKey, Date.now(), "FLAG1");
     await p.redis.xadd(
       `${p.prefix}:unmatched-notifications`,
       "*",
@@ -233,7 +242,10 @@ describe("console pages", () => {
     const attention = await get(server, "/console/attention", { cookie });
     expect(attention.text).toContain("Dead (1)");
     expect(attention.text).toContain('href="/console/refunds/CD1#replay"');
-    expect(attention.text).toContain("Conflicts (1)");
+    expect(attention.text).toContain("Conflicts (2)");
+    expect(attention.text).toContain(
+      "<td><code>LATE_SUCCESS</code></td><td>&lt;b&gt;late&lt;/b&gt;</td><td>2026-01-01T00:00:00Z</td>",
+    );
     expect(attention.text).toContain("CONFLICT1");
     expect(attention.text).toContain("GHOST9");
     expect(attention.text).not.toContain("sig-value-never-shown");
