@@ -70,6 +70,12 @@ export interface HttpConfig {
   readonly port: number;
   /** `API_TOKEN`: bearer token for `POST /refunds` and `/admin/queues`; at least 16 characters. */
   readonly apiToken: Secret | undefined;
+  /**
+   * `ADMIN_TOKEN`: the token of write actions (the console's replay); at least 16
+   * characters and never equal to `API_TOKEN`, so a reader's token cannot act. Unset: no
+   * write actions.
+   */
+  readonly adminToken: Secret | undefined;
 }
 
 /** The validated, deep-frozen configuration. */
@@ -211,6 +217,13 @@ export const CONFIG_ENV_VARS = [
     secret: true,
   },
   {
+    name: "ADMIN_TOKEN",
+    default: undefined,
+    description:
+      "Token for write actions of the dashboard and /console (replay); at least 16 characters, not API_TOKEN",
+    secret: true,
+  },
+  {
     name: "LOG_LEVEL",
     default: "info",
     description: "fatal, error, warn, info, debug, trace or silent",
@@ -337,6 +350,7 @@ const envSchema = z.object({
   POLL_DEADLINE_MS: integer(1, 30 * 86_400_000),
   HTTP_PORT: integer(0, 65_535),
   API_TOKEN: secret(16).optional(),
+  ADMIN_TOKEN: secret(16).optional(),
   LOG_LEVEL: logLevel,
 } satisfies Record<ConfigEnvVarName, z.ZodType>);
 
@@ -423,6 +437,11 @@ export function loadConfig(
     }
   }
 
+  // A read token that could also act would make the split pointless.
+  if (raw.ADMIN_TOKEN !== undefined && raw.ADMIN_TOKEN === raw.API_TOKEN) {
+    problems.push(problem(["ADMIN_TOKEN"], "ADMIN_TOKEN: must differ from API_TOKEN"));
+  }
+
   if (problems.length > 0 || !parsed.success) {
     const order = CONFIG_ENV_VARS.map((v) => v.name as string);
     const first = (p: ConfigProblem) => order.indexOf(p.variables[0] ?? "");
@@ -455,6 +474,7 @@ export function loadConfig(
     http: Object.freeze({
       port: e.HTTP_PORT,
       apiToken: e.API_TOKEN,
+      adminToken: e.ADMIN_TOKEN,
     }),
     logLevel: e.LOG_LEVEL,
   });

@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { runDemo } from "./demo/run-demo.js";
 import { integerOption } from "./option-parsers.js";
 import { CliExit, EXIT_CODES, type CliIo } from "./output.js";
+import { listenForStopSignal } from "./shutdown.js";
 
 interface DemoFlags {
   orders?: number;
@@ -23,12 +24,20 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
       "direct-payment orders in the sample batch (default 180)",
       integerOption(3, 20_000),
     )
-    .option("--keep", "keep the demo's Redis keys afterwards")
+    .option(
+      "--keep",
+      "after the batch, keep the sandbox, worker and console running (Ctrl-C stops) and the Redis keys",
+    )
     .action(async (flags: DemoFlags) => {
-      const ok = await runDemo(io, {
-        ...(flags.orders === undefined ? {} : { directOrders: flags.orders }),
-        ...(flags.keep ? { keep: true } : {}),
-      });
-      if (!ok) throw new CliExit(EXIT_CODES.failure, "the demo failed a check");
+      const stop = flags.keep ? listenForStopSignal(io) : undefined;
+      try {
+        const ok = await runDemo(io, {
+          ...(flags.orders === undefined ? {} : { directOrders: flags.orders }),
+          ...(stop ? { keep: true, untilStopped: stop.received } : {}),
+        });
+        if (!ok) throw new CliExit(EXIT_CODES.failure, "the demo failed a check");
+      } finally {
+        stop?.dispose();
+      }
     });
 }

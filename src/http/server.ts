@@ -31,6 +31,7 @@ import type { Logger } from "../logger.js";
 import type { RefundProducer } from "../producer/enqueue-refund.js";
 import type { RefundMetrics } from "../worker/metrics.js";
 import type { RefundWorkers } from "../worker/start-workers.js";
+import { registerConsole } from "./console/console-routes.js";
 import { registerDashboard } from "./dashboard.js";
 import { codedErrorBody, errorBody, type HttpErrorCode } from "./error-body.js";
 import { registerHealthRoutes } from "./health-routes.js";
@@ -39,6 +40,7 @@ import { registerRefundRoutes } from "./refund-routes.js";
 import { tokenGuard } from "./token-guard.js";
 import { registerWebhookRoute } from "./webhook-route.js";
 
+export { CONSOLE_PATH } from "./console/console-routes.js";
 export { DASHBOARD_PATH } from "./dashboard.js";
 export { WEBHOOK_PATH } from "./webhook-route.js";
 
@@ -69,6 +71,8 @@ export interface StartHttpServerOptions {
   readyTimeoutMs?: number;
   /** Disable the dashboard's job actions (retry, clean, pause…); default false. */
   dashboardReadOnly?: boolean;
+  /** The durability mode in force, shown by the console; "not reported" without it. */
+  durability?: () => { mode: string; [key: string]: unknown };
 }
 
 /** A listening server. */
@@ -168,6 +172,14 @@ export async function startHttpServer(options: StartHttpServerOptions): Promise<
     logger,
     requireToken: tokenGuard(config.http.apiToken, true),
     readOnly: options.dashboardReadOnly ?? false,
+  });
+
+  await registerConsole(app, {
+    producer,
+    metrics,
+    apiToken: config.http.apiToken,
+    adminToken: config.http.adminToken,
+    durability: options.durability,
   });
 
   const host = options.host ?? "0.0.0.0";

@@ -34,6 +34,25 @@ export interface BatchMeta extends BatchRowCounts {
   error?: string;
 }
 
+/** How many row problems of one run are kept for the console (the report has them all). */
+export const BATCH_PROBLEMS_KEPT = 1000;
+
+/** A batch row that made no refund, as the console lists it. */
+export interface BatchRowProblemEntry {
+  line: number;
+  /** `invalid`, `duplicate` or `conflict`. */
+  kind: string;
+  refundRequestId?: string;
+  /** Error code (`INVALID_ROW`…) and why. */
+  code: string;
+  message: string;
+}
+
+// `<prefix>:batch:<id>:problems`: a list of JSON entries, cleared when a run starts.
+function batchProblemsKey(keys: RefundKeys, batchId: string): string {
+  return `${keys.batch(batchId)}:problems`;
+}
+
 /** Reads and writes batch metadata; one instance serves every batch of a prefix. */
 export class BatchStore {
   readonly #redis: Redis;
@@ -58,19 +77,44 @@ export class BatchStore {
    */
   async startRun(batchId: string, file: string, format: BatchFileFormat): Promise<void> {
     const key = this.#keys.batchMeta(batchId);
-    const at = new Date(this.#now()).toISOString();
+    const nowMs = this.#now();
+    const at = new Date(nowMs).toISOString();
     await this.#redis
       .multi()
+      // The index the console lists batches from; NX keeps the first run's time.
+      .zadd(this.#keys.batches, "NX", nowMs, batchId)
       .hsetnx(key, "createdAt", at)
       .hset(key, { file, format, lastRunAt: at, status: "enqueuing", rowsRead: 0 })
       .hdel(key, "error", ...BATCH_ROW_COUNT_FIELDS)
+      .del(batchProblemsKey(this.#keys, batchId))
       .hincrby(key, "runs", 1)
       .exec();
   }
 
-  /** The running run has read `rowsRead` rows. */
-  async recordProgress(batchId: string, rowsRead: number): Promise<void> {
-    await this.#redis.hset(this.#keys.batchMeta(batchId), "rowsRead", rowsRead);
+  /**
+   * The running run has read `rowsRead` rows; `problems` are rows of the last chunk that
+   * made no refund (invalid, duplicate, conflict), kept (the first
+   * {@link BATCH_PROBLEMS_KEPT} of the run) for the console. One round trip.
+   */
+  async recordProgress(
+    batchId: string,
+    rowsRead: number,
+    problems: readonly BatchRowProblemEntry[] = [],
+  ): Promise<void> {
+    const multi = this.#redis.multi().hset(this.#keys.batchMeta(batchId), "rowsRead", rowsRead);
+    if (problems.length > 0) {
+      const key = batchProblemsKey(this.#keys, batchId);
+      multi
+        .rpush(key, ...problems.map((p) => JSON.stringify(p)))
+        .ltrim(key, 0, BATCH_PROBLEMS_KEPT - 1);
+    }
+    await multi.exec();
+  }
+
+  /** The rows of the last run that made no refund, in file order (at most {@link BATCH_PROBLEMS_KEPT}). */
+  async getProblems(batchId: string): Promise<BatchRowProblemEntry[]> {
+    const raw = await this.#redis.lrange(batchProblemsKey(this.#keys, batchId), 0, -1);
+    return raw.map((json) => JSON.parse(json) as BatchRowProblemEntry);
   }
 
   /** The run read the whole file: its counts. */

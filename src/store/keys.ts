@@ -24,6 +24,8 @@ export interface RefundKeys {
   reconcilerLock: string;
   /** Placeholder key (same slot) for scripts whose batch key is absent. */
   none: string;
+  /** Sorted set of batch ids, score = first run's time (epoch ms): the console's list. */
+  batches: string;
 }
 
 export function refundKeys(prefix: string): RefundKeys {
@@ -38,5 +40,6 @@ export function refundKeys(prefix: string): RefundKeys {
     rateLimit: `${prefix}:ratelimit`,
     reconcilerLock: `${prefix}:reconciler-lock`,
     none: `${prefix}:none`,
+    batches: `${prefix}:batches`,
   };
 }

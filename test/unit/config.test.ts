@@ -357,6 +357,18 @@ describe("requirements and secrets", () => {
     expect(loadConfig({ API_TOKEN: GOOD_TOKEN }).http.apiToken?.reveal()).toBe(GOOD_TOKEN);
   });
 
+  it("ADMIN_TOKEN: at least 16 characters, never equal to API_TOKEN, hidden in errors", () => {
+    const admin = "admin-token-0123456789";
+    expect(loadConfig({ ADMIN_TOKEN: admin }).http.adminToken?.reveal()).toBe(admin);
+    expect(loadConfig({}).http.adminToken).toBeUndefined();
+    expect(errorOf({ ADMIN_TOKEN: "short-admin" }).message).toBe(
+      "ADMIN_TOKEN: must be at least 16 characters (value hidden)",
+    );
+    const same = errorOf({ API_TOKEN: admin, ADMIN_TOKEN: admin }).message;
+    expect(same).toBe("ADMIN_TOKEN: must differ from API_TOKEN");
+    expect(same).not.toContain(admin);
+  });
+
   it("never echoes a rejected API_TOKEN", () => {
     fc.assert(
       fc.property(fc.stringMatching(/^tok[A-Za-z0-9]{0,12}$/), (token) => {
@@ -415,6 +427,7 @@ describe("CONFIG_ENV_VARS", () => {
         "GATEPAY_MAX_RPS",
         "HTTP_PORT",
         "API_TOKEN",
+        "ADMIN_TOKEN",
         "LOG_LEVEL",
         "GATEPAY_TIMEOUT_MS",
         "SUBMIT_MAX_ATTEMPTS",
@@ -443,6 +456,7 @@ describe("CONFIG_ENV_VARS", () => {
     expect(CONFIG_ENV_VARS.filter((v) => v.secret).map((v) => v.name)).toEqual([
       "GATEPAY_SECRET_KEY",
       "API_TOKEN",
+      "ADMIN_TOKEN",
     ]);
   });
 });

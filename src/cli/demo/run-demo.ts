@@ -36,6 +36,11 @@ export interface DemoOptions {
   convertOrders?: number;
   /** Keep the demo's Redis keys afterwards (default false: deleted). */
   keep?: boolean;
+  /**
+   * With `keep`: after the summary, leave the sandbox, worker and console running, print
+   * the console's address and tokens, and stop when this resolves (the CLI: Ctrl-C).
+   */
+  untilStopped?: Promise<unknown>;
 }
 
 /** Runs the demo; resolves true when every check held. Never leaves anything running. */
@@ -85,6 +90,7 @@ export async function runDemo(io: CliIo, options: DemoOptions = {}): Promise<boo
         POLL_DEADLINE_MS: "120000",
         HTTP_PORT: "0",
         API_TOKEN: randomBytes(16).toString("hex"),
+        ADMIN_TOKEN: randomBytes(16).toString("hex"),
         LOG_LEVEL: "info",
       },
       { require: ["gatepay"] },
@@ -166,6 +172,17 @@ export async function runDemo(io: CliIo, options: DemoOptions = {}): Promise<boo
       ok ? "\nDemo OK: every refund final, none paid twice." : "\nDemo FAILED a check (see above).",
     );
     if (options.keep) io.out(`Keys kept under ${prefix} in ${redisFound.url}`);
+    if (options.keep && options.untilStopped) {
+      // Tokens made for this run only, printed so the person at the terminal can sign in.
+      io.out(
+        `\nConsole      ${http.url}/console/batches/${batchId}\n` +
+          `             sign in with the API token ${config.http.apiToken?.reveal() ?? ""}\n` +
+          `             (replay asks for the admin token ${config.http.adminToken?.reveal() ?? ""})\n` +
+          "Sandbox, worker and console keep running: Ctrl-C to stop.",
+      );
+      await options.untilStopped;
+      io.out("Stopping.");
+    }
     return ok;
   } finally {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);

@@ -7,7 +7,7 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { emptyBatchRowCounts, type BatchFileFormat } from "../../domain/batch.js";
-import { BatchStore } from "../../store/batch-store.js";
+import { BatchStore, type BatchRowProblemEntry } from "../../store/batch-store.js";
 import type { RefundProducer } from "../enqueue-refund.js";
 import { BatchFileError } from "./batch-file-error.js";
 import { generateBatchId } from "./batch-id.js";
@@ -111,7 +111,7 @@ export async function runBatch(
     chunk = [];
     validInChunk = 0;
     await journal.append(entries);
-    await batches.recordProgress(batchId, run.rows);
+    await batches.recordProgress(batchId, run.rows, rowProblems(entries));
     options.onRowsRead?.(run.rows);
   };
 
@@ -184,4 +184,21 @@ async function fileStamp(path: string): Promise<{ size: number; mtimeMs: number 
     const reason = err instanceof Error ? err.message : String(err);
     throw new BatchFileError("io", `cannot read "${path}": ${reason}`, undefined, { cause: err });
   }
+}
+
+/** The journal entries of rows that made no refund, as the batch store keeps them. */
+function rowProblems(entries: readonly JournalEntry[]): BatchRowProblemEntry[] {
+  return entries.flatMap((e) =>
+    e.c === undefined
+      ? []
+      : [
+          {
+            line: e.l,
+            kind: e.o,
+            code: e.c,
+            message: e.m ?? "",
+            ...(e.id !== undefined && { refundRequestId: e.id }),
+          },
+        ],
+  );
 }
