@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import { CodedError } from "./domain/errors.js";
+import { normalizeQueuePrefix, queuePrefixProblem } from "./domain/queue-prefix.js";
 import { Secret, redactUrlCredentials } from "./secret.js";
 
 /** Log levels accepted by `LOG_LEVEL` (pino's, plus `silent`). */
@@ -267,16 +268,14 @@ const baseUrl = z
   // Endpoint paths start with "/" (gatepay-api.md §1: "all paths are appended to it").
   .transform((s) => s.replace(/\/+$/, ""));
 
-// DESIGN.md "Scale": every key one Lua script or MULTI touches must hash to one Redis
-// Cluster slot, so a deployment's prefix carries a hash tag: BullMQ's documented way.
+// One rule for every entry point (src/domain/queue-prefix.ts): `gatepay` becomes `{gatepay}`.
 const queuePrefix = z
   .string()
-  .max(100, { error: "must be at most 100 characters" })
-  .regex(/^[A-Za-z0-9_{}-]+$/, { error: "may contain only letters, digits, -, _, { and }" })
-  .refine((s) => !/[{}]/.test(s) || /^[\w-]*\{[\w-]+\}[\w-]*$/.test(s), {
-    error: "must have no braces, or exactly one {…} hash tag with something inside",
+  .superRefine((s, ctx) => {
+    const problem = queuePrefixProblem(s);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
   })
-  .transform((s) => (s.includes("{") ? s : `{${s}}`));
+  .transform((s) => normalizeQueuePrefix(s));
 
 const positiveNumber = z
   .string()

@@ -16,6 +16,7 @@ import {
   ValidationError,
   type FieldIssue,
 } from "../domain/errors.js";
+import { normalizeQueuePrefix } from "../domain/queue-prefix.js";
 import { differingRequestFields, parseRefundRequest } from "../domain/refund-request.js";
 import type { RefundRecord, RefundRequestFields } from "../domain/refund-record.js";
 import { createRefundQueues, type RefundQueues } from "../jobs/refund-queues.js";
@@ -29,7 +30,11 @@ export interface RefundProducerOptions {
   redisUrl?: string;
   /** An ioredis connection to use (not closed by `close()`). */
   redis?: RedisConnection;
-  /** Deployment prefix with a hash tag, as in config (`{gatepay}`). */
+  /**
+   * Deployment prefix, by the same rule as `QUEUE_PREFIX`: `gatepay` means `{gatepay}`, the
+   * keys a worker with `QUEUE_PREFIX=gatepay` reads; a prefix that already has one `{…}`
+   * hash tag is kept. A malformed one throws `QueuePrefixError` before anything connects.
+   */
   prefix: string;
   /** BullMQ attempts of each submit job; default 8 (SUBMIT_MAX_ATTEMPTS). */
   submitMaxAttempts?: number;
@@ -92,11 +97,12 @@ export function producerOptionsFromConfig(config: Config): RefundProducerOptions
 }
 
 export function createRefundProducer(options: RefundProducerOptions): RefundProducer {
+  const prefix = normalizeQueuePrefix(options.prefix);
   const ownsRedis = !options.redis;
   const redis =
     options.redis ?? createRedisConnection(options.redisUrl ?? "redis://127.0.0.1:6379");
-  const store = new RefundStore(redis, options.prefix);
-  const queues = createRefundQueues(redis, options.prefix);
+  const store = new RefundStore(redis, prefix);
+  const queues = createRefundQueues(redis, prefix);
   const settings = { submitMaxAttempts: options.submitMaxAttempts ?? 8 };
   const pollDeadlineMs = options.pollDeadlineMs ?? 86_400_000;
   const jobCtx = { queues, settings };

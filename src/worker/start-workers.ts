@@ -13,6 +13,7 @@
 import { randomUUID } from "node:crypto";
 import { Worker } from "bullmq";
 import type { Config } from "../config.js";
+import { normalizeQueuePrefix } from "../domain/queue-prefix.js";
 import { GatePayClient, type GatePayClientOptions } from "../gatepay/client.js";
 import { createLogger, type Logger } from "../logger.js";
 import { SUBMIT_BACKOFF_TYPE } from "../jobs/job-options.js";
@@ -98,6 +99,8 @@ export async function startRefundWorkers(
   options: StartRefundWorkersOptions,
 ): Promise<RefundWorkers> {
   const { config } = options;
+  // The one prefix rule (src/domain/queue-prefix.ts), also for a Config built by hand.
+  const queuePrefix = normalizeQueuePrefix(config.queuePrefix);
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const client = options.client ?? buildClient(config, options.metrics?.gatepayObserver);
   const settings = settingsFromConfig(config, options.settings);
@@ -107,8 +110,8 @@ export async function startRefundWorkers(
     maxRetriesPerRequest: null,
     lazyConnect: false,
   });
-  const store = new RefundStore(connection, config.queuePrefix);
-  const queues = createRefundQueues(connection, config.queuePrefix);
+  const store = new RefundStore(connection, queuePrefix);
+  const queues = createRefundQueues(connection, queuePrefix);
   const limiter = createRateLimiter(
     new RateLimitStore(connection, store.keys.rateLimit),
     config.gatepay.maxRps,
@@ -131,7 +134,7 @@ export async function startRefundWorkers(
 
   const common = {
     connection,
-    prefix: config.queuePrefix,
+    prefix: queuePrefix,
     concurrency: config.worker.concurrency,
     maxStalledCount: 100,
     stalledInterval: options.stalledIntervalMs ?? 30_000,
