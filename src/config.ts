@@ -11,6 +11,14 @@ import { z } from "zod";
 import { CodedError } from "./domain/errors.js";
 import { normalizeQueuePrefix, queuePrefixProblem } from "./domain/queue-prefix.js";
 import { Secret, redactUrlCredentials } from "./secret.js";
+import {
+  TRACING_ENV_SCHEMA,
+  TRACING_ENV_VARS,
+  tracingFromEnv,
+  type TracingConfig,
+} from "./config-tracing.js";
+
+export type { TracingConfig } from "./config-tracing.js";
 
 /** Log levels accepted by `LOG_LEVEL` (pino's, plus `silent`). */
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -78,6 +86,8 @@ export interface Config {
   readonly http: HttpConfig;
   /** `LOG_LEVEL`, case-insensitive; default `info`. */
   readonly logLevel: LogLevel;
+  /** The standard `OTEL_*` variables (src/config-tracing.ts); off unless configured. */
+  readonly tracing: TracingConfig;
 }
 
 /** One environment variable: its name, its default (`undefined` = unset) and meaning. */
@@ -193,6 +203,7 @@ export const CONFIG_ENV_VARS = [
     description: "fatal, error, warn, info, debug, trace or silent",
     secret: false,
   },
+  ...TRACING_ENV_VARS,
 ] as const satisfies readonly ConfigEnvVar[];
 
 /** Name of a variable in {@link CONFIG_ENV_VARS}. */
@@ -223,7 +234,12 @@ const MAX_ECHO_CHARS = 80;
 const SECRET_VARS: ReadonlySet<string> = new Set(
   CONFIG_ENV_VARS.filter((v) => v.secret).map((v) => v.name),
 );
-const URL_VARS: ReadonlySet<string> = new Set(["REDIS_URL", "GATEPAY_BASE_URL"]);
+const URL_VARS: ReadonlySet<string> = new Set([
+  "REDIS_URL",
+  "GATEPAY_BASE_URL",
+  "OTEL_EXPORTER_OTLP_ENDPOINT",
+  "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+]);
 
 /** An integer in `[min, max]`, written as plain digits. */
 function integer(min: number, max: number) {
@@ -311,6 +327,7 @@ const envSchema = z.object({
   HTTP_PORT: integer(0, 65_535),
   API_TOKEN: secret(16).optional(),
   LOG_LEVEL: logLevel,
+  ...TRACING_ENV_SCHEMA,
 } satisfies Record<ConfigEnvVarName, z.ZodType>);
 
 /** Options of {@link loadConfig}. */
@@ -419,6 +436,7 @@ export function loadConfig(
       apiToken: e.API_TOKEN,
     }),
     logLevel: e.LOG_LEVEL,
+    tracing: tracingFromEnv(e),
   });
 }
 

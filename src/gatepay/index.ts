@@ -7,3 +7,4 @@ export * from "./classify-failure.js";
 export * from "./refund-status.js";
 export * from "./webhook.js";
 export * from "./client.js";
+export * from "./tracing.js";

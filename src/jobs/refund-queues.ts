@@ -2,7 +2,7 @@
  * The two BullMQ queues (submit, poll) over one connection and deployment prefix. The
  * producer adds submit jobs; the workers add poll jobs and follow-ups.
  */
-import { Queue, type ConnectionOptions } from "bullmq";
+import { Queue, type ConnectionOptions, type Telemetry } from "bullmq";
 import { normalizeQueuePrefix } from "../domain/queue-prefix.js";
 import type { PollJobData, SubmitJobData } from "./job-data.js";
 import { QUEUE_NAMES } from "./queue-names.js";
@@ -22,10 +22,14 @@ export interface RefundQueues {
 export function createRefundQueues(
   connection: ConnectionOptions,
   queuePrefix: string,
+  telemetry?: Telemetry,
 ): RefundQueues {
   const prefix = normalizeQueuePrefix(queuePrefix);
-  const submit = new Queue<SubmitJobData>(QUEUE_NAMES.submit, { connection, prefix });
-  const poll = new Queue<PollJobData>(QUEUE_NAMES.poll, { connection, prefix });
+  // `telemetry` (src/jobs/telemetry.ts) only when tracing is on: BullMQ then records a
+  // span per add and carries its context to the worker in the job's options.
+  const opts = telemetry ? { connection, prefix, telemetry } : { connection, prefix };
+  const submit = new Queue<SubmitJobData>(QUEUE_NAMES.submit, opts);
+  const poll = new Queue<PollJobData>(QUEUE_NAMES.poll, opts);
   return {
     submit,
     poll,

@@ -19,6 +19,7 @@ import { createLogger, type Logger } from "../logger.js";
 import { SUBMIT_BACKOFF_TYPE } from "../jobs/job-options.js";
 import { QUEUE_NAMES } from "../jobs/queue-names.js";
 import { createRefundQueues } from "../jobs/refund-queues.js";
+import { createQueueTelemetry } from "../jobs/telemetry.js";
 import { RateLimitStore } from "../store/rate-limit-store.js";
 import { createRedisConnection } from "../store/redis-connection.js";
 import { RefundStore } from "../store/refund-store.js";
@@ -50,6 +51,12 @@ export interface StartRefundWorkersOptions {
    * `client` passed in must carry `metrics.gatepayObserver`).
    */
   metrics?: RefundMetrics;
+  /**
+   * BullMQ's OpenTelemetry integration on the queues and workers (a CONSUMER span per job,
+   * under the span that added it); default `config.tracing.enabled`. Spans go to the
+   * OpenTelemetry SDK the process registers.
+   */
+  tracing?: boolean;
 }
 
 export interface RefundWorkers {
@@ -111,7 +118,8 @@ export async function startRefundWorkers(
     lazyConnect: false,
   });
   const store = new RefundStore(connection, queuePrefix);
-  const queues = createRefundQueues(connection, queuePrefix);
+  const telemetry = createQueueTelemetry(options.tracing ?? config.tracing.enabled);
+  const queues = createRefundQueues(connection, queuePrefix, telemetry);
   const limiter = createRateLimiter(
     new RateLimitStore(connection, store.keys.rateLimit),
     config.gatepay.maxRps,
@@ -135,6 +143,7 @@ export async function startRefundWorkers(
   const common = {
     connection,
     prefix: queuePrefix,
+    ...(telemetry ? { telemetry } : {}),
     concurrency: config.worker.concurrency,
     maxStalledCount: 100,
     stalledInterval: options.stalledIntervalMs ?? 30_000,

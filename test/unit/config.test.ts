@@ -39,6 +39,13 @@ describe("loadConfig defaults", () => {
       poll: { firstDelayMs: 10_000, maxDelayMs: 300_000, deadlineMs: 86_400_000 },
       http: { port: 8080, apiToken: undefined },
       logLevel: "info",
+      tracing: {
+        enabled: false,
+        exporter: "none",
+        otlpTracesUrl: undefined,
+        otlpHeaders: undefined,
+        serviceName: "gatepay-refund-worker",
+      },
     });
   });
 
@@ -375,6 +382,12 @@ describe("CONFIG_ENV_VARS", () => {
         "POLL_FIRST_DELAY_MS",
         "POLL_MAX_DELAY_MS",
         "POLL_DEADLINE_MS",
+        "OTEL_SDK_DISABLED",
+        "OTEL_TRACES_EXPORTER",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_HEADERS",
+        "OTEL_SERVICE_NAME",
       ].sort(),
     );
   });
@@ -395,6 +408,7 @@ describe("CONFIG_ENV_VARS", () => {
     expect(CONFIG_ENV_VARS.filter((v) => v.secret).map((v) => v.name)).toEqual([
       "GATEPAY_SECRET_KEY",
       "API_TOKEN",
+      "OTEL_EXPORTER_OTLP_HEADERS",
     ]);
   });
 });
