@@ -9,7 +9,16 @@
  */
 import { z } from "zod";
 import { CodedError } from "./domain/errors.js";
+import { normalizeQueuePrefix, queuePrefixProblem } from "./domain/queue-prefix.js";
 import { Secret, redactUrlCredentials } from "./secret.js";
+import {
+  TRACING_ENV_SCHEMA,
+  TRACING_ENV_VARS,
+  tracingFromEnv,
+  type TracingConfig,
+} from "./config-tracing.js";
+
+export type { TracingConfig } from "./config-tracing.js";
 
 /** Log levels accepted by `LOG_LEVEL` (pino's, plus `silent`). */
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -93,6 +102,8 @@ export interface Config {
   readonly http: HttpConfig;
   /** `LOG_LEVEL`, case-insensitive; default `info`. */
   readonly logLevel: LogLevel;
+  /** The standard `OTEL_*` variables (src/config-tracing.ts); off unless configured. */
+  readonly tracing: TracingConfig;
 }
 
 /** One environment variable: its name, its default (`undefined` = unset) and meaning. */
@@ -229,6 +240,7 @@ export const CONFIG_ENV_VARS = [
     description: "fatal, error, warn, info, debug, trace or silent",
     secret: false,
   },
+  ...TRACING_ENV_VARS,
 ] as const satisfies readonly ConfigEnvVar[];
 
 /** Name of a variable in {@link CONFIG_ENV_VARS}. */
@@ -259,7 +271,12 @@ const MAX_ECHO_CHARS = 80;
 const SECRET_VARS: ReadonlySet<string> = new Set(
   CONFIG_ENV_VARS.filter((v) => v.secret).map((v) => v.name),
 );
-const URL_VARS: ReadonlySet<string> = new Set(["REDIS_URL", "GATEPAY_BASE_URL"]);
+const URL_VARS: ReadonlySet<string> = new Set([
+  "REDIS_URL",
+  "GATEPAY_BASE_URL",
+  "OTEL_EXPORTER_OTLP_ENDPOINT",
+  "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+]);
 
 /** An integer in `[min, max]`, written as plain digits. */
 function integer(min: number, max: number) {
@@ -304,16 +321,14 @@ const baseUrl = z
   // Endpoint paths start with "/" (gatepay-api.md §1: "all paths are appended to it").
   .transform((s) => s.replace(/\/+$/, ""));
 
-// DESIGN.md "Scale": every key one Lua script or MULTI touches must hash to one Redis
-// Cluster slot, so a deployment's prefix carries a hash tag: BullMQ's documented way.
+// One rule for every entry point (src/domain/queue-prefix.ts): `gatepay` becomes `{gatepay}`.
 const queuePrefix = z
   .string()
-  .max(100, { error: "must be at most 100 characters" })
-  .regex(/^[A-Za-z0-9_{}-]+$/, { error: "may contain only letters, digits, -, _, { and }" })
-  .refine((s) => !/[{}]/.test(s) || /^[\w-]*\{[\w-]+\}[\w-]*$/.test(s), {
-    error: "must have no braces, or exactly one {…} hash tag with something inside",
+  .superRefine((s, ctx) => {
+    const problem = queuePrefixProblem(s);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
   })
-  .transform((s) => (s.includes("{") ? s : `{${s}}`));
+  .transform((s) => normalizeQueuePrefix(s));
 
 const positiveNumber = z
   .string()
@@ -352,6 +367,7 @@ const envSchema = z.object({
   API_TOKEN: secret(16).optional(),
   ADMIN_TOKEN: secret(16).optional(),
   LOG_LEVEL: logLevel,
+  ...TRACING_ENV_SCHEMA,
 } satisfies Record<ConfigEnvVarName, z.ZodType>);
 
 /** Options of {@link loadConfig}. */
@@ -477,6 +493,7 @@ export function loadConfig(
       adminToken: e.ADMIN_TOKEN,
     }),
     logLevel: e.LOG_LEVEL,
+    tracing: tracingFromEnv(e),
   });
 }
 

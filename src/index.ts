@@ -29,6 +29,12 @@ export {
   applyRefundEvent,
 } from "./domain/refund-state.js";
 export type { RefundState, RefundEvent, TransitionResult } from "./domain/refund-state.js";
+export {
+  normalizeQueuePrefix,
+  queuePrefixProblem,
+  QueuePrefixError,
+  MAX_QUEUE_PREFIX_CHARS,
+} from "./domain/queue-prefix.js";
 export { parseRefundRequest } from "./domain/refund-request.js";
 export type { RefundRequestInput } from "./domain/refund-request.js";
 export { createRefundProducer, producerOptionsFromConfig } from "./producer/enqueue-refund.js";

@@ -12,6 +12,7 @@ import {
 import { redactUrlCredentials } from "../secret.js";
 import { createRedisConnection } from "../store/redis-connection.js";
 import { CliExit, EXIT_CODES } from "./output.js";
+import { startTracing } from "./tracing.js";
 
 /** Time allowed to open the Redis connection, ms. */
 export const CLI_REDIS_CONNECT_TIMEOUT_MS = 5_000;
@@ -46,6 +47,7 @@ export async function withProducer<T>(
       `cannot reach Redis at ${redactUrlCredentials(config.redisUrl)}: ${reason}`,
     );
   }
+  const tracing = await startTracing(config.tracing);
   const producer = createRefundProducer({ ...producerOptionsFromConfig(config), redis });
   // A BullMQ queue re-emits connection errors; an "error" event without a listener
   // would crash the process instead of failing the command with a message.
@@ -56,5 +58,6 @@ export async function withProducer<T>(
   } finally {
     await producer.close().catch(() => undefined);
     await redis.quit().catch(() => redis.disconnect());
+    await tracing.shutdown().catch(() => undefined);
   }
 }

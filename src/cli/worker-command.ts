@@ -13,6 +13,7 @@ import { createMetrics } from "../worker/metrics.js";
 import { startRefundWorkers } from "../worker/start-workers.js";
 import type { CliIo } from "./output.js";
 import { listenForStopSignal } from "./shutdown.js";
+import { startTracing } from "./tracing.js";
 
 interface WorkerFlags {
   /** False with `--no-http`. */
@@ -35,6 +36,7 @@ async function runWorker(flags: WorkerFlags, io: CliIo): Promise<void> {
   const logger = createLogger({ level: config.logLevel, name: "gatepay-refunds" });
   const stop = listenForStopSignal(io);
   const metrics = createMetrics({ queuePrefix: config.queuePrefix });
+  const tracing = await startTracing(config.tracing);
   try {
     const workers = await startRefundWorkers({ config, logger, metrics });
     const producer = createRefundProducer(producerOptionsFromConfig(config));
@@ -69,5 +71,6 @@ async function runWorker(flags: WorkerFlags, io: CliIo): Promise<void> {
     logger.info("workers stopped");
   } finally {
     stop.dispose();
+    await tracing.shutdown().catch((err: unknown) => logger.warn({ err }, "tracing: flush failed"));
   }
 }

@@ -37,6 +37,7 @@ import {
 } from "./schemas.js";
 import { attemptTimeoutMs } from "./send-deadline.js";
 import { buildSignedHeaders, GATEPAY_HEADERS } from "./signing.js";
+import { traceGatePayCall } from "./tracing.js";
 
 /** Default per-attempt timeout, milliseconds. */
 export const GATEPAY_DEFAULT_TIMEOUT_MS = 10_000;
@@ -179,7 +180,9 @@ export class GatePayClient {
    */
   async createOrderRefund(req: OrderRefundRequest, opts?: CallOptions): Promise<OrderRefundResult> {
     const body = serialize(OrderRefundRequest, req, "OrderRefundRequest");
-    return this.#call("orderRefund", { body, schema: OrderRefundResult, opts });
+    return traceGatePayCall("orderRefund", req.refundRequestId, () =>
+      this.#call("orderRefund", { body, schema: OrderRefundResult, opts }),
+    );
   }
 
   /**
@@ -192,7 +195,9 @@ export class GatePayClient {
     opts?: CallOptions,
   ): Promise<ConvertRefundResult> {
     const body = serialize(ConvertRefundRequest, req, "ConvertRefundRequest");
-    return this.#call("convertRefund", { body, schema: ConvertRefundResult, opts });
+    return traceGatePayCall("convertRefund", req.refundRequestId, () =>
+      this.#call("convertRefund", { body, schema: ConvertRefundResult, opts }),
+    );
   }
 
   /**
@@ -206,7 +211,9 @@ export class GatePayClient {
   ): Promise<RefundDetails | null> {
     requireId(refundRequestId);
     const query = `?refundRequestId=${encodeURIComponent(refundRequestId)}`;
-    return this.#call("refundDetails", { query, schema: RefundDetails, opts, unknownAsNull: true });
+    return traceGatePayCall("refundDetails", refundRequestId, () =>
+      this.#call("refundDetails", { query, schema: RefundDetails, opts, unknownAsNull: true }),
+    );
   }
 
   /**
@@ -221,12 +228,14 @@ export class GatePayClient {
   ): Promise<RefundQueryV1Result | null> {
     requireId(refundRequestId);
     const body = serialize(RefundQueryV1Request, { refundRequestId }, "refundRequestId");
-    return this.#call("refundQueryV1", {
-      body,
-      schema: RefundQueryV1Result,
-      opts,
-      unknownAsNull: true,
-    });
+    return traceGatePayCall("refundQueryV1", refundRequestId, () =>
+      this.#call("refundQueryV1", {
+        body,
+        schema: RefundQueryV1Result,
+        opts,
+        unknownAsNull: true,
+      }),
+    );
   }
 
   /** Runs an operation: one attempt for creations, up to 1 + readRetries for reads. */

@@ -8,3 +8,4 @@ export * from "./refund-status.js";
 export * from "./webhook.js";
 export * from "./client.js";
 export * from "./send-deadline.js";
+export * from "./tracing.js";

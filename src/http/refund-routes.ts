@@ -12,6 +12,7 @@ import { REFUND_REQUEST_ID_PATTERN } from "../domain/refund-request.js";
 import type { RefundProducer } from "../producer/enqueue-refund.js";
 import type { RefundMetrics } from "../worker/metrics.js";
 import { errorBody } from "./error-body.js";
+import { withIncomingTrace } from "./incoming-trace.js";
 import type { RequestGuard } from "./token-guard.js";
 
 const BATCH_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/; // the producer's batch id rule
@@ -29,7 +30,12 @@ export function registerRefundRoutes(app: FastifyInstance, deps: RefundRoutesDep
   const { producer, metrics, requireToken } = deps;
 
   app.post("/refunds", { onRequest: requireToken }, async (request, reply) => {
-    const { record, created } = await producer.enqueue(request.body).catch((err: unknown) => {
+    const enqueue = () => producer.enqueue(request.body);
+    const { record, created } = await withIncomingTrace(
+      request.headers,
+      "POST /refunds",
+      enqueue,
+    ).catch((err: unknown) => {
       // Counted when the refusal is stored; a repeat of it (below) is no new final state.
       if (err instanceof OverRefundError) metrics.observeFinal(err.record);
       throw err;

@@ -16,11 +16,13 @@ import {
   ValidationError,
   type FieldIssue,
 } from "../domain/errors.js";
+import { normalizeQueuePrefix } from "../domain/queue-prefix.js";
 import { differingRequestFields, parseRefundRequest } from "../domain/refund-request.js";
 import type { RefundRecord, RefundRequestFields } from "../domain/refund-record.js";
 import { createRefundQueues, type RefundQueues } from "../jobs/refund-queues.js";
 import { schedulePoll } from "../jobs/schedule-poll.js";
 import { scheduleSubmit } from "../jobs/schedule-submit.js";
+import { createQueueTelemetry, withRefundSpan } from "../jobs/telemetry.js";
 import { createRedisConnection, type RedisConnection } from "../store/redis-connection.js";
 import { RefundStore, type BatchCounts, type CreateOutcome } from "../store/refund-store.js";
 
@@ -29,12 +31,23 @@ export interface RefundProducerOptions {
   redisUrl?: string;
   /** An ioredis connection to use (not closed by `close()`). */
   redis?: RedisConnection;
-  /** Deployment prefix with a hash tag, as in config (`{gatepay}`). */
+  /**
+   * Deployment prefix, by the same rule as `QUEUE_PREFIX`: `gatepay` means `{gatepay}`, the
+   * keys a worker with `QUEUE_PREFIX=gatepay` reads; a prefix that already has one `{…}`
+   * hash tag is kept. A malformed one throws `QueuePrefixError` before anything connects.
+   */
   prefix: string;
   /** BullMQ attempts of each submit job; default 8 (SUBMIT_MAX_ATTEMPTS). */
   submitMaxAttempts?: number;
   /** Poll deadline a replayed stuck refund gets, ms; default 24 h (POLL_DEADLINE_MS). */
   pollDeadlineMs?: number;
+  /**
+   * OpenTelemetry tracing (src/jobs/telemetry.ts): a `refund enqueue` span per enqueue and
+   * BullMQ telemetry on the queues, so the jobs carry the trace to the workers. Spans go
+   * to the OpenTelemetry SDK your process registers. Default false (`Config.tracing.enabled`
+   * through {@link producerOptionsFromConfig}).
+   */
+  tracing?: boolean;
 }
 
 export interface EnqueueOptions {
@@ -88,15 +101,18 @@ export function producerOptionsFromConfig(config: Config): RefundProducerOptions
     prefix: config.queuePrefix,
     submitMaxAttempts: config.worker.submitMaxAttempts,
     pollDeadlineMs: config.poll.deadlineMs,
+    tracing: config.tracing.enabled,
   };
 }
 
 export function createRefundProducer(options: RefundProducerOptions): RefundProducer {
+  const prefix = normalizeQueuePrefix(options.prefix);
   const ownsRedis = !options.redis;
   const redis =
     options.redis ?? createRedisConnection(options.redisUrl ?? "redis://127.0.0.1:6379");
-  const store = new RefundStore(redis, options.prefix);
-  const queues = createRefundQueues(redis, options.prefix);
+  const store = new RefundStore(redis, prefix);
+  const tracing = options.tracing === true;
+  const queues = createRefundQueues(redis, prefix, createQueueTelemetry(tracing));
   const settings = { submitMaxAttempts: options.submitMaxAttempts ?? 8 };
   const pollDeadlineMs = options.pollDeadlineMs ?? 86_400_000;
   const jobCtx = { queues, settings };
@@ -131,7 +147,12 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
     async enqueue(input, opts = {}) {
       const request = parseRefundRequest(input);
       const batchId = checkBatchId(opts.batchId);
-      return settle(request, await store.create(request, batchId));
+      if (!tracing) return settle(request, await store.create(request, batchId));
+      // The span is active while the submit job is added, so the job joins its trace.
+      const attributes = { "gatepay.refund_request_id": request.refundRequestId };
+      return withRefundSpan("refund enqueue", attributes, async () =>
+        settle(request, await store.create(request, batchId)),
+      );
     },
 
     async enqueueBulk(inputs, opts = {}) {

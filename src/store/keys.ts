@@ -7,6 +7,8 @@
  * BullMQ's own keys (same prefix) are too (DESIGN.md "Scale").
  */
 
+import { normalizeQueuePrefix } from "../domain/queue-prefix.js";
+
 export interface RefundKeys {
   prefix: string;
   record(refundRequestId: string): string;
@@ -28,7 +30,12 @@ export interface RefundKeys {
   batches: string;
 }
 
-export function refundKeys(prefix: string): RefundKeys {
+/**
+ * The keys under a deployment prefix, normalised by the one rule (`gatepay` → `{gatepay}`,
+ * src/domain/queue-prefix.ts); a malformed prefix throws `QueuePrefixError`.
+ */
+export function refundKeys(queuePrefix: string): RefundKeys {
+  const prefix = normalizeQueuePrefix(queuePrefix);
   return {
     prefix,
     record: (id) => `${prefix}:refund:${id}`,

@@ -15,11 +15,13 @@
 import { randomUUID } from "node:crypto";
 import { Worker } from "bullmq";
 import type { Config } from "../config.js";
+import { normalizeQueuePrefix } from "../domain/queue-prefix.js";
 import { GatePayClient, type GatePayClientOptions } from "../gatepay/client.js";
 import { createLogger, type Logger } from "../logger.js";
 import { SUBMIT_BACKOFF_TYPE } from "../jobs/job-options.js";
 import { QUEUE_NAMES } from "../jobs/queue-names.js";
 import { createRefundQueues } from "../jobs/refund-queues.js";
+import { createQueueTelemetry } from "../jobs/telemetry.js";
 import { RateLimitStore } from "../store/rate-limit-store.js";
 import { createRedisConnection } from "../store/redis-connection.js";
 import { RefundStore } from "../store/refund-store.js";
@@ -52,6 +54,12 @@ export interface StartRefundWorkersOptions {
    * `client` passed in must carry `metrics.gatepayObserver`).
    */
   metrics?: RefundMetrics;
+  /**
+   * BullMQ's OpenTelemetry integration on the queues and workers (a CONSUMER span per job,
+   * under the span that added it); default `config.tracing.enabled`. Spans go to the
+   * OpenTelemetry SDK the process registers.
+   */
+  tracing?: boolean;
 }
 
 export interface RefundWorkers {
@@ -105,6 +113,8 @@ export async function startRefundWorkers(
   options: StartRefundWorkersOptions,
 ): Promise<RefundWorkers> {
   const { config } = options;
+  // The one prefix rule (src/domain/queue-prefix.ts), also for a Config built by hand.
+  const queuePrefix = normalizeQueuePrefix(config.queuePrefix);
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const client = options.client ?? buildClient(config, options.metrics?.gatepayObserver);
   const settings = settingsFromConfig(config, options.settings);
@@ -121,8 +131,9 @@ export async function startRefundWorkers(
     maxRetriesPerRequest: null,
     lazyConnect: false,
   });
-  const store = new RefundStore(connection, config.queuePrefix);
-  const queues = createRefundQueues(connection, config.queuePrefix);
+  const store = new RefundStore(connection, queuePrefix);
+  const telemetry = createQueueTelemetry(options.tracing ?? config.tracing.enabled);
+  const queues = createRefundQueues(connection, queuePrefix, telemetry);
   const limiter = createRateLimiter(
     new RateLimitStore(connection, store.keys.rateLimit),
     config.gatepay.maxRps,
@@ -145,7 +156,8 @@ export async function startRefundWorkers(
 
   const common = {
     connection,
-    prefix: config.queuePrefix,
+    prefix: queuePrefix,
+    ...(telemetry ? { telemetry } : {}),
     concurrency: config.worker.concurrency,
     maxStalledCount: recovery.maxStalledCount,
     stalledInterval: recovery.stalledIntervalMs,

@@ -44,6 +44,13 @@ describe("loadConfig defaults", () => {
       poll: { firstDelayMs: 10_000, maxDelayMs: 300_000, deadlineMs: 86_400_000 },
       http: { port: 8080, apiToken: undefined },
       logLevel: "info",
+      tracing: {
+        enabled: false,
+        exporter: "none",
+        otlpTracesUrl: undefined,
+        otlpHeaders: undefined,
+        serviceName: "gatepay-refund-worker",
+      },
     });
   });
 
@@ -436,6 +443,12 @@ describe("CONFIG_ENV_VARS", () => {
         "POLL_FIRST_DELAY_MS",
         "POLL_MAX_DELAY_MS",
         "POLL_DEADLINE_MS",
+        "OTEL_SDK_DISABLED",
+        "OTEL_TRACES_EXPORTER",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_HEADERS",
+        "OTEL_SERVICE_NAME",
       ].sort(),
     );
   });
@@ -457,6 +470,7 @@ describe("CONFIG_ENV_VARS", () => {
       "GATEPAY_SECRET_KEY",
       "API_TOKEN",
       "ADMIN_TOKEN",
+      "OTEL_EXPORTER_OTLP_HEADERS",
     ]);
   });
 });
