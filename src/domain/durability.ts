@@ -42,8 +42,7 @@ export interface ServerPosture {
 
 /** The barrier command to run after the writes it must cover. */
 export type BarrierCommand =
-  | { command: "WAIT"; numReplicas: 1 }
-  | { command: "WAITAOF"; numLocal: 0 | 1; numReplicas: 0 | 1 };
+  { command: "WAIT"; numReplicas: 1 } | { command: "WAITAOF"; numLocal: 0 | 1; numReplicas: 0 | 1 };
 
 export type DurabilityPlan =
   | {
@@ -71,7 +70,11 @@ export function parseInfo(text: string): Record<string, string> {
 /** The posture from INFO fields plus what CONFIG GET and COMMAND INFO said. */
 export function postureFromInfo(
   info: Record<string, string>,
-  extra: { maxmemoryPolicy?: string | undefined; appendfsync?: string | undefined; hasWaitAof: boolean },
+  extra: {
+    maxmemoryPolicy?: string | undefined;
+    appendfsync?: string | undefined;
+    hasWaitAof: boolean;
+  },
 ): ServerPosture {
   const valkey = info.valkey_version;
   return {

@@ -89,6 +89,7 @@ export class DurabilityMonitor {
   #running = false;
   #timer: NodeJS.Timeout | undefined;
   #barriers = 0;
+  #withheld = 0;
   #closed = false;
   readonly #onClose = () => {
     this.#generation++;
@@ -161,6 +162,16 @@ export class DurabilityMonitor {
   /** Barrier rounds run so far (each may cover many writes). */
   get barrierRounds(): number {
     return this.#barriers;
+  }
+
+  /** Sends withheld because a barrier did not hold (see {@link noteSendWithheld}). */
+  get sendsWithheld(): number {
+    return this.#withheld;
+  }
+
+  /** Counts one send withheld (the submit processor calls it; a metric reads it). */
+  noteSendWithheld(): void {
+    this.#withheld++;
   }
 
   /** A mark taken before a write; {@link barrier} refuses if a connection dropped since. */

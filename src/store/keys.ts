@@ -24,6 +24,8 @@ export interface RefundKeys {
   reconcilerLock: string;
   /** Placeholder key (same slot) for scripts whose batch key is absent. */
   none: string;
+  /** Counter the durability barrier writes before WAIT/WAITAOF (src/store/durability.ts). */
+  durabilityMarker: string;
 }
 
 export function refundKeys(prefix: string): RefundKeys {
@@ -38,5 +40,6 @@ export function refundKeys(prefix: string): RefundKeys {
     rateLimit: `${prefix}:ratelimit`,
     reconcilerLock: `${prefix}:reconciler-lock`,
     none: `${prefix}:none`,
+    durabilityMarker: `${prefix}:durability-marker`,
   };
 }

@@ -20,8 +20,10 @@ import { QUEUE_NAMES } from "../jobs/queue-names.js";
 import { createRefundQueues } from "../jobs/refund-queues.js";
 import { RateLimitStore } from "../store/rate-limit-store.js";
 import { createRedisConnection } from "../store/redis-connection.js";
+import { DurabilityMonitor, type DurabilityMonitorOptions } from "../store/durability.js";
 import { RefundStore } from "../store/refund-store.js";
 import type { RefundContext, RefundSettings } from "./context.js";
+import { attachDurabilityMetrics } from "./durability-metrics.js";
 import { createPollProcessor } from "./poll-refund.js";
 import { createRateLimiter } from "./rate-limiter.js";
 import type { RefundMetrics } from "./metrics.js";
@@ -49,6 +51,8 @@ export interface StartRefundWorkersOptions {
    * `client` passed in must carry `metrics.gatepayObserver`).
    */
   metrics?: RefundMetrics;
+  /** Overrides of the durability monitor's options (tests: re-check interval). */
+  durability?: Partial<Pick<DurabilityMonitorOptions, "recheckIntervalMs">>;
 }
 
 export interface RefundWorkers {
@@ -57,6 +61,8 @@ export interface RefundWorkers {
   pollWorker: Worker;
   reconciler: Reconciler;
   store: RefundStore;
+  /** The durability posture and barrier of this process (README "Durability"). */
+  durability: DurabilityMonitor;
   /** True while both workers run. */
   isRunning(): boolean;
   /** Resolves once both workers are connected and fetching jobs. */
@@ -108,6 +114,21 @@ export async function startRefundWorkers(
     lazyConnect: false,
   });
   const store = new RefundStore(connection, config.queuePrefix);
+  // Refuses to start on a Redis that may evict records or cannot give the mode asked for.
+  let durability: DurabilityMonitor;
+  try {
+    durability = await DurabilityMonitor.start({
+      redis: connection,
+      markerKey: store.keys.durabilityMarker,
+      mode: config.durability.mode,
+      timeoutMs: config.durability.timeoutMs,
+      logger,
+      ...options.durability,
+    });
+  } catch (err) {
+    connection.disconnect();
+    throw err;
+  }
   const queues = createRefundQueues(connection, config.queuePrefix);
   const limiter = createRateLimiter(
     new RateLimitStore(connection, store.keys.rateLimit),
@@ -122,6 +143,8 @@ export async function startRefundWorkers(
       options.metrics && config.gatepay.maxRps !== undefined
         ? options.metrics.timeRateLimiter(limiter)
         : limiter,
+    durability,
+    onSendWithheld: () => durability.noteSendWithheld(),
     logger,
     settings,
     workerId,
@@ -172,6 +195,7 @@ export async function startRefundWorkers(
   }
 
   const detachMetrics = options.metrics?.attachWorkers({ submitWorker, pollWorker, store });
+  if (options.metrics) attachDurabilityMetrics(options.metrics.registry, durability);
 
   const reconciler = new Reconciler(context, options.reconciler);
   reconciler.start();
@@ -183,6 +207,7 @@ export async function startRefundWorkers(
     pollWorker,
     reconciler,
     store,
+    durability,
     isRunning: () => submitWorker.isRunning() && pollWorker.isRunning(),
     async waitUntilReady() {
       await Promise.all([submitWorker.waitUntilReady(), pollWorker.waitUntilReady()]);
@@ -193,6 +218,7 @@ export async function startRefundWorkers(
         await Promise.all([submitWorker.close(), pollWorker.close()]);
         detachMetrics?.();
         await queues.close();
+        await durability.close();
         await connection.quit().catch(() => connection.disconnect());
       })();
       return closing;

@@ -18,6 +18,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
+import { DurabilityTimeoutError } from "../domain/durability-errors.js";
 import { decideNotFound } from "../domain/not-found-decision.js";
 import type { RefundRecord } from "../domain/refund-record.js";
 import type { RefundEvent } from "../domain/refund-state.js";
@@ -175,6 +176,7 @@ async function leaseAndSend(
   await ctx.limiter.acquire();
   const leaseAt = await ctx.store.sharedNowMs();
   const fenceStart = performance.now();
+  const ticket = ctx.durability.ticket();
   const started = await ctx.store.transition(
     record.refundRequestId,
     {
@@ -189,6 +191,9 @@ async function leaseAndSend(
     { retryOnConflict: false },
   );
   if (!started.applied) return "record-moved";
+  // The intent ("submitting", may exist) must survive a failover or a crash before the
+  // POST leaves: lost, the record is back at "queued" and the next run sends again.
+  await holdIntent(run, started.record, ticket);
   const lostMs = performance.now() - fenceStart;
   const hold = checkLeaseFence(lostMs, ctx.settings.leaseMarginMs);
   if (hold) {
@@ -196,6 +201,34 @@ async function leaseAndSend(
     return failAttempt(run, started.record, hold, true);
   }
   return send(run, started.record);
+}
+
+/**
+ * Runs the durability barrier over the `submitting` write. When it does not hold, nothing
+ * is sent: the record says so (`submit-deferred`, not may-exist: no request left) and the
+ * job waits without using an attempt (a Redis that cannot confirm is not the refund's
+ * fault). Returns when the POST may go.
+ */
+async function holdIntent(run: Attempt, record: RefundRecord, ticket: number): Promise<void> {
+  const { ctx, log } = run;
+  try {
+    await ctx.durability.barrier(ticket);
+  } catch (err) {
+    if (!(err instanceof DurabilityTimeoutError)) throw err;
+    ctx.onSendWithheld?.();
+    log.warn(
+      { err: { message: err.message }, event: "send-withheld", durability: err.mode },
+      "the submit intent is not durable yet; nothing sent, deferring",
+    );
+    await writeOwn(run, record, {
+      type: "submit-deferred",
+      mayExist: false,
+      error: { code: err.code, message: err.message },
+    });
+    const delayMs = Math.round(ctx.settings.backoff.baseMs + ctx.random() * 1_000);
+    await run.job.moveToDelayed(Date.now() + delayMs, run.token);
+    throw new DelayedError();
+  }
 }
 
 /**
