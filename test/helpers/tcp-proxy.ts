@@ -12,13 +12,19 @@ export interface TcpProxy {
   readonly url: string;
   /** Sends new connections to `port` and drops every open one. */
   retarget(port: number): void;
-  /** Drops every open connection without changing the target. */
+  /** Drops every open connection without changing the target (data in flight is lost). */
   dropConnections(): void;
+  /**
+   * Stops forwarding in both directions (open connections stay up, nothing moves): a
+   * replication link that lags without breaking. Data held meanwhile is lost on a drop.
+   */
+  stall(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   let target = targetPort;
+  let stalled = false;
   const open = new Set<Socket>();
   const server: Server = createServer((client) => {
     const upstream = connect(target, "127.0.0.1");
@@ -33,6 +39,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     }
     client.pipe(upstream);
     upstream.pipe(client);
+    if (stalled) for (const s of [client, upstream]) s.pause();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
@@ -45,7 +52,16 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     url: `redis://127.0.0.1:${port}`,
     retarget(next) {
       target = next;
+      stalled = false;
       dropConnections();
+    },
+    stall() {
+      stalled = true;
+      // Unpiped and paused: nothing is read, so nothing is written to the other side.
+      for (const s of open) {
+        s.unpipe();
+        s.pause();
+      }
     },
     dropConnections,
     close() {
