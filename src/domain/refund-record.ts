@@ -133,4 +133,11 @@ export interface RefundRecord {
   poll?: PollState;
   /** Monotonic write counter: every write is compare-and-set on it. */
   version: number;
+  /**
+   * Random id of the write that stored this version (absent on a record never
+   * transitioned). Compared with the version: after a failover that lost writes, a
+   * version number is reused by a different write, and a writer holding the lost one
+   * must not match it (README "Durability").
+   */
+  writeId?: string;
 }
