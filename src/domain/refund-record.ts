@@ -99,6 +99,8 @@ export interface SubmitState {
   generation: number;
   /** When GatePay first answered "not found" since the last send (shared clock, ms). */
   notFoundAtMs?: number;
+  /** The Redis server epoch (`run_id:replid`) `notFoundAtMs` was read under (grace-clock.ts). */
+  notFoundEpoch?: string;
   /**
    * True once any attempt ended with an unknown outcome: from then on a business
    * rejection of a re-send may mean the first send succeeded (e.g. 500206 because the

@@ -112,7 +112,13 @@ export class DurabilityMonitor {
     this.#plan = plan;
     this.#redis.on("close", this.#onClose);
     this.#barrierRedis.on("close", this.#onClose);
+    // A reconnect may land on another server (a failover): read its identity at once.
+    this.#barrierRedis.on("ready", this.#onReady);
   }
+
+  readonly #onReady = () => {
+    void this.recheck().catch(() => undefined);
+  };
 
   /**
    * Reads the posture, checks it and logs the one start-up line. Throws
@@ -292,6 +298,7 @@ export class DurabilityMonitor {
     if (this.#timer) clearInterval(this.#timer);
     this.#redis.off("close", this.#onClose);
     this.#barrierRedis.off("close", this.#onClose);
+    this.#barrierRedis.off("ready", this.#onReady);
     await this.#barrierRedis.quit().catch(() => this.#barrierRedis.disconnect());
   }
 }

@@ -35,6 +35,11 @@ export interface RefundSettings {
 export interface DurabilityGate {
   /** The mode in force (`none`, `replica`, `aof`, `replica+aof`). */
   readonly effective: string;
+  /**
+   * The Redis server's epoch (`run_id:replid`) as last read, or undefined when unknown:
+   * grace clocks noted under another epoch restart (src/domain/grace-clock.ts).
+   */
+  readonly epoch: string | undefined;
   ticket(): number;
   /** Throws `DurabilityTimeoutError` when the write is not confirmed durable in time. */
   barrier(ticket?: number): Promise<void>;
@@ -43,6 +48,7 @@ export interface DurabilityGate {
 /** For contexts that never send a refund (the webhook receiver): no barrier to run. */
 export const NO_DURABILITY_GATE: DurabilityGate = {
   effective: "none",
+  epoch: undefined,
   ticket: () => 0,
   barrier: () => Promise.resolve(),
 };

@@ -19,6 +19,7 @@
 import { performance } from "node:perf_hooks";
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import { DurabilityTimeoutError } from "../domain/durability-errors.js";
+import { judgeGraceNote } from "../domain/grace-clock.js";
 import { decideNotFound } from "../domain/not-found-decision.js";
 import type { RefundRecord } from "../domain/refund-record.js";
 import type { RefundEvent } from "../domain/refund-state.js";
@@ -261,8 +262,18 @@ async function lookUp(
     const state = t.record?.state;
     return state === "succeeded" || state === "failed" ? "finalized" : "found";
   }
+  // A note read on another Redis server's clock (failover, restart) is not compared
+  // with this one's: the grace period starts again.
+  const epoch = ctx.durability.epoch;
+  const note = judgeGraceNote(record.submit, epoch);
+  if (note.note === "restart") {
+    log.warn(
+      { event: "clock-restarted", previousEpoch: note.previousEpoch, epoch },
+      "Redis changed since the first 'not found' (failover or restart): grace clock restarts",
+    );
+  }
   const notFound = decideNotFound(
-    record.submit.notFoundAtMs,
+    note.note === "trusted" ? note.atMs : undefined,
     now,
     ctx.settings.unknownOutcomeGraceMs,
   );
@@ -276,9 +287,10 @@ async function lookUp(
     return "re-send";
   }
   if (notFound.action === "note-first") {
-    await ctx.store.transition(id, { type: "not-found", confirmed: false, atMs: now }, record, {
-      retryOnConflict: false,
-    });
+    const event: RefundEvent = { type: "not-found", confirmed: false, atMs: now };
+    if (epoch !== undefined) event.epoch = epoch;
+    if (note.note === "restart") event.restart = true;
+    await ctx.store.transition(id, event, record, { retryOnConflict: false });
   }
   log.info("GatePay does not know the refund yet; asking again after the grace period");
   return waitUntil(run.job, run.token, notFound.lookAgainAtMs, now);
