@@ -43,8 +43,8 @@ local expectedWriteId, newWriteId = ARGV[15], ARGV[16]
 
 --- @include "emitEvent"
 
-if redis.call('HGET', recordKey, 'v') ~= expectedVersion then return 0 end
-if (redis.call('HGET', recordKey, 'w') or '') ~= expectedWriteId then return 0 end
+local current = redis.call('HMGET', recordKey, 'v', 'w')
+if current[1] ~= expectedVersion or (current[2] or '') ~= expectedWriteId then return 0 end
 redis.call('HSET', recordKey, 'rec', recordJson, 'v', newVersion, 'st', newState, 'w', newWriteId)
 if inflightScore == '' then
   redis.call('ZREM', inflightKey, id)
