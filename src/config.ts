@@ -8,6 +8,7 @@
  * so the config object can be logged or serialized without leaking them.
  */
 import { z } from "zod";
+import { DURABILITY_MODES, type DurabilityMode } from "./domain/durability.js";
 import { CodedError } from "./domain/errors.js";
 import { normalizeQueuePrefix, queuePrefixProblem } from "./domain/queue-prefix.js";
 import { Secret, redactUrlCredentials } from "./secret.js";
@@ -87,6 +88,14 @@ export interface HttpConfig {
   readonly adminToken: Secret | undefined;
 }
 
+/** What must hold a Redis write before money moves on it (README "Durability"). */
+export interface DurabilityConfig {
+  /** `REDIS_DURABILITY`; default `auto`. */
+  readonly mode: DurabilityMode;
+  /** `REDIS_DURABILITY_TIMEOUT_MS`: longest wait of one barrier; default 1,000. */
+  readonly timeoutMs: number;
+}
+
 /** The validated, deep-frozen configuration. */
 export interface Config {
   /** `REDIS_URL` (`redis://` or `rediss://`); default `redis://127.0.0.1:6379`. */
@@ -96,6 +105,7 @@ export interface Config {
    * that already has a `{…}` tag is kept as is. Default `{gatepay}`.
    */
   readonly queuePrefix: string;
+  readonly durability: DurabilityConfig;
   readonly gatepay: GatePayConfig;
   readonly worker: WorkerConfig;
   readonly poll: PollConfig;
@@ -131,6 +141,20 @@ export const CONFIG_ENV_VARS = [
     default: "gatepay",
     description:
       "Key prefix of queues, records and streams; letters, digits, -, _; wrapped in {…} (one Redis Cluster slot) unless it has a hash tag",
+    secret: false,
+  },
+  {
+    name: "REDIS_DURABILITY",
+    default: "auto",
+    description:
+      "What must hold a write before a refund is sent or an enqueue acknowledged: auto (a replica and/or the AOF, whatever the server has; else none, with a warning), replica (WAIT 1), aof (WAITAOF 1 0), replica+aof (WAITAOF 1 1), none",
+    secret: false,
+  },
+  {
+    name: "REDIS_DURABILITY_TIMEOUT_MS",
+    default: "1000",
+    description:
+      "Longest wait of one durability barrier, ms; on timeout nothing is sent (the submit is deferred) and an enqueue answers 503",
     secret: false,
   },
   {
@@ -350,6 +374,11 @@ const secret = (minLength: number) =>
 const envSchema = z.object({
   REDIS_URL: redisUrl,
   QUEUE_PREFIX: queuePrefix,
+  REDIS_DURABILITY: z
+    .string()
+    .transform((s) => s.toLowerCase())
+    .pipe(z.enum(DURABILITY_MODES, { error: `must be one of ${DURABILITY_MODES.join(", ")}` })),
+  REDIS_DURABILITY_TIMEOUT_MS: integer(1, 600_000),
   GATEPAY_BASE_URL: baseUrl,
   GATEPAY_CLIENT_ID: headerToken.optional(),
   GATEPAY_SECRET_KEY: secret(1).optional(),
@@ -468,6 +497,10 @@ export function loadConfig(
   return Object.freeze({
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
+    durability: Object.freeze({
+      mode: e.REDIS_DURABILITY,
+      timeoutMs: e.REDIS_DURABILITY_TIMEOUT_MS,
+    }),
     gatepay: Object.freeze({
       baseUrl: e.GATEPAY_BASE_URL,
       clientId: e.GATEPAY_CLIENT_ID,

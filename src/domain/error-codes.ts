@@ -18,6 +18,8 @@ export const EXIT_CODES = {
   usage: 2,
   conflict: 3,
   overRefund: 4,
+  /** A temporary failure: retry the same command (sysexits' EX_TEMPFAIL). */
+  tempFail: 75,
 } as const;
 
 /** One of {@link EXIT_CODES}. */
@@ -43,6 +45,13 @@ export const ERROR_CODES = {
   NOT_FOUND: { httpStatus: 404, exitCode: EXIT_CODES.failure },
   /** The environment is invalid (`ConfigError`): the operator's to fix, not the caller's. */
   CONFIG_INVALID: { httpStatus: 500, exitCode: EXIT_CODES.usage },
+  /**
+   * Redis did not confirm a write as durable in time (`DurabilityTimeoutError`): retry the
+   * same idempotent request (HTTP answers with `Retry-After: 1`).
+   */
+  DURABILITY_TIMEOUT: { httpStatus: 503, exitCode: EXIT_CODES.tempFail },
+  /** Redis is not fit to hold refunds (`RedisPostureError`: eviction, missing durability). */
+  REDIS_POSTURE: { httpStatus: 500, exitCode: EXIT_CODES.usage },
 } as const satisfies Record<string, ErrorCodeMeaning>;
 
 /** A key of {@link ERROR_CODES}. */

@@ -99,6 +99,8 @@ export interface SubmitState {
   generation: number;
   /** When GatePay first answered "not found" since the last send (shared clock, ms). */
   notFoundAtMs?: number;
+  /** The Redis server epoch (`run_id:replid`) `notFoundAtMs` was read under (grace-clock.ts). */
+  notFoundEpoch?: string;
   /**
    * True once any attempt ended with an unknown outcome: from then on a business
    * rejection of a re-send may mean the first send succeeded (e.g. 500206 because the
@@ -133,4 +135,11 @@ export interface RefundRecord {
   poll?: PollState;
   /** Monotonic write counter: every write is compare-and-set on it. */
   version: number;
+  /**
+   * Random id of the write that stored this version (absent on a record never
+   * transitioned). Compared with the version: after a failover that lost writes, a
+   * version number is reused by a different write, and a writer holding the lost one
+   * must not match it (README "Durability").
+   */
+  writeId?: string;
 }

@@ -74,7 +74,15 @@ export type RefundEvent =
    * "not found", at least the grace period after the first (`confirmed`), clears
    * `mayExist` and allows a re-send (GatePay's read side may lag, gatepay-api.md §6.5).
    */
-  | { type: "not-found"; confirmed: boolean; atMs?: number }
+  | {
+      type: "not-found";
+      confirmed: boolean;
+      atMs?: number;
+      /** The Redis server epoch the time was read under (grace-clock.ts). */
+      epoch?: string;
+      /** Replace an earlier note taken under another epoch (the grace clock restarts). */
+      restart?: boolean;
+    }
   /** GatePay has the refund (POST answer, or a lookup found it). */
   | { type: "accepted"; answer: GatePayAnswer; deadlineAtMs: number }
   /** GatePay reports the refund in progress (poll, webhook). */
@@ -253,6 +261,7 @@ export function applyRefundEvent(
       next.submit.leaseUntilMs = event.leaseUntilMs;
       if (event.onBehalfOf !== undefined) next.submit.onBehalfOf = event.onBehalfOf;
       delete next.submit.notFoundAtMs;
+      delete next.submit.notFoundEpoch;
       break;
     case "submit-deferred":
       // The deferral describes the latest send (or lookup): a refused connection proves
@@ -267,8 +276,13 @@ export function applyRefundEvent(
       if (event.confirmed) {
         next.submit.mayExist = false;
         delete next.submit.notFoundAtMs;
+        delete next.submit.notFoundEpoch;
       } else {
-        next.submit.notFoundAtMs = record.submit.notFoundAtMs ?? event.atMs ?? nowMs;
+        const keep = record.submit.notFoundAtMs !== undefined && event.restart !== true;
+        next.submit.notFoundAtMs = keep
+          ? (record.submit.notFoundAtMs ?? nowMs)
+          : (event.atMs ?? nowMs);
+        if (!keep && event.epoch !== undefined) next.submit.notFoundEpoch = event.epoch;
       }
       break;
     case "accepted":
@@ -307,6 +321,7 @@ export function applyRefundEvent(
     case "replayed":
       next.submit.generation = record.submit.generation + 1;
       // A replay re-checks GatePay before any send when anything was ever sent.
+      delete next.submit.notFoundEpoch;
       if (to === "queued" && record.attempts > 0) {
         next.submit.mayExist = true;
         if (!record.submit.mayExist && !record.submit.hadUnknownOutcome) {

@@ -33,9 +33,15 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
     }
     const redisOk = (await Promise.all(pings)).every(Boolean);
     const ready = redisOk && workers !== "stopped";
+    // The durability mode in force (README "Durability"): the workers' when they run.
+    const durability =
+      deps.workers?.durability.effective ??
+      (await withTimeout(deps.producer.ready(), deps.readyTimeoutMs, "no answer").catch(
+        () => "unknown" as const,
+      ));
     return reply.code(ready ? 200 : 503).send({
       status: ready ? "ready" : "not-ready",
-      checks: { redis: redisOk ? "ok" : "unreachable", workers },
+      checks: { redis: redisOk ? "ok" : "unreachable", workers, durability },
     });
   });
 }

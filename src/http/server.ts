@@ -219,6 +219,14 @@ function errorHandler(logger: Logger) {
     if (err instanceof CodedError && ERROR_CODES[err.code].httpStatus < 500) {
       return reply.code(ERROR_CODES[err.code].httpStatus).send(codedErrorBody(err));
     }
+    // A durability barrier that did not hold: nothing was acknowledged; the same
+    // idempotent request may be retried at once.
+    if (err instanceof CodedError && err.code === "DURABILITY_TIMEOUT") {
+      return reply
+        .code(ERROR_CODES.DURABILITY_TIMEOUT.httpStatus)
+        .header("retry-after", "1")
+        .send(codedErrorBody(err));
+    }
     const status = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500;
     const code =
       CLIENT_ERROR_CODES[err.code] ?? (err instanceof SyntaxError ? "INVALID_JSON" : undefined);

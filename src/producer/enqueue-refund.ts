@@ -19,6 +19,10 @@ import {
 import { normalizeQueuePrefix } from "../domain/queue-prefix.js";
 import { differingRequestFields, parseRefundRequest } from "../domain/refund-request.js";
 import type { RefundRecord, RefundRequestFields } from "../domain/refund-record.js";
+import type { DurabilityMode, EffectiveDurability } from "../domain/durability.js";
+import { RedisPostureError } from "../domain/durability-errors.js";
+import type { Logger } from "../logger.js";
+import { DurabilityMonitor } from "../store/durability.js";
 import { createRefundQueues, type RefundQueues } from "../jobs/refund-queues.js";
 import { schedulePoll } from "../jobs/schedule-poll.js";
 import { scheduleSubmit } from "../jobs/schedule-submit.js";
@@ -48,6 +52,13 @@ export interface RefundProducerOptions {
    * through {@link producerOptionsFromConfig}).
    */
   tracing?: boolean;
+  /**
+   * What must hold the record and job before an enqueue or replay is acknowledged
+   * (REDIS_DURABILITY, REDIS_DURABILITY_TIMEOUT_MS); default `auto`, 1,000 ms.
+   */
+  durability?: { mode: DurabilityMode; timeoutMs: number };
+  /** Logs the durability start-up line (and a refused posture). */
+  logger?: Logger;
 }
 
 export interface EnqueueOptions {
@@ -85,6 +96,12 @@ export interface RefundProducer {
     inputs: readonly unknown[],
     options?: EnqueueOptions & { chunkSize?: number },
   ): Promise<BulkEnqueueItem[]>;
+  /**
+   * Reads the Redis posture and settles the durability mode (done by the first enqueue
+   * otherwise). Throws `RedisPostureError` when Redis may evict records or cannot give
+   * the mode asked for. Returns the mode in force.
+   */
+  ready(): Promise<EffectiveDurability>;
   getRefund(refundRequestId: string): Promise<RefundRecord | null>;
   getBatch(batchId: string): Promise<BatchCounts>;
   /**
@@ -102,6 +119,7 @@ export function producerOptionsFromConfig(config: Config): RefundProducerOptions
     submitMaxAttempts: config.worker.submitMaxAttempts,
     pollDeadlineMs: config.poll.deadlineMs,
     tracing: config.tracing.enabled,
+    durability: config.durability,
   };
 }
 
@@ -116,6 +134,42 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
   const settings = { submitMaxAttempts: options.submitMaxAttempts ?? 8 };
   const pollDeadlineMs = options.pollDeadlineMs ?? 86_400_000;
   const jobCtx = { queues, settings };
+  let monitor: Promise<DurabilityMonitor> | undefined;
+  const durability = (): Promise<DurabilityMonitor> => {
+    monitor ??= DurabilityMonitor.start({
+      redis,
+      markerKey: store.keys.durabilityMarker,
+      mode: options.durability?.mode ?? "auto",
+      timeoutMs: options.durability?.timeoutMs ?? 1_000,
+      logger: options.logger,
+    });
+    // A refused posture stays refused; a Redis that did not answer is asked again next time.
+    monitor.catch((err: unknown) => {
+      if (!(err instanceof RedisPostureError)) monitor = undefined;
+    });
+    return monitor;
+  };
+  /**
+   * Runs `write`, then the barrier over it, before the caller hears of success (or of a
+   * stored refusal such as an over-refund): an acknowledged enqueue must survive a
+   * failover. A barrier that does not hold throws DurabilityTimeoutError (retryable: the
+   * same request again is idempotent).
+   */
+  async function durably<T>(write: () => Promise<T>): Promise<T> {
+    const gate = await durability();
+    const ticket = gate.ticket();
+    let result: T;
+    try {
+      result = await write();
+    } catch (err) {
+      if (err instanceof IdempotencyConflictError || err instanceof OverRefundError) {
+        await gate.barrier(ticket);
+      }
+      throw err;
+    }
+    await gate.barrier(ticket);
+    return result;
+  }
 
   async function settle(
     request: RefundRequestFields,
@@ -147,12 +201,12 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
     async enqueue(input, opts = {}) {
       const request = parseRefundRequest(input);
       const batchId = checkBatchId(opts.batchId);
-      if (!tracing) return settle(request, await store.create(request, batchId));
+      const enqueueDurably = () =>
+        durably(async () => settle(request, await store.create(request, batchId)));
+      if (!tracing) return enqueueDurably();
       // The span is active while the submit job is added, so the job joins its trace.
       const attributes = { "gatepay.refund_request_id": request.refundRequestId };
-      return withRefundSpan("refund enqueue", attributes, async () =>
-        settle(request, await store.create(request, batchId)),
-      );
+      return withRefundSpan("refund enqueue", attributes, enqueueDurably);
     },
 
     async enqueueBulk(inputs, opts = {}) {
@@ -170,6 +224,8 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
       });
       for (let i = 0; i < valid.length; i += chunkSize) {
         const chunk = valid.slice(i, i + chunkSize);
+        const gate = await durability();
+        const ticket = gate.ticket();
         const results = await store.createMany(
           chunk.map((c) => c.request),
           batchId,
@@ -194,8 +250,13 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
           }
         });
         await scheduleSubmit(jobCtx, toQueue);
+        await gate.barrier(ticket);
       }
       return out;
+    },
+
+    async ready() {
+      return (await durability()).effective;
     },
 
     getRefund: (id) => store.get(id),
@@ -204,24 +265,30 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
     async replay(refundRequestId) {
       const record = await store.get(refundRequestId);
       if (!record) throw new RefundNotFoundError(refundRequestId);
-      const t = await store.transition(
-        refundRequestId,
-        { type: "replayed", deadlineAtMs: store.now() + pollDeadlineMs },
-        record,
-      );
-      if (!t.applied) {
-        throw new Error(`refund ${refundRequestId} cannot be replayed: ${t.reason}`);
-      }
-      if (t.record.state === "queued") await scheduleSubmit(jobCtx, t.record);
-      else await schedulePoll({ queues, store, now: () => store.now() }, t.record, 1, 0);
-      return t.record;
+      return durably(() => replayRecord(record));
     },
 
     async close() {
+      if (monitor) await (await monitor.catch(() => undefined))?.close();
       await queues.close();
       if (ownsRedis) await redis.quit().catch(() => redis.disconnect());
     },
   };
+
+  async function replayRecord(record: RefundRecord): Promise<RefundRecord> {
+    const { refundRequestId } = record;
+    const t = await store.transition(
+      refundRequestId,
+      { type: "replayed", deadlineAtMs: store.now() + pollDeadlineMs },
+      record,
+    );
+    if (!t.applied) {
+      throw new Error(`refund ${refundRequestId} cannot be replayed: ${t.reason}`);
+    }
+    if (t.record.state === "queued") await scheduleSubmit(jobCtx, t.record);
+    else await schedulePoll({ queues, store, now: () => store.now() }, t.record, 1, 0);
+    return t.record;
+  }
 }
 
 const BATCH_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;

@@ -28,6 +28,8 @@ export interface RefundKeys {
   none: string;
   /** Sorted set of batch ids, score = first run's time (epoch ms): the console's list. */
   batches: string;
+  /** Counter the durability barrier writes before WAIT/WAITAOF (src/store/durability.ts). */
+  durabilityMarker: string;
 }
 
 /**
@@ -48,5 +50,6 @@ export function refundKeys(queuePrefix: string): RefundKeys {
     reconcilerLock: `${prefix}:reconciler-lock`,
     none: `${prefix}:none`,
     batches: `${prefix}:batches`,
+    durabilityMarker: `${prefix}:durability-marker`,
   };
 }

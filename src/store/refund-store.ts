@@ -5,6 +5,7 @@
  * the event stream consistent with it (scripts.ts). Records are built only by the state
  * machine (domain/refund-state.ts); this module stores them.
  */
+import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { overRefundEvent } from "../domain/over-refund.js";
 import type { RefundRecord, RefundRequestFields } from "../domain/refund-record.js";
@@ -35,6 +36,11 @@ import {
 } from "./scripts.js";
 
 export { requestFingerprint };
+
+/** 96 random bits: unique per write for any practical purpose. */
+function newWriteId(): string {
+  return randomBytes(12).toString("base64url");
+}
 
 export interface RefundStoreOptions {
   /** Approximate cap of the events stream (XADD MAXLEN ~). Default 100,000. */
@@ -243,7 +249,8 @@ export class RefundStore {
         fresh = true;
         continue;
       }
-      const next = result.record;
+      // A fresh write id per write: the compare-and-set checks it with the version.
+      const next: RefundRecord = { ...result.record, writeId: newWriteId() };
       const written = await transitionScript.run(this.#redis, {
         keys: this.keys,
         eventsMaxLen: this.#eventsMaxLen,

@@ -179,6 +179,8 @@ export const transitionScript = new LuaScript<TransitionInput, boolean, number>(
         next.batchId ?? "",
         last?.note ?? "",
         String(next.version),
+        previous.writeId ?? "",
+        next.writeId ?? "",
       ],
     };
   },

@@ -34,11 +34,40 @@ export interface RefundSettings {
   poll: { firstDelayMs: number; maxDelayMs: number; deadlineMs: number };
 }
 
+/**
+ * The durability barrier as the processors see it (src/store/durability.ts): a ticket
+ * before a write, then `barrier(ticket)` before anything irreversible relies on it.
+ */
+export interface DurabilityGate {
+  /** The mode in force (`none`, `replica`, `aof`, `replica+aof`). */
+  readonly effective: string;
+  /**
+   * The Redis server's epoch (`run_id:replid`) as last read, or undefined when unknown:
+   * grace clocks noted under another epoch restart (src/domain/grace-clock.ts).
+   */
+  readonly epoch: string | undefined;
+  ticket(): number;
+  /** Throws `DurabilityTimeoutError` when the write is not confirmed durable in time. */
+  barrier(ticket?: number): Promise<void>;
+}
+
+/** For contexts that never send a refund (the webhook receiver): no barrier to run. */
+export const NO_DURABILITY_GATE: DurabilityGate = {
+  effective: "none",
+  epoch: undefined,
+  ticket: () => 0,
+  barrier: () => Promise.resolve(),
+};
+
 export interface RefundContext {
   store: RefundStore;
   queues: RefundQueues;
   client: GatePayClient;
   limiter: RateLimiter;
+  /** Runs before a POST leaves: the `submitting` intent must survive a failover. */
+  durability: DurabilityGate;
+  /** Counts a send withheld because the barrier did not hold (metrics); optional. */
+  onSendWithheld?: () => void;
   logger: Logger;
   settings: RefundSettings;
   /** Identifies this process in submit leases. */

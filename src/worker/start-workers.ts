@@ -24,8 +24,10 @@ import { createRefundQueues } from "../jobs/refund-queues.js";
 import { createQueueTelemetry } from "../jobs/telemetry.js";
 import { RateLimitStore } from "../store/rate-limit-store.js";
 import { createRedisConnection } from "../store/redis-connection.js";
+import { DurabilityMonitor, type DurabilityMonitorOptions } from "../store/durability.js";
 import { RefundStore } from "../store/refund-store.js";
 import type { RefundContext, RefundSettings } from "./context.js";
+import { attachDurabilityMetrics } from "./durability-metrics.js";
 import { createPollProcessor } from "./poll-refund.js";
 import { createRateLimiter } from "./rate-limiter.js";
 import type { RefundMetrics } from "./metrics.js";
@@ -60,6 +62,8 @@ export interface StartRefundWorkersOptions {
    * OpenTelemetry SDK the process registers.
    */
   tracing?: boolean;
+  /** Overrides of the durability monitor's options (tests: re-check interval). */
+  durability?: Partial<Pick<DurabilityMonitorOptions, "recheckIntervalMs">>;
 }
 
 export interface RefundWorkers {
@@ -70,6 +74,8 @@ export interface RefundWorkers {
   pollWorker: Worker;
   reconciler: Reconciler;
   store: RefundStore;
+  /** The durability posture and barrier of this process (README "Durability"). */
+  durability: DurabilityMonitor;
   /** True while both workers run. */
   isRunning(): boolean;
   /** Resolves once both workers are connected and fetching jobs. */
@@ -132,6 +138,21 @@ export async function startRefundWorkers(
     lazyConnect: false,
   });
   const store = new RefundStore(connection, queuePrefix);
+  // Refuses to start on a Redis that may evict records or cannot give the mode asked for.
+  let durability: DurabilityMonitor;
+  try {
+    durability = await DurabilityMonitor.start({
+      redis: connection,
+      markerKey: store.keys.durabilityMarker,
+      mode: config.durability.mode,
+      timeoutMs: config.durability.timeoutMs,
+      logger,
+      ...options.durability,
+    });
+  } catch (err) {
+    connection.disconnect();
+    throw err;
+  }
   const telemetry = createQueueTelemetry(options.tracing ?? config.tracing.enabled);
   const queues = createRefundQueues(connection, queuePrefix, telemetry);
   const limiter = createRateLimiter(
@@ -147,6 +168,8 @@ export async function startRefundWorkers(
       options.metrics && config.gatepay.maxRps !== undefined
         ? options.metrics.timeRateLimiter(limiter)
         : limiter,
+    durability,
+    onSendWithheld: () => durability.noteSendWithheld(),
     logger,
     settings,
     workerId,
@@ -198,6 +221,7 @@ export async function startRefundWorkers(
   }
 
   const detachMetrics = options.metrics?.attachWorkers({ submitWorker, pollWorker, store });
+  if (options.metrics) attachDurabilityMetrics(options.metrics.registry, durability);
 
   const reconciler = new Reconciler(context, options.reconciler);
   reconciler.start();
@@ -210,6 +234,7 @@ export async function startRefundWorkers(
     pollWorker,
     reconciler,
     store,
+    durability,
     isRunning: () => submitWorker.isRunning() && pollWorker.isRunning(),
     async waitUntilReady() {
       await Promise.all([submitWorker.waitUntilReady(), pollWorker.waitUntilReady()]);
@@ -220,6 +245,7 @@ export async function startRefundWorkers(
         await Promise.all([submitWorker.close(), pollWorker.close()]);
         detachMetrics?.();
         await queues.close();
+        await durability.close();
         await connection.quit().catch(() => connection.disconnect());
       })();
       return closing;

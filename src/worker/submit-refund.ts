@@ -18,6 +18,8 @@
  */
 import { performance } from "node:perf_hooks";
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
+import { DurabilityTimeoutError } from "../domain/durability-errors.js";
+import { judgeGraceNote } from "../domain/grace-clock.js";
 import { decideNotFound } from "../domain/not-found-decision.js";
 import { mayWriteOwnFailure } from "../domain/own-failure-write.js";
 import type { RefundRecord } from "../domain/refund-record.js";
@@ -180,6 +182,7 @@ async function leaseAndSend(
   const localLeaseAt = ctx.now();
   const leaseAt = await ctx.store.sharedNowMs();
   const fenceStart = performance.now();
+  const ticket = ctx.durability.ticket();
   const started = await ctx.store.transition(
     record.refundRequestId,
     {
@@ -194,6 +197,9 @@ async function leaseAndSend(
     { retryOnConflict: false },
   );
   if (!started.applied) return "record-moved";
+  // The intent ("submitting", may exist) must survive a failover or a crash before the
+  // POST leaves: lost, the record is back at "queued" and the next run sends again.
+  await holdIntent(run, started.record, ticket);
   const lostMs = performance.now() - fenceStart;
   const hold = checkLeaseFence(lostMs, ctx.settings.leaseMarginMs);
   if (hold) {
@@ -206,6 +212,34 @@ async function leaseAndSend(
     leaseMarginMs: ctx.settings.leaseMarginMs,
   });
   return send(run, started.record, sendBy);
+}
+
+/**
+ * Runs the durability barrier over the `submitting` write. When it does not hold, nothing
+ * is sent: the record says so (`submit-deferred`, not may-exist: no request left) and the
+ * job waits without using an attempt (a Redis that cannot confirm is not the refund's
+ * fault). Returns when the POST may go.
+ */
+async function holdIntent(run: Attempt, record: RefundRecord, ticket: number): Promise<void> {
+  const { ctx, log } = run;
+  try {
+    await ctx.durability.barrier(ticket);
+  } catch (err) {
+    if (!(err instanceof DurabilityTimeoutError)) throw err;
+    ctx.onSendWithheld?.();
+    log.warn(
+      { err: { message: err.message }, event: "send-withheld", durability: err.mode },
+      "the submit intent is not durable yet; nothing sent, deferring",
+    );
+    await writeOwn(run, record, {
+      type: "submit-deferred",
+      mayExist: false,
+      error: { code: err.code, message: err.message },
+    });
+    const delayMs = Math.round(ctx.settings.backoff.baseMs + ctx.random() * 1_000);
+    await run.job.moveToDelayed(Date.now() + delayMs, run.token);
+    throw new DelayedError();
+  }
 }
 
 /**
@@ -238,8 +272,18 @@ async function lookUp(
     const state = t.record?.state;
     return state === "succeeded" || state === "failed" ? "finalized" : "found";
   }
+  // A note read on another Redis server's clock (failover, restart) is not compared
+  // with this one's: the grace period starts again.
+  const epoch = ctx.durability.epoch;
+  const note = judgeGraceNote(record.submit, epoch);
+  if (note.note === "restart") {
+    log.warn(
+      { event: "clock-restarted", previousEpoch: note.previousEpoch, epoch },
+      "Redis changed since the first 'not found' (failover or restart): grace clock restarts",
+    );
+  }
   const notFound = decideNotFound(
-    record.submit.notFoundAtMs,
+    note.note === "trusted" ? note.atMs : undefined,
     now,
     ctx.settings.unknownOutcomeGraceMs,
   );
@@ -253,9 +297,10 @@ async function lookUp(
     return "re-send";
   }
   if (notFound.action === "note-first") {
-    await ctx.store.transition(id, { type: "not-found", confirmed: false, atMs: now }, record, {
-      retryOnConflict: false,
-    });
+    const event: RefundEvent = { type: "not-found", confirmed: false, atMs: now };
+    if (epoch !== undefined) event.epoch = epoch;
+    if (note.note === "restart") event.restart = true;
+    await ctx.store.transition(id, event, record, { retryOnConflict: false });
   }
   log.info("GatePay does not know the refund yet; asking again after the grace period");
   return waitUntil(run.job, run.token, notFound.lookAgainAtMs, now);

@@ -25,7 +25,7 @@ import type { Logger } from "../logger.js";
 import type { RefundStore } from "../store/refund-store.js";
 import { withTimeout } from "../with-timeout.js";
 import { applyReport } from "./apply-report.js";
-import type { RefundContext } from "./context.js";
+import { NO_DURABILITY_GATE, type RefundContext } from "./context.js";
 import type { WebhookOutcome } from "./metrics.js";
 
 /** A webhook older than this is counted and logged as stale (it is still applied), ms. */
@@ -235,6 +235,7 @@ export function reportContextFromStore(
     get limiter(): never {
       return absent("the rate limiter");
     },
+    durability: NO_DURABILITY_GATE,
     workerId: `http-${randomUUID()}`,
     now: Date.now,
     random: Math.random,

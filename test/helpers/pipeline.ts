@@ -4,7 +4,7 @@
  * Redis under a fresh prefix, with schedules compressed to milliseconds.
  */
 import { Writable } from "node:stream";
-import type { Redis } from "ioredis";
+import { Redis } from "ioredis";
 import { onTestFinished } from "vitest";
 import { loadConfig, type Config } from "../../src/config.js";
 import { FINAL_STATES } from "../../src/domain/refund-state.js";
@@ -55,7 +55,11 @@ export const FAST_SETTINGS: Partial<RefundSettings> = {
 /** Starts a pipeline and registers its teardown on the current test. */
 export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
   const prefix = newPrefix(options.name);
-  const redis = connect();
+  // A test may run the pipeline on a Redis of its own (env.REDIS_URL): the producer too.
+  // Such a Redis may fail over mid-test: commands wait for it (as a worker's do).
+  const ownUrl = options.env?.["REDIS_URL"];
+  const redis =
+    ownUrl === undefined ? connect() : new Redis(ownUrl, { maxRetriesPerRequest: null });
   const sandbox = await startSandbox({
     clientId: CLIENT_ID,
     secretKey: SECRET,
@@ -89,6 +93,8 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     redis,
     prefix,
     submitMaxAttempts: config.worker.submitMaxAttempts,
+    durability: config.durability,
+    logger,
   });
 
   const started: RefundWorkers[] = [];
@@ -145,10 +151,12 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       console.warn(
         `test failed: keys kept under ${prefix}*; last logs:\n${logs.slice(-30).join("\n")}`,
       );
-    } else {
+    } else if (ownUrl === undefined) {
       await cleanupPrefix(redis, prefix);
     }
-    await redis.quit();
+    // A Redis of the test's own is thrown away with its data (and may be gone already).
+    if (ownUrl === undefined) await redis.quit();
+    else redis.disconnect();
   });
 
   if (options.workers !== false) await pipeline.startWorkers();

@@ -48,6 +48,11 @@ export interface StartRedisServerOptions {
   binary?: string;
   /** How long to wait for PING after a start, ms; default 15,000. */
   readyTimeoutMs?: number;
+  /**
+   * More `--name value` arguments, after (so overriding) the defaults: e.g.
+   * `["--appendfsync", "everysec"]`, `["--appendonly", "no"]`, `["--replicaof", …]`.
+   */
+  args?: readonly string[];
 }
 
 /** Every redis-server this process started and has not seen exit: killed on process exit. */
@@ -73,7 +78,7 @@ interface Spawned {
   output: () => string;
 }
 
-function spawnRedis(binary: string, port: number, dir: string): Spawned {
+function spawnRedis(binary: string, port: number, dir: string, extra: readonly string[]): Spawned {
   const child = spawn(
     binary,
     [
@@ -93,6 +98,7 @@ function spawnRedis(binary: string, port: number, dir: string): Spawned {
       "no",
       "--logfile",
       "",
+      ...extra,
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -123,8 +129,9 @@ async function launch(
   port: number,
   dir: string,
   readyTimeoutMs: number,
+  extra: readonly string[],
 ): Promise<Spawned> {
-  const spawned = spawnRedis(binary, port, dir);
+  const spawned = spawnRedis(binary, port, dir, extra);
   let gone = false;
   void spawned.exited.then(() => (gone = true));
   const url = `redis://127.0.0.1:${port}`;
@@ -159,6 +166,7 @@ export async function startRedisServer(
 ): Promise<RedisServer> {
   const binary = options.binary ?? "redis-server";
   const readyTimeoutMs = options.readyTimeoutMs ?? 15_000;
+  const extra = options.args ?? [];
   const dir = await mkdtemp(join(tmpdir(), "gatepay-redis-"));
 
   let current: Spawned | undefined;
@@ -167,7 +175,7 @@ export async function startRedisServer(
   for (let tryNo = 0; tryNo < 3 && !current; tryNo++) {
     port = await findFreePort();
     try {
-      current = await launch(binary, port, dir, readyTimeoutMs);
+      current = await launch(binary, port, dir, readyTimeoutMs, extra);
     } catch (err) {
       lastError = err;
     }
@@ -198,7 +206,7 @@ export async function startRedisServer(
     async restart() {
       if (closed) throw new Error("redis-server was closed");
       await stop("SIGKILL");
-      current = await launch(binary, port, dir, readyTimeoutMs);
+      current = await launch(binary, port, dir, readyTimeoutMs, extra);
     },
     async close() {
       if (closed) return;

@@ -261,7 +261,11 @@ describe("HTTP API", () => {
     expect((await call(server, "GET", "/healthz", { auth: null })).json).toEqual({ status: "ok" });
     const ready = await call(server, "GET", "/readyz", { auth: null });
     expect(ready.status).toBe(200);
-    expect(ready.json).toEqual({ status: "ready", checks: { redis: "ok", workers: "running" } });
+    // The shared test Redis has no replica and no AOF: auto resolves to none.
+    expect(ready.json).toEqual({
+      status: "ready",
+      checks: { redis: "ok", workers: "running", durability: "none" },
+    });
 
     p.sandbox.seedOrders({ prepayId: "9001", amount: "10", currency: "USDT", kind: "order" });
     await p.producer.enqueue({ refundRequestId: "M1", prepayId: "9001", refundAmount: "1" });
@@ -284,7 +288,7 @@ describe("HTTP API", () => {
     expect(notReady.status).toBe(503);
     expect(notReady.json).toEqual({
       status: "not-ready",
-      checks: { redis: "ok", workers: "stopped" },
+      checks: { redis: "ok", workers: "stopped", durability: "none" },
     });
     expect((await call(server, "GET", "/healthz", { auth: null })).status).toBe(200);
   });

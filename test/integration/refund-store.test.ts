@@ -410,6 +410,29 @@ describe("transition", () => {
     ]);
   });
 
+  it("a version reused after lost writes does not match: the write id is compared too", async () => {
+    const { store } = newStore("transition-write-id");
+    await store.create(order("r-1", "10"));
+    const key = store.keys.record("r-1");
+    const v1 = await redis.hgetall(key);
+    // Writer A moves the refund to submitting (version 2) and keeps its copy.
+    const a = await store.transition("r-1", EV.started);
+    expect(a).toMatchObject({ applied: true, record: { version: 2 } });
+    if (!a.applied) return;
+    // A failover loses that write: the record is back at version 1, as the replica had it.
+    await redis.del(key);
+    await redis.hset(key, v1);
+    // Writer B makes a different version 2.
+    const b = await store.transition("r-1", EV.rejected);
+    expect(b).toMatchObject({ applied: true, record: { state: "rejected", version: 2 } });
+    if (!b.applied) return;
+    expect(b.record.writeId).not.toBe(a.record.writeId);
+    // A, holding its lost version 2, must not write over B's: same number, another write.
+    const stale = await store.transition("r-1", EV.accepted, a.record, { retryOnConflict: false });
+    expect(stale).toMatchObject({ applied: false, reason: "conflict" });
+    expect(await store.get("r-1")).toMatchObject({ state: "rejected", version: 2 });
+  });
+
   it("retryOnConflict: false returns the fresh record instead of re-deciding", async () => {
     const { store } = newStore("transition-no-retry");
     const stale = (await store.create(order("r-1", "10"))).record;

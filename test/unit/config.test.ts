@@ -27,6 +27,7 @@ describe("loadConfig defaults", () => {
     expect(loadConfig({})).toEqual({
       redisUrl: "redis://127.0.0.1:6379",
       queuePrefix: "{gatepay}",
+      durability: { mode: "auto", timeoutMs: 1_000 },
       gatepay: {
         baseUrl: "https://openplatform.gateapi.io",
         clientId: undefined,
@@ -181,6 +182,35 @@ describe("loadConfig values", () => {
     ["x".repeat(101)],
   ])("QUEUE_PREFIX %j is refused", (input) => {
     expect(errorOf({ QUEUE_PREFIX: input }).message).toMatch(/^QUEUE_PREFIX: /);
+  });
+
+  it.each([
+    ["auto", "auto"],
+    ["replica", "replica"],
+    ["aof", "aof"],
+    ["replica+aof", "replica+aof"],
+    ["none", "none"],
+    ["AOF", "aof"],
+  ])("REDIS_DURABILITY %s → %s", (input, expected) => {
+    expect(loadConfig({ REDIS_DURABILITY: input }).durability.mode).toBe(expected);
+  });
+
+  it.each([["always"], ["wait"], ["aof+replica"], ["1"]])(
+    "REDIS_DURABILITY %j is refused with the modes it takes",
+    (input) => {
+      expect(errorOf({ REDIS_DURABILITY: input }).message).toBe(
+        `REDIS_DURABILITY: must be one of auto, replica, aof, replica+aof, none (got ${JSON.stringify(input)})`,
+      );
+    },
+  );
+
+  it("REDIS_DURABILITY_TIMEOUT_MS is a whole number of ms from 1 to 600,000", () => {
+    expect(loadConfig({ REDIS_DURABILITY_TIMEOUT_MS: "250" }).durability.timeoutMs).toBe(250);
+    for (const bad of ["0", "1.5", "-1", "600001"]) {
+      expect(errorOf({ REDIS_DURABILITY_TIMEOUT_MS: bad }).message).toMatch(
+        /^REDIS_DURABILITY_TIMEOUT_MS: must be an integer from 1 to 600000/,
+      );
+    }
   });
 
   it.each([
@@ -449,6 +479,8 @@ describe("CONFIG_ENV_VARS", () => {
         "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
         "OTEL_EXPORTER_OTLP_HEADERS",
         "OTEL_SERVICE_NAME",
+        "REDIS_DURABILITY",
+        "REDIS_DURABILITY_TIMEOUT_MS",
       ].sort(),
     );
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/config.js";
+import { DurabilityTimeoutError, RedisPostureError } from "../../src/domain/durability-errors.js";
 import { ERROR_CODES, EXIT_CODES } from "../../src/domain/error-codes.js";
 import {
   CodedError,
@@ -52,6 +53,18 @@ const CASES: { err: CodedError; code: string; httpStatus: number; exitCode: numb
   {
     err: new ConfigError([{ variables: ["HTTP_PORT"], message: "HTTP_PORT: bad" }]),
     code: "CONFIG_INVALID",
+    httpStatus: 500,
+    exitCode: 2,
+  },
+  {
+    err: new DurabilityTimeoutError("replica", "WAIT answered 0 after 1000 ms"),
+    code: "DURABILITY_TIMEOUT",
+    httpStatus: 503,
+    exitCode: 75,
+  },
+  {
+    err: new RedisPostureError(["maxmemory-policy is allkeys-lru"]),
+    code: "REDIS_POSTURE",
     httpStatus: 500,
     exitCode: 2,
   },

@@ -7,8 +7,9 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { emptyBatchRowCounts, type BatchFileFormat } from "../../domain/batch.js";
+import { DurabilityTimeoutError } from "../../domain/durability-errors.js";
 import { BatchStore, type BatchRowProblemEntry } from "../../store/batch-store.js";
-import type { RefundProducer } from "../enqueue-refund.js";
+import type { BulkEnqueueItem, RefundProducer } from "../enqueue-refund.js";
 import { BatchFileError } from "./batch-file-error.js";
 import { generateBatchId } from "./batch-id.js";
 import { BatchRefusedError } from "./batch-refused-error.js";
@@ -100,9 +101,13 @@ export async function runBatch(
     const results =
       valid.length === 0
         ? []
-        : await producer.enqueueBulk(
+        : await enqueueChunkDurably(
+            producer,
             valid.map((c) => c.request),
-            { batchId, chunkSize },
+            {
+              batchId,
+              chunkSize,
+            },
           );
     let v = 0;
     const entries: JournalEntry[] = chunk.map((c) =>
@@ -201,4 +206,26 @@ function rowProblems(entries: readonly JournalEntry[]): BatchRowProblemEntry[] {
           },
         ],
   );
+}
+
+/** Tries of one chunk whose durability barrier did not hold, before the batch stops. */
+const CHUNK_DURABILITY_TRIES = 5;
+
+/**
+ * Enqueues one chunk; when Redis does not confirm it durable in time, enqueues it again
+ * (idempotent: stored rows come back `existing`), up to {@link CHUNK_DURABILITY_TRIES}
+ * times, then fails the batch with that error: a chunk is counted only once durable.
+ */
+async function enqueueChunkDurably(
+  producer: RefundProducer,
+  requests: readonly unknown[],
+  opts: { batchId: string; chunkSize: number },
+): Promise<BulkEnqueueItem[]> {
+  for (let tryNo = 1; ; tryNo++) {
+    try {
+      return await producer.enqueueBulk(requests, opts);
+    } catch (err) {
+      if (!(err instanceof DurabilityTimeoutError) || tryNo >= CHUNK_DURABILITY_TRIES) throw err;
+    }
+  }
 }

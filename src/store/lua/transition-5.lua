@@ -23,10 +23,15 @@
     ARGV[12] batchId or ''
     ARGV[13] note of the transition or ''
     ARGV[14] new version
+    ARGV[15] expected (current) write id, or '' for a record never transitioned
+    ARGV[16] new write id
 
   Output:
     1 - written
-    0 - the version moved (the caller re-reads and decides again)
+    0 - the version or the write id moved (the caller re-reads and decides again)
+
+  The write id matters after a failover that lost writes: the version number is then
+  reused by another write, so a version alone could match a state the caller never saw.
 ]]
 local recordKey, eventsKey, inflightKey, orderKey, batchKey =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
@@ -34,11 +39,13 @@ local expectedVersion, recordJson, newState, oldState, id, release, inflightScor
   ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local hasBatch, maxlen, eventType, at, batchId, note, newVersion =
   ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13], ARGV[14]
+local expectedWriteId, newWriteId = ARGV[15], ARGV[16]
 
 --- @include "emitEvent"
 
-if redis.call('HGET', recordKey, 'v') ~= expectedVersion then return 0 end
-redis.call('HSET', recordKey, 'rec', recordJson, 'v', newVersion, 'st', newState)
+local current = redis.call('HMGET', recordKey, 'v', 'w')
+if current[1] ~= expectedVersion or (current[2] or '') ~= expectedWriteId then return 0 end
+redis.call('HSET', recordKey, 'rec', recordJson, 'v', newVersion, 'st', newState, 'w', newWriteId)
 if inflightScore == '' then
   redis.call('ZREM', inflightKey, id)
 else
