@@ -109,6 +109,29 @@ export interface SubmitState {
   onBehalfOf?: string | null;
 }
 
+/** Contradictions between GatePay and a terminal record (attention.ts). */
+export const ATTENTION_CODES = [
+  /** GatePay reports the refund succeeded; we recorded it `rejected` or `failed`. */
+  "SUCCESS_AFTER_REFUSAL",
+  /** GatePay reports the refund in progress; we recorded it `rejected` or `failed`. */
+  "PROGRESS_AFTER_REFUSAL",
+  /** GatePay reports the refund failed; we recorded it `succeeded`. */
+  "FAILURE_AFTER_SUCCESS",
+] as const;
+
+export type AttentionCode = (typeof ATTENTION_CODES)[number];
+
+/** A contradiction kept on the record (field `attention`). */
+export interface RefundAttention {
+  code: AttentionCode;
+  /** ISO-8601 time it was recorded. */
+  at: string;
+  /** What GatePay said against what the record says, for a person. */
+  detail: string;
+  /** GatePay's contradicting answer. */
+  answer?: GatePayAnswer;
+}
+
 /** Poll bookkeeping: when acceptance happened and when polling gives up. */
 export interface PollState {
   acceptedAtMs: number;
@@ -131,6 +154,12 @@ export interface RefundRecord {
   updatedAt: string;
   submit: SubmitState;
   poll?: PollState;
+  /**
+   * A contradiction between GatePay and a terminal state (domain/attention.ts): set
+   * when GatePay reports money moving for a refused refund, or failing for a succeeded
+   * one. The refund is then in the store's attention index until a human clears it.
+   */
+  attention?: RefundAttention;
   /** Monotonic write counter: every write is compare-and-set on it. */
   version: number;
 }

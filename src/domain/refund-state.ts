@@ -10,6 +10,7 @@
  *   terminal: a replay re-drives them, and a later final status from GatePay (webhook or
  *   poll) settles them, because GatePay's word about money is better than our give-up.
  */
+import { noteAttention, type RefundAttention } from "./attention.js";
 import {
   REFUND_STATES,
   type RefundState,
@@ -101,7 +102,8 @@ export type RefundEvent =
   | { type: "redriven" };
 
 export type TransitionResult =
-  | { changed: true; record: RefundRecord }
+  /** `attention`: the state is unchanged; a contradiction was noted (attention.ts). */
+  | { changed: true; record: RefundRecord; attention?: RefundAttention }
   | { changed: false; record: RefundRecord; reason: string };
 
 /** Order of progress; a GatePay report never moves a refund to a lower rank. */
@@ -226,6 +228,8 @@ export function applyRefundEvent(
   nowMs: number,
 ): TransitionResult {
   if (isTerminalState(record.state)) {
+    const noted = noteAttention(record, event, nowMs);
+    if (noted?.attention) return { changed: true, record: noted, attention: noted.attention };
     return { changed: false, record, reason: `terminal state ${record.state}` };
   }
   const to = target(record, event);

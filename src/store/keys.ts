@@ -18,6 +18,11 @@ export interface RefundKeys {
   inflight: string;
   /** Capped stream of every transition. */
   events: string;
+  /**
+   * Sorted set of refunds whose terminal record GatePay contradicts (record field
+   * `attention`): score = when it was noted (epoch ms). Read by the operator console.
+   */
+  attention: string;
   /** Rate limiter state for GATEPAY_MAX_RPS. */
   rateLimit: string;
   /** Lock so one reconciler runs at a time across processes. */
@@ -35,6 +40,7 @@ export function refundKeys(prefix: string): RefundKeys {
     batchMeta: (batchId) => `${prefix}:batch:${batchId}:meta`,
     inflight: `${prefix}:inflight`,
     events: `${prefix}:events`,
+    attention: `${prefix}:attention`,
     rateLimit: `${prefix}:ratelimit`,
     reconcilerLock: `${prefix}:reconciler-lock`,
     none: `${prefix}:none`,

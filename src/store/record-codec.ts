@@ -43,3 +43,11 @@ export function orderAmountUnits(amount: string): bigint {
 export function amountOfUnits(units: bigint | string): string {
   return unitsToAmount(BigInt(units), UNIT_SCALE);
 }
+
+/**
+ * The order hash field a refund's reservation counts in: `reserved` for amounts in the
+ * order's currency (an order refund's `refundAmount`).
+ */
+export function reservationField(_request: RefundRequestFields): string {
+  return "reserved";
+}

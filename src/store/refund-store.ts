@@ -6,6 +6,7 @@
  * machine (domain/refund-state.ts); this module stores them.
  */
 import type { Redis } from "ioredis";
+import { attentionReReserves, type RefundAttention } from "../domain/attention.js";
 import { overRefundEvent } from "../domain/over-refund.js";
 import type { RefundRecord, RefundRequestFields } from "../domain/refund-record.js";
 import {
@@ -23,12 +24,14 @@ import {
   decodeRecord,
   orderAmountUnits,
   requestFingerprint,
+  reservationField,
   reservedUnitsOf,
 } from "./record-codec.js";
 import {
   createFinalScript,
   createReservedScript,
   dropIfSettledScript,
+  recordAttentionScript,
   transitionScript,
   type CreateReservedInput,
   type CreateReservedReply,
@@ -54,7 +57,8 @@ export type CreateOutcome =
   | { outcome: "over-refund"; record: RefundRecord };
 
 export type TransitionOutcome =
-  | { applied: true; record: RefundRecord; previous: RefundRecord }
+  /** `attention`: no state change; GatePay contradicted a terminal record (attention.ts). */
+  | { applied: true; record: RefundRecord; previous: RefundRecord; attention?: RefundAttention }
   | { applied: false; record: RefundRecord | null; reason: string };
 
 /** Batch counts by state, plus `total`. */
@@ -244,6 +248,14 @@ export class RefundStore {
         continue;
       }
       const next = result.record;
+      if (result.attention) {
+        if (await this.#recordAttention(record, next, result.attention)) {
+          return { applied: true, record: next, previous: record, attention: result.attention };
+        }
+        record = await this.get(refundRequestId);
+        fresh = true;
+        continue;
+      }
       const written = await transitionScript.run(this.#redis, {
         keys: this.keys,
         eventsMaxLen: this.#eventsMaxLen,
@@ -263,6 +275,35 @@ export class RefundStore {
       fresh = true;
     }
     throw new Error(`refund ${refundRequestId}: gave up after 20 concurrent-write retries`);
+  }
+
+  /** Stores a noted contradiction (recordAttention-4.lua); false when the version moved. */
+  #recordAttention(
+    previous: RefundRecord,
+    next: RefundRecord,
+    attention: RefundAttention,
+  ): Promise<boolean> {
+    return recordAttentionScript.run(this.#redis, {
+      keys: this.keys,
+      eventsMaxLen: this.#eventsMaxLen,
+      previous,
+      next,
+      reReserveUnits: attentionReReserves(attention.code)
+        ? reservedUnitsOf(next.request)
+        : undefined,
+      reservationField: reservationField(next.request),
+    });
+  }
+
+  /**
+   * Refunds whose terminal record GatePay contradicts (the attention index, newest
+   * first): what an operator must settle by hand.
+   */
+  async listAttention(options: { limit?: number } = {}): Promise<RefundRecord[]> {
+    const limit = Math.max(1, Math.min(options.limit ?? 100, 1000));
+    const ids = await this.#redis.zrevrange(this.keys.attention, 0, limit - 1);
+    const records = await this.getMany(ids);
+    return records.filter((r): r is RefundRecord => r !== null);
   }
 
   /**

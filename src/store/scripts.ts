@@ -61,6 +61,16 @@ export interface TransitionInput extends RecordWrite {
   reconcileAtMs: number | null;
 }
 
+export interface RecordAttentionInput extends RecordWrite {
+  previous: RefundRecord;
+  /** The record with `attention` set (state unchanged). */
+  next: RefundRecord;
+  /** Micro-units to hold again against the order, or undefined to leave it. */
+  reReserveUnits: bigint | undefined;
+  /** Order hash field those units count in (record-codec.ts `reservationField`). */
+  reservationField: string;
+}
+
 export interface DropIfSettledInput {
   keys: RefundKeys;
   refundRequestId: string;
@@ -185,6 +195,33 @@ export const transitionScript = new LuaScript<TransitionInput, boolean, number>(
   (raw) => raw === 1,
 );
 
+/** Compare-and-set of a contradiction on a terminal record (recordAttention-4.lua). */
+export const recordAttentionScript = new LuaScript<RecordAttentionInput, boolean, number>(
+  "recordAttention-4.lua",
+  ({ keys, previous, next, ...i }) => {
+    const id = next.refundRequestId;
+    const at = next.attention?.at ?? next.updatedAt;
+    return {
+      keys: [keys.record(id), keys.events, keys.order(next.request.prepayId), keys.attention],
+      argv: [
+        String(previous.version),
+        JSON.stringify(next),
+        String(next.version),
+        id,
+        String(Date.parse(at)),
+        i.reReserveUnits === undefined ? "" : String(i.reReserveUnits),
+        i.reservationField,
+        String(i.eventsMaxLen),
+        at,
+        next.state,
+        next.batchId ?? "",
+        next.attention?.code ?? "",
+      ],
+    };
+  },
+  (raw) => raw === 1,
+);
+
 /** Drops a refund from the in-flight index if it is gone or final (dropIfSettled-2.lua). */
 export const dropIfSettledScript = new LuaScript<DropIfSettledInput, boolean, number>(
   "dropIfSettled-2.lua",
@@ -214,6 +251,7 @@ export const LUA_SCRIPTS: readonly LuaScript<never, unknown, never>[] = [
   createReservedScript,
   createFinalScript,
   transitionScript,
+  recordAttentionScript,
   dropIfSettledScript,
   rateLimitScript,
   releaseLockScript,

@@ -31,6 +31,14 @@ export async function applyReport(
   }
   const event = eventForReport(record, report, ctx.now() + ctx.settings.poll.deadlineMs);
   const result = await ctx.store.transition(record.refundRequestId, event, record);
+  if (result.applied && result.attention) {
+    const { code, detail } = result.attention;
+    log.error(
+      { attention: code, state: result.record.state, status: report.answer.status },
+      `GatePay contradicts a ${result.record.state} refund: ${detail}`,
+    );
+    ctx.observeAttention?.(code);
+  }
   if (report.orderAmount && !record.gatepay?.orderAmount) {
     await ctx.store.learnOrderAmount(record.request.prepayId, report.orderAmount);
   }

@@ -2,6 +2,7 @@
  * What the processors share: the store, the queues, the GatePay client, the limiter,
  * the logger and the settings. Built once per process by start-workers.ts.
  */
+import type { AttentionCode } from "../domain/attention.js";
 import type { GatePayClient } from "../gatepay/client.js";
 import type { Logger } from "../logger.js";
 import type { RefundQueues } from "../jobs/refund-queues.js";
@@ -39,4 +40,6 @@ export interface RefundContext {
   workerId: string;
   now: () => number;
   random: () => number;
+  /** Counts a contradiction noted on a terminal record (metric `gatepay_refunds_attention_total`). */
+  observeAttention?: (code: AttentionCode) => void;
 }

@@ -18,6 +18,7 @@
  * prefix) when one is given, so deployments sharing a Prometheus stay apart.
  */
 import type { Queue, Worker } from "bullmq";
+import type { AttentionCode } from "../domain/attention.js";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { RefundRecord } from "../domain/refund-record.js";
 import { isFinalState } from "../domain/refund-state.js";
@@ -54,6 +55,7 @@ export const METRIC_NAMES = {
   webhookStale: "gatepay_refunds_webhook_stale_timestamps_total",
   httpRequestDuration: "gatepay_refunds_http_request_duration_seconds",
   rateLimiterWait: "gatepay_refunds_rate_limiter_wait_seconds",
+  attention: "gatepay_refunds_attention_total",
 } as const;
 
 /** Job states reported by the `gatepay_refunds_queue_jobs` gauge. */
@@ -119,6 +121,8 @@ export interface RefundMetrics {
   observeWebhook(outcome: WebhookOutcome): void;
   /** Counts one webhook whose signed timestamp is older than GatePay's retry window. */
   observeStaleWebhook(): void;
+  /** Counts a contradiction GatePay made with a terminal record (the attention index). */
+  observeAttention(code: AttentionCode): void;
   /** Records one answered HTTP request of the service's own server (an `onResponse` hook). */
   observeHttpRequest(request: HttpRequestObservation): void;
   /** Records how long one GatePay request waited for the `GATEPAY_MAX_RPS` budget, seconds. */
@@ -218,6 +222,12 @@ export function createMetrics(options: CreateMetricsOptions = {}): RefundMetrics
     help: "Verified webhooks whose signed timestamp is more than 24 h old (accepted anyway)",
     registers: [registry],
   });
+  const attention = new Counter({
+    name: METRIC_NAMES.attention,
+    help: "GatePay reports contradicting a terminal refund record (money may have moved), by code",
+    labelNames: ["code"] as const,
+    registers: [registry],
+  });
   const httpRequestDuration = new Histogram({
     name: METRIC_NAMES.httpRequestDuration,
     help: "HTTP requests to this service: time to answer in seconds, by method, route pattern and status code",
@@ -280,6 +290,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): RefundMetrics
     observePoll: (outcome) => polls.inc({ outcome }),
     observeWebhook: (outcome) => webhooks.inc({ outcome }),
     observeStaleWebhook: () => webhookStale.inc(),
+    observeAttention: (code) => attention.inc({ code }),
     observeHttpRequest({ method, route, statusCode, durationSeconds }) {
       httpRequestDuration.observe(
         { method, route, status_code: String(statusCode) },

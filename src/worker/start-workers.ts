@@ -128,6 +128,8 @@ export async function startRefundWorkers(
     now: Date.now,
     random: Math.random,
   };
+  const { metrics } = options;
+  if (metrics) context.observeAttention = (code) => metrics.observeAttention(code);
 
   const common = {
     connection,

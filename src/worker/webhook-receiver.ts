@@ -152,7 +152,12 @@ export async function receiveRefundWebhook(
     log.warn({ ageMs }, "webhook timestamp is more than 24 h old; applied anyway");
   }
 
-  let result: { outcome: WebhookOutcome; record: RefundRecord | null; reason?: string };
+  let result: {
+    outcome: WebhookOutcome;
+    record: RefundRecord | null;
+    reason?: string;
+    attention?: boolean;
+  };
   const storeTimeoutMs = options.storeTimeoutMs ?? DEFAULT_WEBHOOK_STORE_TIMEOUT_MS;
   try {
     // The store may still land after the timeout; withTimeout handles its late rejection.
@@ -178,7 +183,8 @@ export async function receiveRefundWebhook(
       break;
     case "applied":
       log.info({ state: result.record?.state }, "webhook applied");
-      if (result.record) metrics?.observeFinal(result.record);
+      // A contradiction noted on a terminal record is not a new final state.
+      if (result.record && !result.attention) metrics?.observeFinal(result.record);
       break;
     default:
       log.info({ state: result.record?.state, reason: result.reason }, "webhook changed nothing");
@@ -190,7 +196,12 @@ async function apply(
   ctx: RefundContext,
   notification: RefundNotification,
   log: Logger,
-): Promise<{ outcome: WebhookOutcome; record: RefundRecord | null; reason?: string }> {
+): Promise<{
+  outcome: WebhookOutcome;
+  record: RefundRecord | null;
+  reason?: string;
+  attention?: boolean;
+}> {
   const record = await ctx.store.get(notification.refundRequestId);
   if (!record) return { outcome: "unknown_refund", record: null };
   if (notification.prepayId !== undefined && notification.prepayId !== record.request.prepayId) {
@@ -209,12 +220,13 @@ async function apply(
   );
   const t = await applyReport(ctx, record, report, log);
   return t.applied
-    ? { outcome: "applied", record: t.record }
+    ? { outcome: "applied", record: t.record, attention: t.attention !== undefined }
     : { outcome: "unchanged", record: t.record, reason: t.reason };
 }
 
 /** The parts of a {@link RefundContext} that applying a status report uses. */
-export type ReportContextParts = Pick<RefundContext, "store" | "queues" | "settings" | "logger">;
+export type ReportContextParts = Pick<RefundContext, "store" | "queues" | "settings" | "logger"> &
+  Partial<Pick<RefundContext, "observeAttention">>;
 
 /**
  * A {@link RefundContext} for applying reports in a process that runs no workers (the

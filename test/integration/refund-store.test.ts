@@ -477,7 +477,8 @@ describe("transition", () => {
     const { store } = newStore("terminal");
     await store.create(order("r-1", "10"));
     const done = await drive(store, "r-1", EV.started, EV.accepted, EV.succeeded);
-    for (const event of [EV.failed, EV.inProgress, EV.rejected, EV.replayed, EV.stuck]) {
+    // (A `failed` report contradicts the success: noted as attention, test/integration/attention.test.ts.)
+    for (const event of [EV.inProgress, EV.rejected, EV.replayed, EV.stuck]) {
       const out = await store.transition("r-1", event);
       expect(out).toMatchObject({ applied: false, reason: "terminal state succeeded" });
     }

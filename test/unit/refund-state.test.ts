@@ -143,9 +143,16 @@ const TABLE: Record<RefundState, Record<EventType, RefundState | null>> = {
     replayed: null,
     redriven: "processing",
   },
-  succeeded: allRefused(),
-  failed: allRefused(),
-  rejected: allRefused(),
+  // Terminal states stay: a contradicting GatePay report only notes `attention`
+  // (domain/attention.ts; test/unit/attention.test.ts), with the state unchanged.
+  succeeded: { ...allRefused(), failed: "succeeded" },
+  failed: { ...allRefused(), accepted: "failed", "in-progress": "failed", succeeded: "failed" },
+  rejected: {
+    ...allRefused(),
+    accepted: "rejected",
+    "in-progress": "rejected",
+    succeeded: "rejected",
+  },
   dead: {
     "submit-started": null,
     "submit-deferred": null,
@@ -247,12 +254,13 @@ describe("transition table", () => {
       expect(result.record.state).toBe(to);
       expect(result.record.version).toBe(record.version + 1);
       expect(result.record.history).toHaveLength(record.history.length + 1);
-      expect(result.record.history.at(-1)).toMatchObject({ state: to, event: type });
+      const event = isTerminalState(from) ? "attention" : type;
+      expect(result.record.history.at(-1)).toMatchObject({ state: to, event });
     }
   });
 
   it("names why a terminal record refuses an event", () => {
-    const result = applyRefundEvent(recordIn("succeeded"), EVENTS.failed, T0);
+    const result = applyRefundEvent(recordIn("succeeded"), EVENTS.rejected, T0);
     expect(result).toMatchObject({ changed: false, reason: "terminal state succeeded" });
   });
 });
@@ -650,8 +658,9 @@ describe("properties", () => {
             const before = record;
             const result = applyRefundEvent(before, event, nowMs);
             if (isTerminalState(before.state)) {
-              expect(result.changed).toBe(false);
-              expect(result.record).toBe(before);
+              // Only a contradiction is noted (attention), and the state stays.
+              expect(result.record.state).toBe(before.state);
+              if (result.changed) expect(result.attention).toBeDefined();
             }
             if (!result.changed) {
               expect(result.record).toBe(before);
@@ -667,7 +676,7 @@ describe("properties", () => {
             expect(after.history.slice(0, -1)).toEqual(before.history);
             const last = after.history.at(-1)!;
             expect(last.state).toBe(after.state);
-            expect(last.event).toBe(event.type);
+            expect(last.event).toBe(result.attention ? "attention" : event.type);
             expect(last.at).toBe(new Date(nowMs).toISOString());
             expect(after.updatedAt).toBe(last.at);
             expect(after.submit.generation).toBe(
@@ -680,7 +689,7 @@ describe("properties", () => {
           }
           expect(record.version).toBe(start.version + applied);
           expect(record.history).toHaveLength(start.history.length + applied);
-          if (isTerminalState(start.state)) expect(record).toBe(start);
+          if (isTerminalState(start.state)) expect(record.state).toBe(start.state);
         },
       ),
       { numRuns: 500 },
