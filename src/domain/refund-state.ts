@@ -68,7 +68,17 @@ export type RefundEvent =
    * A submit attempt ended without an answer that settles the refund. `mayExist` says
    * whether GatePay may hold the refund now (unknown outcome) or certainly does not.
    */
-  | { type: "submit-deferred"; mayExist: boolean; error: Omit<RefundError, "at"> }
+  | {
+      type: "submit-deferred";
+      mayExist: boolean;
+      error: Omit<RefundError, "at">;
+      /**
+       * The send this deferral describes: the record's `attempts` when its run sent (or
+       * looked up). A deferral lowers `mayExist` only when this is still the latest send;
+       * a stalled run's late failure must not clear a later run's unknown outcome.
+       */
+      sentAttempt?: number;
+    }
   /** GatePay looked up and does not know the refund: a re-send is safe. */
   /**
    * GatePay does not know the refund. One answer is not believed: only a second
@@ -259,9 +269,11 @@ export function applyRefundEvent(
       delete next.submit.notFoundAtMs;
       break;
     case "submit-deferred":
-      // The deferral describes the latest send (or lookup): a refused connection proves
-      // nothing was created, a timeout or 5xx leaves the outcome unknown.
-      next.submit.mayExist = event.mayExist;
+      // A refused connection proves this run's send created nothing, a timeout or 5xx
+      // leaves the outcome unknown. "Nothing created" speaks only for the latest send:
+      // after another run has sent since (or without a stamp), "may exist" never drops.
+      next.submit.mayExist =
+        event.mayExist || (record.submit.mayExist && event.sentAttempt !== record.attempts);
       if (event.mayExist) next.submit.hadUnknownOutcome = true;
       delete next.submit.leaseOwner;
       delete next.submit.leaseUntilMs;

@@ -338,7 +338,12 @@ async function failAttempt(
     attemptNo: run.attemptNo,
     lastAttempt: run.lastAttempt,
   });
-  await writeOwn(run, record, verdict.event);
+  // Stamped with this run's send, so a late write cannot lower another send's "may exist".
+  const event: RefundEvent =
+    verdict.event.type === "submit-deferred"
+      ? { ...verdict.event, sentAttempt: record.attempts }
+      : verdict.event;
+  await writeOwn(run, record, event);
   const { code, message } = verdict.event.error;
   switch (verdict.outcome) {
     case "rejected":

@@ -415,14 +415,39 @@ describe("mayExist", () => {
   ])(
     "submit-deferred takes what the latest send says: was %s, event says %s → %s",
     (was, says, expected) => {
+      const record = withMayExist("submitting", was);
       const r = applyRefundEvent(
-        withMayExist("submitting", was),
-        { type: "submit-deferred", mayExist: says, error: { code: "E", message: "m" } },
+        record,
+        {
+          type: "submit-deferred",
+          mayExist: says,
+          error: { code: "E", message: "m" },
+          sentAttempt: record.attempts,
+        },
         T0,
       );
       expect(r.record.submit.mayExist).toBe(expected);
     },
   );
+
+  it("a deferral never lowers it for a send that is not the latest (or unstamped)", () => {
+    // Run A sent attempt 2 and stalled; run B sent attempt 3 with an unknown outcome.
+    const record = recordIn("submitting", {
+      attempts: 3,
+      submit: { mayExist: true, generation: 0, hadUnknownOutcome: true },
+    });
+    const refused = {
+      type: "submit-deferred",
+      mayExist: false,
+      error: { code: "E", message: "m" },
+    };
+    for (const sentAttempt of [2, undefined]) {
+      const r = applyRefundEvent(record, { ...refused, sentAttempt } as RefundEvent, T0);
+      expect(r.changed && r.record.submit.mayExist, `sentAttempt ${sentAttempt}`).toBe(true);
+    }
+    const latest = applyRefundEvent(record, { ...refused, sentAttempt: 3 } as RefundEvent, T0);
+    expect(latest.record.submit.mayExist).toBe(false);
+  });
 
   it("rejected clears it: no refund exists", () => {
     const r = applyRefundEvent(withMayExist("submitting", true), EVENTS.rejected, T0);
