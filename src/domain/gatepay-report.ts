@@ -35,6 +35,7 @@ export interface GatePayAnswerReading {
   status?: string | undefined;
   gateRefundId?: string | undefined;
   orderAmount?: string | undefined;
+  orderCurrency?: string | undefined;
   refundAmount?: string | undefined;
   currency?: string | undefined;
   failReason?: string | undefined;

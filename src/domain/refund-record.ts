@@ -30,7 +30,7 @@ export interface OrderRefundFields {
   refundAmount: string;
   refundReason?: string | undefined;
   onBehalfOf?: string | undefined;
-  /** The order's total, when the producer knows it (caps the over-refund guard). */
+  /** The order's total, when the producer knows it: checks this request only (never the stored cap). */
   orderAmount?: string | undefined;
 }
 
@@ -78,6 +78,8 @@ export interface GatePayAnswer {
   status?: string;
   gateRefundId?: string;
   orderAmount?: string;
+  /** The order's currency, when GatePay told it (the over-refund cap's currency). */
+  orderCurrency?: string;
   refundAmount?: string;
   currency?: string;
   failReason?: string;

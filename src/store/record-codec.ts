@@ -45,9 +45,13 @@ export function amountOfUnits(units: bigint | string): string {
 }
 
 /**
- * The order hash field a refund's reservation counts in: `reserved` for amounts in the
- * order's currency (an order refund's `refundAmount`).
+ * The order hash field a refund's reservation counts in, so amounts of different
+ * currencies are never added: `reserved` for an order refund (its `refundAmount` is in
+ * the order's currency), `reserved:<CUR>` for a convert refund's `refundOrderAmount` in
+ * `refundOrderCurrency` CUR (the order's or the payer's currency, gatepay-api.md 500205).
  */
-export function reservationField(_request: RefundRequestFields): string {
-  return "reserved";
+export function reservationField(request: RefundRequestFields): string {
+  return request.kind === "convert"
+    ? `reserved:${request.refundOrderCurrency.toUpperCase()}`
+    : "reserved";
 }

@@ -175,6 +175,7 @@ export class RefundStore {
       reserveUnits: reservedUnitsOf(request),
       orderAmountUnits:
         request.orderAmount === undefined ? undefined : orderAmountUnits(request.orderAmount),
+      reservationField: reservationField(request),
       reconcileAtMs: this.#now() + this.#stallWindowMs,
     };
   }
@@ -345,9 +346,14 @@ export class RefundStore {
     await this.#redis.zadd(this.keys.inflight, "XX", String(untilMs), refundRequestId);
   }
 
-  /** Remembers an order's amount as GatePay reported it: the over-refund guard's cap. */
-  async learnOrderAmount(prepayId: string, amount: string): Promise<void> {
-    await this.#redis.hset(this.keys.order(prepayId), "amount", String(orderAmountUnits(amount)));
+  /**
+   * Remembers an order's amount (and currency, when told) as GatePay reported it: the
+   * over-refund guard's cap. Only GatePay sets it; a caller's `orderAmount` never does.
+   */
+  async learnOrderAmount(prepayId: string, amount: string, currency?: string): Promise<void> {
+    const fields: Record<string, string> = { amount: String(orderAmountUnits(amount)) };
+    if (currency) fields["ccy"] = currency.toUpperCase();
+    await this.#redis.hset(this.keys.order(prepayId), fields);
   }
 
   /** The over-refund guard's view of an order: its amount (if known) and what is reserved. */

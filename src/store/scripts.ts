@@ -38,8 +38,13 @@ export interface CreateReservedInput extends RecordWrite {
   fingerprint: string;
   /** Micro-units to reserve against the order. */
   reserveUnits: bigint;
-  /** The order's amount in micro-units, when the request carries it (kept if none is known). */
+  /**
+   * The caller's `orderAmount` in micro-units: checks this request only, never stored
+   * as the order's cap (a wrong small value would block the order for good).
+   */
   orderAmountUnits: bigint | undefined;
+  /** Order hash field the units count in (record-codec.ts `reservationField`). */
+  reservationField: string;
   /** When the reconciler should look at the refund if nothing writes it first (epoch ms). */
   reconcileAtMs: number;
 }
@@ -131,6 +136,7 @@ export const createReservedScript = new LuaScript<
       i.record.batchId ?? "",
       i.record.state,
       String(i.record.version),
+      i.reservationField,
     ],
   }),
   (raw) => {

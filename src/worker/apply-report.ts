@@ -40,7 +40,11 @@ export async function applyReport(
     ctx.observeAttention?.(code);
   }
   if (report.orderAmount && !record.gatepay?.orderAmount) {
-    await ctx.store.learnOrderAmount(record.request.prepayId, report.orderAmount);
+    await ctx.store.learnOrderAmount(
+      record.request.prepayId,
+      report.orderAmount,
+      report.answer.orderCurrency,
+    );
   }
   if (result.applied && result.record.state === "accepted") {
     await schedulePoll(ctx, result.record, 1, ctx.settings.poll.firstDelayMs);

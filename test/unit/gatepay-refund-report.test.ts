@@ -40,7 +40,13 @@ describe("reading GatePay's answers into reports", () => {
         AT,
       ),
     ).toEqual({
-      answer: { source: "create", at: AT, refundAmount: "5", currency: "USDT" },
+      answer: {
+        source: "create",
+        at: AT,
+        refundAmount: "5",
+        currency: "USDT",
+        orderCurrency: "USDT",
+      },
       outcome: "in_progress",
       known: true,
     });

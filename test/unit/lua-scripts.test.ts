@@ -45,6 +45,7 @@ const SAMPLE_ARGS: Record<string, string[]> = {
     fingerprint: "fp",
     reserveUnits: 1_000_000n,
     orderAmountUnits: undefined,
+    reservationField: "reserved",
     reconcileAtMs: T0,
   }),
   [createFinalScript.file]: createFinalScript.args({
