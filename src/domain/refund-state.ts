@@ -101,6 +101,11 @@ export type RefundEvent =
   | { type: "over-refund"; error: Omit<RefundError, "at"> }
   /** Retryable errors outlasted the attempts, or an operator must act. */
   | { type: "dead"; error: Omit<RefundError, "at"> }
+  /**
+   * GatePay answered about another request under this refundRequestId (answer-match.ts):
+   * never adopted; any non-terminal refund goes `dead` for a human.
+   */
+  | { type: "answer-mismatch"; error: Omit<RefundError, "at"> }
   /** Accepted, but no final status before the poll deadline. */
   | { type: "stuck"; error: Omit<RefundError, "at"> }
   /** An operator replays a dead or stuck refund; it re-checks GatePay first. */
@@ -158,6 +163,8 @@ function target(record: RefundRecord, event: RefundEvent): string {
       return s === "queued" && record.version === 1 ? "rejected" : `not a new refund (${s})`;
     case "dead":
       return s === "queued" || s === "submitting" ? "dead" : `cannot give up from ${s}`;
+    case "answer-mismatch":
+      return s === "dead" ? "already dead" : "dead";
     case "stuck":
       return s === "accepted" || s === "processing" ? "stuck" : `cannot be stuck from ${s}`;
     case "replayed":
@@ -185,6 +192,7 @@ function noteFor(event: RefundEvent): string | undefined {
     case "rejected":
     case "over-refund":
     case "dead":
+    case "answer-mismatch":
     case "stuck":
       return event.error.code;
     case "failed":
@@ -313,6 +321,7 @@ export function applyRefundEvent(
       next.submit.mayExist = false;
       break;
     case "dead":
+    case "answer-mismatch":
     case "stuck":
       next.lastError = { ...event.error, at };
       clearLease(next);

@@ -30,6 +30,10 @@ export function reportFromCreate(
     currency: str("orderCurrency"),
     outcome: "in_progress",
     known: true,
+    identity: {
+      prepayId: str("prepayId"),
+      requestAmount: str("refundAmount") ?? str("refundOrderAmount"),
+    },
   });
 }
 
@@ -49,6 +53,11 @@ export function reportFromDetails(details: RefundDetails, at: string): GatePayRe
     failReason,
     outcome: c.outcome,
     known: c.known,
+    identity: {
+      prepayId: details.orderId ?? undefined,
+      requestAmount: details.requestAmount ?? undefined,
+      requestCurrency: details.requestCurrency ?? undefined,
+    },
   });
 }
 

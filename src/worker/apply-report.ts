@@ -5,6 +5,7 @@
  * refund that becomes final makes every pending poll a no-op. The event a report means
  * is decided purely in src/domain/report-event.ts.
  */
+import { answerMismatchError, answerMismatches } from "../domain/answer-match.js";
 import type { GatePayReport } from "../domain/gatepay-report.js";
 import type { RefundRecord } from "../domain/refund-record.js";
 import { eventForReport } from "../domain/report-event.js";
@@ -28,6 +29,13 @@ export async function applyReport(
       { status: report.answer.status, source: report.answer.source },
       "unrecognised GatePay refund status; treated as in progress",
     );
+  }
+  const mismatches = answerMismatches(record.request, report);
+  if (mismatches.length > 0) {
+    // Someone else's refund under our id: adopting it could mark ours succeeded.
+    const error = answerMismatchError(report, mismatches);
+    log.error({ code: error.code, source: report.answer.source, mismatches }, error.message);
+    return ctx.store.transition(record.refundRequestId, { type: "answer-mismatch", error }, record);
   }
   const event = eventForReport(record, report, ctx.now() + ctx.settings.poll.deadlineMs);
   const result = await ctx.store.transition(record.refundRequestId, event, record);

@@ -33,6 +33,7 @@ describe("reading GatePay's answers into reports", () => {
       outcome: "in_progress",
       known: true,
       orderAmount: "30",
+      identity: { prepayId: "p-1", requestAmount: "10" },
     });
     expect(
       reportFromCreate(
@@ -49,6 +50,7 @@ describe("reading GatePay's answers into reports", () => {
       },
       outcome: "in_progress",
       known: true,
+      identity: { prepayId: undefined, requestAmount: "5" },
     });
   });
 
@@ -88,6 +90,7 @@ describe("reading GatePay's answers into reports", () => {
       outcome: "succeeded",
       known: true,
       orderAmount: "20",
+      identity: { prepayId: undefined, requestAmount: "7", requestCurrency: "USDT" },
     });
   });
 
