@@ -19,6 +19,7 @@
 import { performance } from "node:perf_hooks";
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import { decideNotFound } from "../domain/not-found-decision.js";
+import { refundAccountOf } from "../domain/refund-account.js";
 import type { RefundRecord } from "../domain/refund-record.js";
 import type { RefundEvent } from "../domain/refund-state.js";
 import {
@@ -56,14 +57,9 @@ export type SubmitOutcome =
 
 const MAX_DECISION_ROUNDS = 5;
 
-/**
- * The account every call about this refund uses: fixed at the first send and kept in
- * the record, so a later change of GATEPAY_ON_BEHALF_OF cannot send a lookup to the
- * wrong account (and read its "not found" as permission to re-send).
- */
+/** The account every call about this refund uses (domain/refund-account.ts). */
 function accountOf(ctx: RefundContext, record: RefundRecord): string | null {
-  if (record.submit.onBehalfOf !== undefined) return record.submit.onBehalfOf;
-  return record.request.onBehalfOf ?? ctx.client.onBehalfOf ?? null;
+  return refundAccountOf(record, ctx.client.onBehalfOf);
 }
 
 /** Waits (without using an attempt) until `atMs` on the shared clock, then runs again. */
