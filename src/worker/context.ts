@@ -27,6 +27,11 @@ export interface RefundSettings {
   unknownOutcomeGraceMs: number;
   backoff: { baseMs: number; capMs: number };
   poll: { firstDelayMs: number; maxDelayMs: number; deadlineMs: number };
+  /**
+   * Longest wait a server's `Retry-After` may impose on a submit retry, ms (longer values
+   * are capped and counted). Default `poll.maxDelayMs` (POLL_MAX_DELAY_MS).
+   */
+  retryAfterMaxMs?: number;
 }
 
 export interface RefundContext {

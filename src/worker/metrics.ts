@@ -56,6 +56,7 @@ export const METRIC_NAMES = {
   httpRequestDuration: "gatepay_refunds_http_request_duration_seconds",
   rateLimiterWait: "gatepay_refunds_rate_limiter_wait_seconds",
   attention: "gatepay_refunds_attention_total",
+  retryAfterCapped: "gatepay_refunds_retry_after_capped_total",
 } as const;
 
 /** Job states reported by the `gatepay_refunds_queue_jobs` gauge. */
@@ -121,6 +122,8 @@ export interface RefundMetrics {
   observeWebhook(outcome: WebhookOutcome): void;
   /** Counts one webhook whose signed timestamp is older than GatePay's retry window. */
   observeStaleWebhook(): void;
+  /** Counts a server `Retry-After` longer than POLL_MAX_DELAY_MS (capped to it). */
+  observeRetryAfterCapped(): void;
   /** Counts a contradiction GatePay made with a terminal record (the attention index). */
   observeAttention(code: AttentionCode): void;
   /** Records one answered HTTP request of the service's own server (an `onResponse` hook). */
@@ -228,6 +231,11 @@ export function createMetrics(options: CreateMetricsOptions = {}): RefundMetrics
     labelNames: ["code"] as const,
     registers: [registry],
   });
+  const retryAfterCapped = new Counter({
+    name: METRIC_NAMES.retryAfterCapped,
+    help: "Retry-After values longer than POLL_MAX_DELAY_MS, capped to it",
+    registers: [registry],
+  });
   const httpRequestDuration = new Histogram({
     name: METRIC_NAMES.httpRequestDuration,
     help: "HTTP requests to this service: time to answer in seconds, by method, route pattern and status code",
@@ -291,6 +299,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): RefundMetrics
     observeWebhook: (outcome) => webhooks.inc({ outcome }),
     observeStaleWebhook: () => webhookStale.inc(),
     observeAttention: (code) => attention.inc({ code }),
+    observeRetryAfterCapped: () => retryAfterCapped.inc(),
     observeHttpRequest({ method, route, statusCode, durationSeconds }) {
       httpRequestDuration.observe(
         { method, route, status_code: String(statusCode) },
