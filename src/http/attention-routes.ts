@@ -3,6 +3,8 @@
  * - `GET /attention`: refunds whose terminal record GatePay contradicts (a success after
  *   a refusal…, domain/attention.ts), newest first; money may have moved while the record
  *   says it did not, so each needs a human. `?limit=` 1–1000, default 100.
+ * - `GET /notifications/unmatched`: GatePay notifications for refunds this deployment
+ *   does not know (refunds made outside the worker), newest first; same `?limit=`.
  */
 import type { FastifyInstance } from "fastify";
 import { ERROR_CODES } from "../domain/error-codes.js";
@@ -41,6 +43,24 @@ export function registerAttentionRoutes(app: FastifyInstance, deps: AttentionRou
       }
       const refunds = await store.listAttention({ limit });
       return reply.send({ count: refunds.length, refunds });
+    },
+  );
+  app.get<{ Querystring: { limit?: string } }>(
+    "/notifications/unmatched",
+    { onRequest: requireToken },
+    async (request, reply) => {
+      const limit = parseListLimit(request.query.limit);
+      if (typeof limit === "string") {
+        return reply
+          .code(ERROR_CODES.VALIDATION_ERROR.httpStatus)
+          .send(
+            errorBody("VALIDATION_ERROR", `invalid limit: ${limit}`, [
+              { path: "limit", message: limit },
+            ]),
+          );
+      }
+      const notifications = await store.notifications.listUnmatched({ limit });
+      return reply.send({ count: notifications.length, notifications });
     },
   );
 }

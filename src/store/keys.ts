@@ -23,6 +23,8 @@ export interface RefundKeys {
    * `attention`): score = when it was noted (epoch ms). Read by the operator console.
    */
   attention: string;
+  /** Capped stream of GatePay notifications for refunds this deployment does not know. */
+  unmatchedNotifications: string;
   /** Rate limiter state for GATEPAY_MAX_RPS. */
   rateLimit: string;
   /** Lock so one reconciler runs at a time across processes. */
@@ -41,6 +43,7 @@ export function refundKeys(prefix: string): RefundKeys {
     inflight: `${prefix}:inflight`,
     events: `${prefix}:events`,
     attention: `${prefix}:attention`,
+    unmatchedNotifications: `${prefix}:unmatched-notifications`,
     rateLimit: `${prefix}:ratelimit`,
     reconcilerLock: `${prefix}:reconciler-lock`,
     none: `${prefix}:none`,

@@ -19,6 +19,7 @@ import {
 } from "../domain/refund-state.js";
 import { refundKeys, type RefundKeys } from "./keys.js";
 import { LeaseLock } from "./lease-lock.js";
+import { NotificationStore } from "./notification-store.js";
 import {
   amountOfUnits,
   decodeRecord,
@@ -68,6 +69,8 @@ export class RefundStore {
   readonly keys: RefundKeys;
   /** One reconciler run at a time across processes. */
   readonly reconcilerLock: LeaseLock;
+  /** GatePay notifications for refunds this deployment does not know (notification-store.ts). */
+  readonly notifications: NotificationStore;
   readonly #redis: Redis;
   readonly #eventsMaxLen: number;
   readonly #stallWindowMs: number;
@@ -76,6 +79,7 @@ export class RefundStore {
   constructor(redis: Redis, prefix: string, options: RefundStoreOptions = {}) {
     this.keys = refundKeys(prefix);
     this.reconcilerLock = new LeaseLock(redis, this.keys.reconcilerLock);
+    this.notifications = new NotificationStore(redis, this.keys);
     this.#redis = redis;
     this.#eventsMaxLen = options.eventsMaxLen ?? 100_000;
     this.#stallWindowMs = options.stallWindowMs ?? 300_000;

@@ -33,6 +33,8 @@ export type WebhookOutcome =
   | "unchanged"
   /** Verified, but no refund has that refundRequestId: acknowledged and logged. */
   | "unknown_refund"
+  /** Signed more than 48 h ago (past GatePay's retry window): refused, 401 WEBHOOK_EXPIRED. */
+  | "expired"
   /** Verified, but its prepayId is not the refund's: acknowledged, not applied, logged. */
   | "mismatch"
   | "bad_signature"

@@ -105,6 +105,33 @@ describe("attention index", () => {
       expect((await deliver()).status).toBe(200);
       expect((await store.get("r-1"))?.version).toBe(record?.version);
       expect((await store.orderReservation("p-att")).reserved).toBe("10");
+
+      // A notification for a refund this deployment does not know is kept (item 7).
+      const foreign = body.replaceAll("r-1", "ext-77");
+      const foreignHeaders = signRefundWebhook(SECRET, foreign);
+      const receive = (headers: Record<string, string>, rawBody: string) =>
+        receiveRefundWebhook({ secret: SECRET, context, logger, metrics }, { headers, rawBody });
+      expect((await receive(foreignHeaders, foreign)).status).toBe(200);
+      // The same signed notification replayed: acknowledged, not kept or applied again.
+      const replay = await receive(foreignHeaders, foreign);
+      expect(replay).toMatchObject({ status: 200, outcome: "unchanged" });
+      expect(await redis.xlen(`${prefix}:unmatched-notifications`)).toBe(1);
+      // Signed before GatePay's 48 h retry window: refused as expired.
+      const old = await receive(
+        signRefundWebhook(SECRET, foreign, Date.now() - 49 * 3600 * 1000),
+        foreign,
+      );
+      expect(old.status).toBe(401);
+      expect(old.body).toContain("WEBHOOK_EXPIRED");
+      expect(await redis.xlen(`${prefix}:unmatched-notifications`)).toBe(1);
+      const [kept] = await store.notifications.listUnmatched({ limit: 5 });
+      expect(kept).toMatchObject({
+        bizType: "PAY_REFUND",
+        refundRequestId: "ext-77",
+        body: foreign,
+      });
+      expect(kept?.body).not.toMatch(/signature/i);
+      expect(Date.parse(kept!.receivedAt)).toBeGreaterThan(0);
     } finally {
       await queues.close();
     }

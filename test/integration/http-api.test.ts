@@ -78,6 +78,7 @@ const PROTECTED: { method: string; path: string; body?: string }[] = [
   { method: "GET", path: "/refunds/AUTH1" },
   { method: "GET", path: "/batches/B1" },
   { method: "GET", path: "/attention" },
+  { method: "GET", path: "/notifications/unmatched" },
   { method: "GET", path: DASHBOARD_PATH },
   { method: "GET", path: `${DASHBOARD_PATH}/queue/refund-submit` },
   { method: "GET", path: `${DASHBOARD_PATH}/api/queues` },
