@@ -20,7 +20,11 @@ const FIELD_FLAGS = [
   ["--refund-amount <amount>", "refundAmount", 'order refunds: amount, e.g. "10.50"'],
   ["--refund-reason <text>", "refundReason", "reason shown to the payer (optional)"],
   ["--on-behalf-of <subAccount>", "onBehalfOf", "institution mode: sub-account (optional)"],
-  ["--order-amount <amount>", "orderAmount", "the order's total, caps the over-refund guard"],
+  [
+    "--order-amount <amount>",
+    "orderAmount",
+    "the order's total: checks this refund before sending",
+  ],
   ["--kind <kind>", "kind", "order (default) or convert"],
   ["--refund-order-currency <cur>", "refundOrderCurrency", "convert refunds: order currency"],
   ["--refund-order-amount <amount>", "refundOrderAmount", "convert refunds: amount in it"],

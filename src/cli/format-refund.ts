@@ -43,6 +43,11 @@ export function formatRefund(record: RefundRecord): string {
       record.lastError &&
         `${record.lastError.code}: ${record.lastError.message} (${record.lastError.at})`,
     ],
+    [
+      "ATTENTION",
+      record.attention &&
+        `${record.attention.code}: ${record.attention.detail} (${record.attention.at})`,
+    ],
     ["created", record.createdAt],
     ["updated", record.updatedAt],
   );

@@ -22,6 +22,18 @@ export interface GatePayReport {
   known: boolean;
   /** The order's amount when GatePay told us: the over-refund guard's cap. */
   orderAmount?: string;
+  /** Which request the answer is about, as far as GatePay said (domain/answer-match.ts). */
+  identity?: AnswerIdentity;
+}
+
+/** What an answer said about the request it belongs to (absent when GatePay did not say). */
+export interface AnswerIdentity {
+  /** The order (create: `prepayId`; v2 details: `orderId`, "original prepayId"). */
+  prepayId?: string | undefined;
+  /** The amount requested (create: `refundAmount`/`refundOrderAmount`; details: `requestAmount`). */
+  requestAmount?: string | undefined;
+  /** The currency requested (details: `requestCurrency`). */
+  requestCurrency?: string | undefined;
 }
 
 /**
@@ -35,11 +47,13 @@ export interface GatePayAnswerReading {
   status?: string | undefined;
   gateRefundId?: string | undefined;
   orderAmount?: string | undefined;
+  orderCurrency?: string | undefined;
   refundAmount?: string | undefined;
   currency?: string | undefined;
   failReason?: string | undefined;
   outcome: ReportedOutcome;
   known: boolean;
+  identity?: AnswerIdentity | undefined;
 }
 
 /**
@@ -47,10 +61,13 @@ export interface GatePayAnswerReading {
  * record stores only what GatePay said); the order amount rides along when non-empty.
  */
 export function reportGatePayAnswer(reading: GatePayAnswerReading): GatePayReport {
-  const { outcome, known, ...fields } = reading;
+  const { outcome, known, identity, ...fields } = reading;
   const kept: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(fields)) if (v !== undefined && v !== "") kept[k] = v;
   const answer = kept as unknown as GatePayAnswer;
   const report: GatePayReport = { answer, outcome, known };
+  if (identity && Object.values(identity).some((v) => v !== undefined && v !== "")) {
+    report.identity = identity;
+  }
   return answer.orderAmount ? { ...report, orderAmount: answer.orderAmount } : report;
 }

@@ -30,7 +30,7 @@ export const CONVERT_REFUND_FIELDS = [
 
 /**
  * Optional on either kind: the sub-account of institution mode, and the order's total
- * when the producer knows it (it caps the over-refund guard; never sent to GatePay).
+ * when the producer knows it (it checks this request against the over-refund guard; never sent to GatePay, never stored as the order's cap).
  */
 export const OPTIONAL_REFUND_FIELDS = [
   "onBehalfOf",

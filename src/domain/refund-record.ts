@@ -30,7 +30,7 @@ export interface OrderRefundFields {
   refundAmount: string;
   refundReason?: string | undefined;
   onBehalfOf?: string | undefined;
-  /** The order's total, when the producer knows it (caps the over-refund guard). */
+  /** The order's total, when the producer knows it: checks this request only (never the stored cap). */
   orderAmount?: string | undefined;
 }
 
@@ -78,6 +78,8 @@ export interface GatePayAnswer {
   status?: string;
   gateRefundId?: string;
   orderAmount?: string;
+  /** The order's currency, when GatePay told it (the over-refund cap's currency). */
+  orderCurrency?: string;
   refundAmount?: string;
   currency?: string;
   failReason?: string;
@@ -111,6 +113,29 @@ export interface SubmitState {
   onBehalfOf?: string | null;
 }
 
+/** Contradictions between GatePay and a terminal record (attention.ts). */
+export const ATTENTION_CODES = [
+  /** GatePay reports the refund succeeded; we recorded it `rejected` or `failed`. */
+  "SUCCESS_AFTER_REFUSAL",
+  /** GatePay reports the refund in progress; we recorded it `rejected` or `failed`. */
+  "PROGRESS_AFTER_REFUSAL",
+  /** GatePay reports the refund failed; we recorded it `succeeded`. */
+  "FAILURE_AFTER_SUCCESS",
+] as const;
+
+export type AttentionCode = (typeof ATTENTION_CODES)[number];
+
+/** A contradiction kept on the record (field `attention`). */
+export interface RefundAttention {
+  code: AttentionCode;
+  /** ISO-8601 time it was recorded. */
+  at: string;
+  /** What GatePay said against what the record says, for a person. */
+  detail: string;
+  /** GatePay's contradicting answer. */
+  answer?: GatePayAnswer;
+}
+
 /** Poll bookkeeping: when acceptance happened and when polling gives up. */
 export interface PollState {
   acceptedAtMs: number;
@@ -133,6 +158,12 @@ export interface RefundRecord {
   updatedAt: string;
   submit: SubmitState;
   poll?: PollState;
+  /**
+   * A contradiction between GatePay and a terminal state (domain/attention.ts): set
+   * when GatePay reports money moving for a refused refund, or failing for a succeeded
+   * one. The refund is then in the store's attention index until a human clears it.
+   */
+  attention?: RefundAttention;
   /** Monotonic write counter: every write is compare-and-set on it. */
   version: number;
   /**

@@ -10,6 +10,7 @@
  *   terminal: a replay re-drives them, and a later final status from GatePay (webhook or
  *   poll) settles them, because GatePay's word about money is better than our give-up.
  */
+import { noteAttention, type RefundAttention } from "./attention.js";
 import {
   REFUND_STATES,
   type RefundState,
@@ -67,7 +68,17 @@ export type RefundEvent =
    * A submit attempt ended without an answer that settles the refund. `mayExist` says
    * whether GatePay may hold the refund now (unknown outcome) or certainly does not.
    */
-  | { type: "submit-deferred"; mayExist: boolean; error: Omit<RefundError, "at"> }
+  | {
+      type: "submit-deferred";
+      mayExist: boolean;
+      error: Omit<RefundError, "at">;
+      /**
+       * The send this deferral describes: the record's `attempts` when its run sent (or
+       * looked up). A deferral lowers `mayExist` only when this is still the latest send;
+       * a stalled run's late failure must not clear a later run's unknown outcome.
+       */
+      sentAttempt?: number;
+    }
   /** GatePay looked up and does not know the refund: a re-send is safe. */
   /**
    * GatePay does not know the refund. One answer is not believed: only a second
@@ -98,6 +109,11 @@ export type RefundEvent =
   | { type: "over-refund"; error: Omit<RefundError, "at"> }
   /** Retryable errors outlasted the attempts, or an operator must act. */
   | { type: "dead"; error: Omit<RefundError, "at"> }
+  /**
+   * GatePay answered about another request under this refundRequestId (answer-match.ts):
+   * never adopted; any non-terminal refund goes `dead` for a human.
+   */
+  | { type: "answer-mismatch"; error: Omit<RefundError, "at"> }
   /** Accepted, but no final status before the poll deadline. */
   | { type: "stuck"; error: Omit<RefundError, "at"> }
   /** An operator replays a dead or stuck refund; it re-checks GatePay first. */
@@ -109,7 +125,8 @@ export type RefundEvent =
   | { type: "redriven" };
 
 export type TransitionResult =
-  | { changed: true; record: RefundRecord }
+  /** `attention`: the state is unchanged; a contradiction was noted (attention.ts). */
+  | { changed: true; record: RefundRecord; attention?: RefundAttention }
   | { changed: false; record: RefundRecord; reason: string };
 
 /** Order of progress; a GatePay report never moves a refund to a lower rank. */
@@ -154,6 +171,8 @@ function target(record: RefundRecord, event: RefundEvent): string {
       return s === "queued" && record.version === 1 ? "rejected" : `not a new refund (${s})`;
     case "dead":
       return s === "queued" || s === "submitting" ? "dead" : `cannot give up from ${s}`;
+    case "answer-mismatch":
+      return s === "dead" ? "already dead" : "dead";
     case "stuck":
       return s === "accepted" || s === "processing" ? "stuck" : `cannot be stuck from ${s}`;
     case "replayed":
@@ -181,6 +200,7 @@ function noteFor(event: RefundEvent): string | undefined {
     case "rejected":
     case "over-refund":
     case "dead":
+    case "answer-mismatch":
     case "stuck":
       return event.error.code;
     case "failed":
@@ -234,6 +254,8 @@ export function applyRefundEvent(
   nowMs: number,
 ): TransitionResult {
   if (isTerminalState(record.state)) {
+    const noted = noteAttention(record, event, nowMs);
+    if (noted?.attention) return { changed: true, record: noted, attention: noted.attention };
     return { changed: false, record, reason: `terminal state ${record.state}` };
   }
   const to = target(record, event);
@@ -264,9 +286,11 @@ export function applyRefundEvent(
       delete next.submit.notFoundEpoch;
       break;
     case "submit-deferred":
-      // The deferral describes the latest send (or lookup): a refused connection proves
-      // nothing was created, a timeout or 5xx leaves the outcome unknown.
-      next.submit.mayExist = event.mayExist;
+      // A refused connection proves this run's send created nothing, a timeout or 5xx
+      // leaves the outcome unknown. "Nothing created" speaks only for the latest send:
+      // after another run has sent since (or without a stamp), "may exist" never drops.
+      next.submit.mayExist =
+        event.mayExist || (record.submit.mayExist && event.sentAttempt !== record.attempts);
       if (event.mayExist) next.submit.hadUnknownOutcome = true;
       delete next.submit.leaseOwner;
       delete next.submit.leaseUntilMs;
@@ -311,6 +335,7 @@ export function applyRefundEvent(
       next.submit.mayExist = false;
       break;
     case "dead":
+    case "answer-mismatch":
     case "stuck":
       next.lastError = { ...event.error, at };
       clearLease(next);

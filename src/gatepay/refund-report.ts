@@ -25,10 +25,15 @@ export function reportFromCreate(
     at,
     gateRefundId: str("refundGateId") ?? str("gateRefundId"),
     orderAmount: str("orderAmount"),
+    orderCurrency: str("orderCurrency"),
     refundAmount: str("refundAmount") ?? str("refundOrderAmount"),
     currency: str("orderCurrency"),
     outcome: "in_progress",
     known: true,
+    identity: {
+      prepayId: str("prepayId"),
+      requestAmount: str("refundAmount") ?? str("refundOrderAmount"),
+    },
   });
 }
 
@@ -42,11 +47,17 @@ export function reportFromDetails(details: RefundDetails, at: string): GatePayRe
     status: details.status,
     gateRefundId: details.gateRefundId ?? details.refundId ?? undefined,
     orderAmount: details.orderAmount ?? undefined,
+    orderCurrency: details.orderCurrency ?? undefined,
     refundAmount: details.amount ?? details.requestAmount ?? undefined,
     currency: details.currency ?? details.requestCurrency ?? undefined,
     failReason,
     outcome: c.outcome,
     known: c.known,
+    identity: {
+      prepayId: details.orderId ?? undefined,
+      requestAmount: details.requestAmount ?? undefined,
+      requestCurrency: details.requestCurrency ?? undefined,
+    },
   });
 }
 

@@ -32,6 +32,7 @@ import type { RefundProducer } from "../producer/enqueue-refund.js";
 import type { RefundMetrics } from "../worker/metrics.js";
 import type { RefundWorkers } from "../worker/start-workers.js";
 import { registerConsole } from "./console/console-routes.js";
+import { registerAttentionRoutes } from "./attention-routes.js";
 import { registerDashboard } from "./dashboard.js";
 import { codedErrorBody, errorBody, type HttpErrorCode } from "./error-body.js";
 import { registerHealthRoutes } from "./health-routes.js";
@@ -162,6 +163,10 @@ export async function startHttpServer(options: StartHttpServerOptions): Promise<
     registerRefundRoutes(scope, {
       producer,
       metrics,
+      requireToken: tokenGuard(config.http.apiToken, false),
+    });
+    registerAttentionRoutes(scope, {
+      store: producer.store,
       requireToken: tokenGuard(config.http.apiToken, false),
     });
     registered();

@@ -40,6 +40,7 @@ export async function registerWebhookRoute(
       queues: producer.queues,
       settings: settingsFromConfig(config),
       logger,
+      observeAttention: (code) => metrics.observeAttention(code),
     });
   await app.register((scope, _opts, registered) => {
     // The signature covers the exact bytes GatePay sent (§7.2): no JSON parser may touch

@@ -145,11 +145,15 @@ export class GatePayRoutes {
       case "convertRefund":
         return this.create("convert", raw, route.institution, onBehalfOf);
       case "refundDetails":
-        return this.details(new URLSearchParams(query).get("refundRequestId"), "refundDetails");
+        return this.details(
+          new URLSearchParams(query).get("refundRequestId"),
+          "refundDetails",
+          onBehalfOf,
+        );
       case "refundQueryV1": {
         const body = parseJson(raw);
         const id = isRecord(body) ? body["refundRequestId"] : undefined;
-        return this.details(typeof id === "string" ? id : null, "refundQueryV1");
+        return this.details(typeof id === "string" ? id : null, "refundQueryV1", onBehalfOf);
       }
     }
   }
@@ -187,12 +191,18 @@ export class GatePayRoutes {
     return { status: 200, body: successBody(createData(refund, order)) };
   }
 
-  private details(refundRequestId: string | null, op: "refundDetails" | "refundQueryV1"): Answer {
+  private details(
+    refundRequestId: string | null,
+    op: "refundDetails" | "refundQueryV1",
+    onBehalfOf: string | undefined,
+  ): Answer {
     if (!refundRequestId) return this.fail(failure("400001", "refundRequestId is required"));
     const { ledger, counters } = this.deps;
     const refund = ledger.firstRefund(refundRequestId);
     const order = refund ? ledger.orderTerms(refund.prepayId) : undefined;
-    if (!refund || !order) {
+    // A refund belongs to the account it was made under: asked under another sub-account
+    // (or merchant mode), GatePay does not show it.
+    if (!refund || !order || (refund.onBehalfOf || undefined) !== (onBehalfOf || undefined)) {
       return this.fail(failure("400304", `refund ${refundRequestId} does not exist`));
     }
     if (this.deps.now() - refund.createdAtMs < this.deps.faults.detailsLagMs(op)) {

@@ -20,6 +20,13 @@ export interface RefundKeys {
   inflight: string;
   /** Capped stream of every transition. */
   events: string;
+  /**
+   * Sorted set of refunds whose terminal record GatePay contradicts (record field
+   * `attention`): score = when it was noted (epoch ms). Read by the operator console.
+   */
+  attention: string;
+  /** Capped stream of GatePay notifications for refunds this deployment does not know. */
+  unmatchedNotifications: string;
   /** Rate limiter state for GATEPAY_MAX_RPS. */
   rateLimit: string;
   /** Lock so one reconciler runs at a time across processes. */
@@ -46,6 +53,8 @@ export function refundKeys(queuePrefix: string): RefundKeys {
     batchMeta: (batchId) => `${prefix}:batch:${batchId}:meta`,
     inflight: `${prefix}:inflight`,
     events: `${prefix}:events`,
+    attention: `${prefix}:attention`,
+    unmatchedNotifications: `${prefix}:unmatched-notifications`,
     rateLimit: `${prefix}:ratelimit`,
     reconcilerLock: `${prefix}:reconciler-lock`,
     none: `${prefix}:none`,

@@ -43,3 +43,15 @@ export function orderAmountUnits(amount: string): bigint {
 export function amountOfUnits(units: bigint | string): string {
   return unitsToAmount(BigInt(units), UNIT_SCALE);
 }
+
+/**
+ * The order hash field a refund's reservation counts in, so amounts of different
+ * currencies are never added: `reserved` for an order refund (its `refundAmount` is in
+ * the order's currency), `reserved:<CUR>` for a convert refund's `refundOrderAmount` in
+ * `refundOrderCurrency` CUR (the order's or the payer's currency, gatepay-api.md 500205).
+ */
+export function reservationField(request: RefundRequestFields): string {
+  return request.kind === "convert"
+    ? `reserved:${request.refundOrderCurrency.toUpperCase()}`
+    : "reserved";
+}

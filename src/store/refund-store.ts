@@ -7,6 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
+import { attentionReReserves, type RefundAttention } from "../domain/attention.js";
 import { overRefundEvent } from "../domain/over-refund.js";
 import type { RefundRecord, RefundRequestFields } from "../domain/refund-record.js";
 import {
@@ -19,17 +20,20 @@ import {
 } from "../domain/refund-state.js";
 import { refundKeys, type RefundKeys } from "./keys.js";
 import { LeaseLock } from "./lease-lock.js";
+import { NotificationStore } from "./notification-store.js";
 import {
   amountOfUnits,
   decodeRecord,
   orderAmountUnits,
   requestFingerprint,
+  reservationField,
   reservedUnitsOf,
 } from "./record-codec.js";
 import {
   createFinalScript,
   createReservedScript,
   dropIfSettledScript,
+  recordAttentionScript,
   transitionScript,
   type CreateReservedInput,
   type CreateReservedReply,
@@ -60,7 +64,8 @@ export type CreateOutcome =
   | { outcome: "over-refund"; record: RefundRecord };
 
 export type TransitionOutcome =
-  | { applied: true; record: RefundRecord; previous: RefundRecord }
+  /** `attention`: no state change; GatePay contradicted a terminal record (attention.ts). */
+  | { applied: true; record: RefundRecord; previous: RefundRecord; attention?: RefundAttention }
   | { applied: false; record: RefundRecord | null; reason: string };
 
 /** Batch counts by state, plus `total`. */
@@ -70,6 +75,8 @@ export class RefundStore {
   readonly keys: RefundKeys;
   /** One reconciler run at a time across processes. */
   readonly reconcilerLock: LeaseLock;
+  /** GatePay notifications for refunds this deployment does not know (notification-store.ts). */
+  readonly notifications: NotificationStore;
   readonly #redis: Redis;
   readonly #eventsMaxLen: number;
   readonly #stallWindowMs: number;
@@ -78,6 +85,7 @@ export class RefundStore {
   constructor(redis: Redis, prefix: string, options: RefundStoreOptions = {}) {
     this.keys = refundKeys(prefix);
     this.reconcilerLock = new LeaseLock(redis, this.keys.reconcilerLock);
+    this.notifications = new NotificationStore(redis, this.keys);
     this.#redis = redis;
     this.#eventsMaxLen = options.eventsMaxLen ?? 100_000;
     this.#stallWindowMs = options.stallWindowMs ?? 300_000;
@@ -177,6 +185,7 @@ export class RefundStore {
       reserveUnits: reservedUnitsOf(request),
       orderAmountUnits:
         request.orderAmount === undefined ? undefined : orderAmountUnits(request.orderAmount),
+      reservationField: reservationField(request),
       reconcileAtMs: this.#now() + this.#stallWindowMs,
     };
   }
@@ -251,6 +260,17 @@ export class RefundStore {
       }
       // A fresh write id per write: the compare-and-set checks it with the version.
       const next: RefundRecord = { ...result.record, writeId: newWriteId() };
+      if (result.attention) {
+        if (await this.#recordAttention(record, next, result.attention)) {
+          return { applied: true, record: next, previous: record, attention: result.attention };
+        }
+        if (options.retryOnConflict === false) {
+          return { applied: false, record: await this.get(refundRequestId), reason: "conflict" };
+        }
+        record = await this.get(refundRequestId);
+        fresh = true;
+        continue;
+      }
       const written = await transitionScript.run(this.#redis, {
         keys: this.keys,
         eventsMaxLen: this.#eventsMaxLen,
@@ -270,6 +290,35 @@ export class RefundStore {
       fresh = true;
     }
     throw new Error(`refund ${refundRequestId}: gave up after 20 concurrent-write retries`);
+  }
+
+  /** Stores a noted contradiction (recordAttention-4.lua); false when the version moved. */
+  #recordAttention(
+    previous: RefundRecord,
+    next: RefundRecord,
+    attention: RefundAttention,
+  ): Promise<boolean> {
+    return recordAttentionScript.run(this.#redis, {
+      keys: this.keys,
+      eventsMaxLen: this.#eventsMaxLen,
+      previous,
+      next,
+      reReserveUnits: attentionReReserves(attention.code)
+        ? reservedUnitsOf(next.request)
+        : undefined,
+      reservationField: reservationField(next.request),
+    });
+  }
+
+  /**
+   * Refunds whose terminal record GatePay contradicts (the attention index, newest
+   * first): what an operator must settle by hand.
+   */
+  async listAttention(options: { limit?: number } = {}): Promise<RefundRecord[]> {
+    const limit = Math.max(1, Math.min(options.limit ?? 100, 1000));
+    const ids = await this.#redis.zrevrange(this.keys.attention, 0, limit - 1);
+    const records = await this.getMany(ids);
+    return records.filter((r): r is RefundRecord => r !== null);
   }
 
   /**
@@ -311,9 +360,14 @@ export class RefundStore {
     await this.#redis.zadd(this.keys.inflight, "XX", String(untilMs), refundRequestId);
   }
 
-  /** Remembers an order's amount as GatePay reported it: the over-refund guard's cap. */
-  async learnOrderAmount(prepayId: string, amount: string): Promise<void> {
-    await this.#redis.hset(this.keys.order(prepayId), "amount", String(orderAmountUnits(amount)));
+  /**
+   * Remembers an order's amount (and currency, when told) as GatePay reported it: the
+   * over-refund guard's cap. Only GatePay sets it; a caller's `orderAmount` never does.
+   */
+  async learnOrderAmount(prepayId: string, amount: string, currency?: string): Promise<void> {
+    const fields: Record<string, string> = { amount: String(orderAmountUnits(amount)) };
+    if (currency) fields["ccy"] = currency.toUpperCase();
+    await this.#redis.hset(this.keys.order(prepayId), fields);
   }
 
   /** The over-refund guard's view of an order: its amount (if known) and what is reserved. */

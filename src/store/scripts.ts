@@ -38,8 +38,13 @@ export interface CreateReservedInput extends RecordWrite {
   fingerprint: string;
   /** Micro-units to reserve against the order. */
   reserveUnits: bigint;
-  /** The order's amount in micro-units, when the request carries it (kept if none is known). */
+  /**
+   * The caller's `orderAmount` in micro-units: checks this request only, never stored
+   * as the order's cap (a wrong small value would block the order for good).
+   */
   orderAmountUnits: bigint | undefined;
+  /** Order hash field the units count in (record-codec.ts `reservationField`). */
+  reservationField: string;
   /** When the reconciler should look at the refund if nothing writes it first (epoch ms). */
   reconcileAtMs: number;
 }
@@ -59,6 +64,16 @@ export interface TransitionInput extends RecordWrite {
   releaseReservation: boolean;
   /** New reconcile time (epoch ms), or null to drop the refund from the in-flight index. */
   reconcileAtMs: number | null;
+}
+
+export interface RecordAttentionInput extends RecordWrite {
+  previous: RefundRecord;
+  /** The record with `attention` set (state unchanged). */
+  next: RefundRecord;
+  /** Micro-units to hold again against the order, or undefined to leave it. */
+  reReserveUnits: bigint | undefined;
+  /** Order hash field those units count in (record-codec.ts `reservationField`). */
+  reservationField: string;
 }
 
 export interface DropIfSettledInput {
@@ -121,6 +136,7 @@ export const createReservedScript = new LuaScript<
       i.record.batchId ?? "",
       i.record.state,
       String(i.record.version),
+      i.reservationField,
     ],
   }),
   (raw) => {
@@ -187,6 +203,35 @@ export const transitionScript = new LuaScript<TransitionInput, boolean, number>(
   (raw) => raw === 1,
 );
 
+/** Compare-and-set of a contradiction on a terminal record (recordAttention-4.lua). */
+export const recordAttentionScript = new LuaScript<RecordAttentionInput, boolean, number>(
+  "recordAttention-4.lua",
+  ({ keys, previous, next, ...i }) => {
+    const id = next.refundRequestId;
+    const at = next.attention?.at ?? next.updatedAt;
+    return {
+      keys: [keys.record(id), keys.events, keys.order(next.request.prepayId), keys.attention],
+      argv: [
+        String(previous.version),
+        JSON.stringify(next),
+        String(next.version),
+        id,
+        String(Date.parse(at)),
+        i.reReserveUnits === undefined ? "" : String(i.reReserveUnits),
+        i.reservationField,
+        String(i.eventsMaxLen),
+        at,
+        next.state,
+        next.batchId ?? "",
+        next.attention?.code ?? "",
+        previous.writeId ?? "",
+        next.writeId ?? "",
+      ],
+    };
+  },
+  (raw) => raw === 1,
+);
+
 /** Drops a refund from the in-flight index if it is gone or final (dropIfSettled-2.lua). */
 export const dropIfSettledScript = new LuaScript<DropIfSettledInput, boolean, number>(
   "dropIfSettled-2.lua",
@@ -216,6 +261,7 @@ export const LUA_SCRIPTS: readonly LuaScript<never, unknown, never>[] = [
   createReservedScript,
   createFinalScript,
   transitionScript,
+  recordAttentionScript,
   dropIfSettledScript,
   rateLimitScript,
   releaseLockScript,

@@ -5,6 +5,7 @@
  * refund that becomes final makes every pending poll a no-op. The event a report means
  * is decided purely in src/domain/report-event.ts.
  */
+import { answerMismatchError, answerMismatches } from "../domain/answer-match.js";
 import type { GatePayReport } from "../domain/gatepay-report.js";
 import type { RefundRecord } from "../domain/refund-record.js";
 import { eventForReport } from "../domain/report-event.js";
@@ -29,10 +30,29 @@ export async function applyReport(
       "unrecognised GatePay refund status; treated as in progress",
     );
   }
+  const mismatches = answerMismatches(record.request, report);
+  if (mismatches.length > 0) {
+    // Someone else's refund under our id: adopting it could mark ours succeeded.
+    const error = answerMismatchError(report, mismatches);
+    log.error({ code: error.code, source: report.answer.source, mismatches }, error.message);
+    return ctx.store.transition(record.refundRequestId, { type: "answer-mismatch", error }, record);
+  }
   const event = eventForReport(record, report, ctx.now() + ctx.settings.poll.deadlineMs);
   const result = await ctx.store.transition(record.refundRequestId, event, record);
+  if (result.applied && result.attention) {
+    const { code, detail } = result.attention;
+    log.error(
+      { attention: code, state: result.record.state, status: report.answer.status },
+      `GatePay contradicts a ${result.record.state} refund: ${detail}`,
+    );
+    ctx.observeAttention?.(code);
+  }
   if (report.orderAmount && !record.gatepay?.orderAmount) {
-    await ctx.store.learnOrderAmount(record.request.prepayId, report.orderAmount);
+    await ctx.store.learnOrderAmount(
+      record.request.prepayId,
+      report.orderAmount,
+      report.answer.orderCurrency,
+    );
   }
   if (result.applied && result.record.state === "accepted") {
     await schedulePoll(ctx, result.record, 1, ctx.settings.poll.firstDelayMs);

@@ -2,6 +2,7 @@
  * What the processors share: the store, the queues, the GatePay client, the limiter,
  * the logger and the settings. Built once per process by start-workers.ts.
  */
+import type { AttentionCode } from "../domain/attention.js";
 import type { GatePayClient } from "../gatepay/client.js";
 import type { Logger } from "../logger.js";
 import type { RefundQueues } from "../jobs/refund-queues.js";
@@ -32,6 +33,11 @@ export interface RefundSettings {
   unknownOutcomeGraceMs: number;
   backoff: { baseMs: number; capMs: number };
   poll: { firstDelayMs: number; maxDelayMs: number; deadlineMs: number };
+  /**
+   * Longest wait a server's `Retry-After` may impose on a submit retry, ms (longer values
+   * are capped and counted). Default `poll.maxDelayMs` (POLL_MAX_DELAY_MS).
+   */
+  retryAfterMaxMs?: number;
 }
 
 /**
@@ -74,4 +80,6 @@ export interface RefundContext {
   workerId: string;
   now: () => number;
   random: () => number;
+  /** Counts a contradiction noted on a terminal record (metric `gatepay_refunds_attention_total`). */
+  observeAttention?: (code: AttentionCode) => void;
 }

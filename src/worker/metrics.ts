@@ -18,6 +18,7 @@
  * prefix) when one is given, so deployments sharing a Prometheus stay apart.
  */
 import type { Queue, Worker } from "bullmq";
+import type { AttentionCode } from "../domain/attention.js";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { RefundRecord } from "../domain/refund-record.js";
 import { isFinalState } from "../domain/refund-state.js";
@@ -32,6 +33,8 @@ export type WebhookOutcome =
   | "unchanged"
   /** Verified, but no refund has that refundRequestId: acknowledged and logged. */
   | "unknown_refund"
+  /** Signed more than 48 h ago (past GatePay's retry window): refused, 401 WEBHOOK_EXPIRED. */
+  | "expired"
   /** Verified, but its prepayId is not the refund's: acknowledged, not applied, logged. */
   | "mismatch"
   | "bad_signature"
@@ -54,6 +57,8 @@ export const METRIC_NAMES = {
   webhookStale: "gatepay_refunds_webhook_stale_timestamps_total",
   httpRequestDuration: "gatepay_refunds_http_request_duration_seconds",
   rateLimiterWait: "gatepay_refunds_rate_limiter_wait_seconds",
+  attention: "gatepay_refunds_attention_total",
+  retryAfterCapped: "gatepay_refunds_retry_after_capped_total",
 } as const;
 
 /** Job states reported by the `gatepay_refunds_queue_jobs` gauge. */
@@ -119,6 +124,10 @@ export interface RefundMetrics {
   observeWebhook(outcome: WebhookOutcome): void;
   /** Counts one webhook whose signed timestamp is older than GatePay's retry window. */
   observeStaleWebhook(): void;
+  /** Counts a server `Retry-After` longer than POLL_MAX_DELAY_MS (capped to it). */
+  observeRetryAfterCapped(): void;
+  /** Counts a contradiction GatePay made with a terminal record (the attention index). */
+  observeAttention(code: AttentionCode): void;
   /** Records one answered HTTP request of the service's own server (an `onResponse` hook). */
   observeHttpRequest(request: HttpRequestObservation): void;
   /** Records how long one GatePay request waited for the `GATEPAY_MAX_RPS` budget, seconds. */
@@ -218,6 +227,17 @@ export function createMetrics(options: CreateMetricsOptions = {}): RefundMetrics
     help: "Verified webhooks whose signed timestamp is more than 24 h old (accepted anyway)",
     registers: [registry],
   });
+  const attention = new Counter({
+    name: METRIC_NAMES.attention,
+    help: "GatePay reports contradicting a terminal refund record (money may have moved), by code",
+    labelNames: ["code"] as const,
+    registers: [registry],
+  });
+  const retryAfterCapped = new Counter({
+    name: METRIC_NAMES.retryAfterCapped,
+    help: "Retry-After values longer than POLL_MAX_DELAY_MS, capped to it",
+    registers: [registry],
+  });
   const httpRequestDuration = new Histogram({
     name: METRIC_NAMES.httpRequestDuration,
     help: "HTTP requests to this service: time to answer in seconds, by method, route pattern and status code",
@@ -280,6 +300,8 @@ export function createMetrics(options: CreateMetricsOptions = {}): RefundMetrics
     observePoll: (outcome) => polls.inc({ outcome }),
     observeWebhook: (outcome) => webhooks.inc({ outcome }),
     observeStaleWebhook: () => webhookStale.inc(),
+    observeAttention: (code) => attention.inc({ code }),
+    observeRetryAfterCapped: () => retryAfterCapped.inc(),
     observeHttpRequest({ method, route, statusCode, durationSeconds }) {
       httpRequestDuration.observe(
         { method, route, status_code: String(statusCode) },

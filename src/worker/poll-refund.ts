@@ -7,6 +7,7 @@
  * (details answer "not found" while lagging, gatepay-api.md §6.5) is simply polled again.
  */
 import type { Job } from "bullmq";
+import { refundAccountOf } from "../domain/refund-account.js";
 import { classifyFailure } from "../gatepay/classify-failure.js";
 import { reportFromDetails } from "../gatepay/refund-report.js";
 import { PollJobData } from "../jobs/job-data.js";
@@ -36,8 +37,9 @@ export function createPollProcessor(ctx: RefundContext) {
     let outcome: PollOutcome;
     await ctx.limiter.acquire();
     try {
+      // The account the refund was sent under, not GATEPAY_ON_BEHALF_OF as it is now.
       const details = await ctx.client.getRefundDetails(refundRequestId, {
-        onBehalfOf: record.request.onBehalfOf,
+        onBehalfOf: refundAccountOf(record, ctx.client.onBehalfOf),
       });
       if (details === null) {
         outcome = "not-visible";

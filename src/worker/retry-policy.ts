@@ -72,3 +72,19 @@ export function submitBackoffDelayMs(
 function unit(r: number): number {
   return r > 0 ? Math.min(r, 1) : 0;
 }
+
+/**
+ * A server's `Retry-After` (ms) held to at most `maxMs`: a proxy's `Retry-After:
+ * 31536000` must not park a refund for a year with no alert. `capped` says the value
+ * was lowered (count it, log it). `undefined`, negative or non-finite values pass
+ * through unchanged (submitBackoffDelayMs ignores them).
+ */
+export function capRetryAfterMs(
+  retryAfterMs: number | undefined,
+  maxMs: number,
+): { retryAfterMs: number | undefined; capped: boolean } {
+  if (retryAfterMs === undefined || !Number.isFinite(retryAfterMs) || retryAfterMs <= maxMs) {
+    return { retryAfterMs, capped: false };
+  }
+  return { retryAfterMs: maxMs, capped: true };
+}

@@ -33,7 +33,7 @@ import { createRateLimiter } from "./rate-limiter.js";
 import type { RefundMetrics } from "./metrics.js";
 import { Reconciler, type ReconcilerOptions } from "./reconciler.js";
 import { deriveRecoveryTiming, type RecoveryTiming } from "./recovery-time.js";
-import { DEFAULT_SUBMIT_BACKOFF, submitBackoffDelayMs } from "./retry-policy.js";
+import { capRetryAfterMs, DEFAULT_SUBMIT_BACKOFF, submitBackoffDelayMs } from "./retry-policy.js";
 import { createSubmitProcessor, SubmitRetryError } from "./submit-refund.js";
 
 export interface StartRefundWorkersOptions {
@@ -176,6 +176,8 @@ export async function startRefundWorkers(
     now: Date.now,
     random: Math.random,
   };
+  const { metrics } = options;
+  if (metrics) context.observeAttention = (code) => metrics.observeAttention(code);
 
   const common = {
     connection,
@@ -192,7 +194,16 @@ export async function startRefundWorkers(
     name: `submit-${workerId}`,
     settings: {
       backoffStrategy: (attemptsMade: number, type?: string, err?: Error) => {
-        const retryAfterMs = err instanceof SubmitRetryError ? err.retryAfterMs : undefined;
+        const asked = err instanceof SubmitRetryError ? err.retryAfterMs : undefined;
+        const maxMs = settings.retryAfterMaxMs ?? settings.poll.maxDelayMs;
+        const { retryAfterMs, capped } = capRetryAfterMs(asked, maxMs);
+        if (capped) {
+          metrics?.observeRetryAfterCapped();
+          logger.warn(
+            { retryAfterMs: asked, cappedToMs: maxMs },
+            "Retry-After longer than POLL_MAX_DELAY_MS; capped",
+          );
+        }
         if (type !== SUBMIT_BACKOFF_TYPE) return settings.backoff.baseMs;
         return submitBackoffDelayMs(
           attemptsMade,

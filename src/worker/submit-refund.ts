@@ -22,6 +22,7 @@ import { DurabilityTimeoutError } from "../domain/durability-errors.js";
 import { judgeGraceNote } from "../domain/grace-clock.js";
 import { decideNotFound } from "../domain/not-found-decision.js";
 import { mayWriteOwnFailure } from "../domain/own-failure-write.js";
+import { refundAccountOf } from "../domain/refund-account.js";
 import type { RefundRecord } from "../domain/refund-record.js";
 import type { RefundEvent } from "../domain/refund-state.js";
 import {
@@ -60,14 +61,9 @@ export type SubmitOutcome =
 
 const MAX_DECISION_ROUNDS = 5;
 
-/**
- * The account every call about this refund uses: fixed at the first send and kept in
- * the record, so a later change of GATEPAY_ON_BEHALF_OF cannot send a lookup to the
- * wrong account (and read its "not found" as permission to re-send).
- */
+/** The account every call about this refund uses (domain/refund-account.ts). */
 function accountOf(ctx: RefundContext, record: RefundRecord): string | null {
-  if (record.submit.onBehalfOf !== undefined) return record.submit.onBehalfOf;
-  return record.request.onBehalfOf ?? ctx.client.onBehalfOf ?? null;
+  return refundAccountOf(record, ctx.client.onBehalfOf);
 }
 
 /** Waits (without using an attempt) until `atMs` on the shared clock, then runs again. */
@@ -402,7 +398,12 @@ async function failAttempt(
     attemptNo: run.attemptNo,
     lastAttempt: run.lastAttempt,
   });
-  await writeOwn(run, record, verdict.event);
+  // Stamped with this run's send, so a late write cannot lower another send's "may exist".
+  const event: RefundEvent =
+    verdict.event.type === "submit-deferred"
+      ? { ...verdict.event, sentAttempt: record.attempts }
+      : verdict.event;
+  await writeOwn(run, record, event);
   const { code, message } = verdict.event.error;
   switch (verdict.outcome) {
     case "rejected":

@@ -30,6 +30,12 @@ import type { WebhookOutcome } from "./metrics.js";
 
 /** A webhook older than this is counted and logged as stale (it is still applied), ms. */
 export const STALE_WEBHOOK_AGE_MS = 24 * 3600 * 1000;
+/**
+ * A webhook signed longer ago than this is refused (401 WEBHOOK_EXPIRED): past GatePay's
+ * retry window, and nonces are remembered only a little longer (notification-store.ts),
+ * so an older one could be a captured notification replayed. ms.
+ */
+export const MAX_WEBHOOK_AGE_MS = 48 * 3600 * 1000;
 /** Default bound on looking up and storing one notification, ms. */
 export const DEFAULT_WEBHOOK_STORE_TIMEOUT_MS = 10_000;
 
@@ -145,6 +151,15 @@ export async function receiveRefundWebhook(
   const log = logger.child({ refundRequestId, webhook: { bizStatus, bizId } });
   const ctx = options.context;
   const ageMs = ctx.now() - notification.timestampMs;
+  if (ageMs > MAX_WEBHOOK_AGE_MS) {
+    log.warn({ ageMs }, "webhook refused: signed more than 48 h ago (a replay?)");
+    return answer(
+      401,
+      "expired",
+      "WEBHOOK_EXPIRED",
+      "the notification was signed more than 48 h ago",
+    );
+  }
   if (ageMs > STALE_WEBHOOK_AGE_MS) {
     // §7.2: no freshness window is documented and retries come up to 6 h later (§7.5);
     // an old timestamp is flagged, not refused, since the signature already matched.
@@ -152,12 +167,30 @@ export async function receiveRefundWebhook(
     log.warn({ ageMs }, "webhook timestamp is more than 24 h old; applied anyway");
   }
 
-  let result: { outcome: WebhookOutcome; record: RefundRecord | null; reason?: string };
+  let result: {
+    outcome: WebhookOutcome;
+    record: RefundRecord | null;
+    reason?: string;
+    attention?: boolean;
+  };
   const storeTimeoutMs = options.storeTimeoutMs ?? DEFAULT_WEBHOOK_STORE_TIMEOUT_MS;
   try {
     // The store may still land after the timeout; withTimeout handles its late rejection.
     result = await withTimeout(
-      apply(ctx, notification, log),
+      (async () => {
+        // An acknowledged notification's nonce is remembered: the same one again is a
+        // replay (or a retry after a lost ack), acknowledged without being applied.
+        if (await ctx.store.notifications.nonceSeen(notification.nonce)) {
+          return {
+            outcome: "unchanged" as const,
+            record: null,
+            reason: "nonce already acknowledged (replay)",
+          };
+        }
+        const applied = await apply(ctx, notification, log, bodyText(request.rawBody));
+        await ctx.store.notifications.rememberNonce(notification.nonce);
+        return applied;
+      })(),
       storeTimeoutMs,
       `not stored within ${storeTimeoutMs} ms`,
     );
@@ -168,7 +201,9 @@ export async function receiveRefundWebhook(
 
   switch (result.outcome) {
     case "unknown_refund":
-      log.warn("webhook for an unknown refund; acknowledged, nothing changed");
+      log.warn(
+        "webhook for an unknown refund; acknowledged, kept in the unmatched-notifications stream",
+      );
       break;
     case "mismatch":
       log.warn(
@@ -178,7 +213,8 @@ export async function receiveRefundWebhook(
       break;
     case "applied":
       log.info({ state: result.record?.state }, "webhook applied");
-      if (result.record) metrics?.observeFinal(result.record);
+      // A contradiction noted on a terminal record is not a new final state.
+      if (result.record && !result.attention) metrics?.observeFinal(result.record);
       break;
     default:
       log.info({ state: result.record?.state, reason: result.reason }, "webhook changed nothing");
@@ -186,13 +222,32 @@ export async function receiveRefundWebhook(
   return answer(200, result.outcome);
 }
 
+function bodyText(raw: Buffer | string): string {
+  return typeof raw === "string" ? raw : raw.toString("utf8");
+}
+
 async function apply(
   ctx: RefundContext,
   notification: RefundNotification,
   log: Logger,
-): Promise<{ outcome: WebhookOutcome; record: RefundRecord | null; reason?: string }> {
+  rawBody: string,
+): Promise<{
+  outcome: WebhookOutcome;
+  record: RefundRecord | null;
+  reason?: string;
+  attention?: boolean;
+}> {
   const record = await ctx.store.get(notification.refundRequestId);
-  if (!record) return { outcome: "unknown_refund", record: null };
+  if (!record) {
+    // Possibly a refund made outside this worker: kept for an operator, not dropped.
+    await ctx.store.notifications.recordUnmatched({
+      receivedAt: new Date(ctx.now()).toISOString(),
+      bizType: notification.bizType,
+      refundRequestId: notification.refundRequestId,
+      body: rawBody,
+    });
+    return { outcome: "unknown_refund", record: null };
+  }
   if (notification.prepayId !== undefined && notification.prepayId !== record.request.prepayId) {
     // Signed by GatePay for our merchant, yet about another order: applying it could
     // settle the wrong refund. The poll worker still learns the truth from details (§6.2).
@@ -209,12 +264,13 @@ async function apply(
   );
   const t = await applyReport(ctx, record, report, log);
   return t.applied
-    ? { outcome: "applied", record: t.record }
+    ? { outcome: "applied", record: t.record, attention: t.attention !== undefined }
     : { outcome: "unchanged", record: t.record, reason: t.reason };
 }
 
 /** The parts of a {@link RefundContext} that applying a status report uses. */
-export type ReportContextParts = Pick<RefundContext, "store" | "queues" | "settings" | "logger">;
+export type ReportContextParts = Pick<RefundContext, "store" | "queues" | "settings" | "logger"> &
+  Partial<Pick<RefundContext, "observeAttention">>;
 
 /**
  * A {@link RefundContext} for applying reports in a process that runs no workers (the

@@ -77,6 +77,8 @@ const PROTECTED: { method: string; path: string; body?: string }[] = [
   { method: "POST", path: "/refunds", body: refund("AUTH1") },
   { method: "GET", path: "/refunds/AUTH1" },
   { method: "GET", path: "/batches/B1" },
+  { method: "GET", path: "/attention" },
+  { method: "GET", path: "/notifications/unmatched" },
   { method: "GET", path: DASHBOARD_PATH },
   { method: "GET", path: `${DASHBOARD_PATH}/queue/refund-submit` },
   { method: "GET", path: `${DASHBOARD_PATH}/api/queues` },
@@ -364,5 +366,40 @@ describe("HTTP API", () => {
       .queues;
     expect(queues.map((q) => q.name).sort()).toEqual(["refund-poll", "refund-submit"]);
     expect(queues.find((q) => q.name === "refund-submit")?.counts["waiting"]).toBe(1);
+  });
+
+  it("shows a contradicted refund in GET /attention and its record's attention field", async () => {
+    const { p, server } = await startApi("http-attention");
+    const store = p.producer.store;
+    await p.producer.enqueue(JSON.parse(refund("ATT1")) as unknown);
+    await store.transition("ATT1", {
+      type: "submit-started",
+      attempt: 1,
+      leaseOwner: "w",
+      leaseUntilMs: Date.now() + 10_000,
+    });
+    await store.transition("ATT1", {
+      type: "rejected",
+      error: { code: "400608", message: "refund exceeds order" },
+    });
+    expect((await call(server, "GET", "/attention")).json).toEqual({ count: 0, refunds: [] });
+    const said = { source: "details", at: new Date().toISOString(), status: "SUCCESS" } as const;
+    const t = await store.transition("ATT1", { type: "succeeded", answer: said });
+    expect(t.applied && t.attention?.code).toBe("SUCCESS_AFTER_REFUSAL");
+
+    const list = await call(server, "GET", "/attention?limit=5");
+    expect(list.status).toBe(200);
+    const body = list.json as { count: number; refunds: RefundRecord[] };
+    expect(body.count).toBe(1);
+    expect(body.refunds[0]).toMatchObject({
+      refundRequestId: "ATT1",
+      state: "rejected",
+      attention: { code: "SUCCESS_AFTER_REFUSAL" },
+    });
+    const one = await call(server, "GET", "/refunds/ATT1");
+    expect(one.json).toMatchObject({ attention: { code: "SUCCESS_AFTER_REFUSAL" } });
+    const bad = await call(server, "GET", "/attention?limit=0");
+    expect(bad.status).toBe(400);
+    expect(bad.json).toMatchObject({ error: { code: "VALIDATION_ERROR" } });
   });
 });

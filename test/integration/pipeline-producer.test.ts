@@ -77,8 +77,9 @@ describe("producer: over-refund guard", () => {
       refundAmount: "70",
       orderAmount: "100",
     });
+    // The caller's orderAmount checks its own request (it is never stored as the cap).
     const err = await p.producer
-      .enqueue({ refundRequestId: "O2", prepayId: ORDER, refundAmount: "40" })
+      .enqueue({ refundRequestId: "O2", prepayId: ORDER, refundAmount: "40", orderAmount: "100" })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OverRefundError);
     const rec = (err as OverRefundError).record;
@@ -123,7 +124,7 @@ describe("producer: bulk", () => {
         { refundRequestId: "B1", prepayId: ORDER, refundAmount: "2", orderAmount: "100" },
         { refundRequestId: "B2", prepayId: ORDER, refundAmount: "-1" },
         { refundRequestId: "B0", prepayId: ORDER, refundAmount: "9" },
-        { refundRequestId: "B3", prepayId: ORDER, refundAmount: "98" },
+        { refundRequestId: "B3", prepayId: ORDER, refundAmount: "98", orderAmount: "100" },
       ],
       { batchId: "batch-1", chunkSize: 2 },
     );

@@ -167,7 +167,8 @@ describe("create", () => {
     expect(again).toEqual({ outcome: "existing", record: first.record });
     expect((await store.get("r-1"))?.version).toBe(1);
     expect(await streamEntries(store)).toHaveLength(1);
-    expect(await store.orderReservation(PREPAY)).toEqual({ orderAmount: "100", reserved: "10" });
+    // A caller's orderAmount never becomes the order's cap (only GatePay's answer does).
+    expect(await store.orderReservation(PREPAY)).toEqual({ reserved: "10" });
   });
 
   it("`existing` returns the record as it is now, not as created", async () => {
@@ -195,29 +196,57 @@ describe("create", () => {
     expect(await reserved(store)).toBe("10");
   });
 
-  it("a convert refund reserves its order-currency amount", async () => {
-    const { store } = newStore("convert");
-    const request = parseRefundRequest({
+  const convert = (id: string, currency: string, amount: string) =>
+    parseRefundRequest({
       kind: "convert",
-      refundRequestId: "c-1",
+      refundRequestId: id,
       prepayId: PREPAY,
-      refundOrderCurrency: "USDT",
-      refundOrderAmount: "30.5",
+      refundOrderCurrency: currency,
+      refundOrderAmount: amount,
       refundPayCurrency: "BTC",
       refundPayAmount: "0.0005",
       receiverId: "10002",
-      orderAmount: "31",
     });
-    expect((await store.create(request)).outcome).toBe("created");
-    expect(await store.orderReservation(PREPAY)).toEqual({ orderAmount: "31", reserved: "30.5" });
+
+  it("a convert refund reserves in its own currency, capped with the order's when they match", async () => {
+    const { store } = newStore("convert");
+    await store.learnOrderAmount(PREPAY, "31", "usdt");
+    expect((await store.create(convert("c-1", "USDT", "30.5"))).outcome).toBe("created");
+    const order_ = await redis.hgetall(store.keys.order(PREPAY));
+    expect(order_).toMatchObject({
+      "reserved:USDT": "30500000",
+      ccy: "USDT",
+      "rb:c-1": "reserved:USDT",
+    });
+    // Order refunds (order currency) and USDT convert refunds share the USDT cap.
     expect((await store.create(order("r-2", "0.6"))).outcome).toBe("over-refund");
     expect((await store.create(order("r-3", "0.5"))).outcome).toBe("created");
+    expect((await store.create(convert("c-2", "USDT", "0.0001"))).outcome).toBe("over-refund");
+    // Released into its own currency's counter.
+    await drive(store, "c-1", EV.started, EV.rejected);
+    expect(await redis.hget(store.keys.order(PREPAY), "reserved:USDT")).toBe("0");
+    expect(await redis.hexists(store.keys.order(PREPAY), "rb:c-1")).toBe(0);
+  });
+
+  it("never adds amounts of different currencies", async () => {
+    const { store } = newStore("convert-ccy");
+    await store.learnOrderAmount(PREPAY, "100", "USDT");
+    expect((await store.create(order("r-1", "90"))).outcome).toBe("created");
+    // 50 BTC is not 50 USDT: counted apart, not against the USDT cap.
+    expect((await store.create(convert("c-1", "BTC", "50"))).outcome).toBe("created");
+    expect(await redis.hmget(store.keys.order(PREPAY), "reserved", "reserved:BTC")).toEqual([
+      "90000000",
+      "50000000",
+    ]);
+    expect((await store.create(order("r-2", "10"))).outcome).toBe("created");
+    expect((await store.create(order("r-3", "0.0001"))).outcome).toBe("over-refund");
   });
 });
 
 describe("over-refund guard", () => {
   it("refuses a refund past the order amount: stored rejected with OVER_REFUND, nothing reserved", async () => {
     const { store } = newStore("over");
+    await store.learnOrderAmount(PREPAY, "100");
     expect((await store.create(order("r-1", "60", { orderAmount: "100" }))).outcome).toBe(
       "created",
     );
@@ -265,7 +294,8 @@ describe("over-refund guard", () => {
 
   it("compares exactly at 6 decimals", async () => {
     const { store } = newStore("over-decimals");
-    await store.create(order("r-1", "0.333333", { orderAmount: "1.0001" }));
+    await store.learnOrderAmount(PREPAY, "1.0001");
+    await store.create(order("r-1", "0.333333"));
     await store.create(order("r-2", "0.333333"));
     await store.create(order("r-3", "0.333333"));
     expect(await reserved(store)).toBe("0.999999");
@@ -279,7 +309,8 @@ describe("over-refund guard", () => {
     ["failed", [EV.started, EV.accepted, EV.failed]],
   ] as const)("%s releases the reservation so a later refund fits", async (state, events) => {
     const { store } = newStore(`release-${state}`);
-    await store.create(order("r-1", "60", { orderAmount: "100" }));
+    await store.learnOrderAmount(PREPAY, "100");
+    await store.create(order("r-1", "60"));
     expect((await drive(store, "r-1", ...events)).state).toBe(state);
     expect(await reserved(store)).toBe("0");
     expect((await store.create(order("r-2", "50"))).outcome).toBe("created");
@@ -293,7 +324,8 @@ describe("over-refund guard", () => {
     ["stuck", [EV.started, EV.accepted, EV.stuck]],
   ] as const)("%s keeps the reservation (money moved or may have)", async (state, events) => {
     const { store } = newStore(`keep-${state}`);
-    await store.create(order("r-1", "60", { orderAmount: "100" }));
+    await store.learnOrderAmount(PREPAY, "100");
+    await store.create(order("r-1", "60"));
     expect((await drive(store, "r-1", ...events)).state).toBe(state);
     expect(await reserved(store)).toBe("60");
     expect((await store.create(order("r-2", "50"))).outcome).toBe("over-refund");
@@ -311,13 +343,19 @@ describe("over-refund guard", () => {
     expect((await store.create(order("r-4", "70"))).outcome).toBe("created");
   });
 
-  it("a learned amount wins over a request's orderAmount; the first orderAmount given sticks", async () => {
+  it("a caller's orderAmount checks its own request only and never becomes the order's cap", async () => {
     const { store } = newStore("learn-wins");
     await store.create(order("r-1", "10", { orderAmount: "20" }));
-    await store.create(order("r-2", "1", { orderAmount: "1000" }));
-    expect((await store.orderReservation(PREPAY)).orderAmount).toBe("20");
+    // A wrong small orderAmount refuses that request only…
+    expect((await store.create(order("r-2", "5", { orderAmount: "1" }))).outcome).toBe(
+      "over-refund",
+    );
+    // …and blocks nothing after it: no cap is stored until GatePay tells the amount.
+    expect(await store.orderReservation(PREPAY)).toEqual({ reserved: "10" });
+    expect((await store.create(order("r-5", "500"))).outcome).toBe("created");
+    await drive(store, "r-5", EV.started, EV.rejected);
     await store.learnOrderAmount(PREPAY, "12");
-    expect((await store.create(order("r-3", "2", { orderAmount: "1000" }))).outcome).toBe(
+    expect((await store.create(order("r-3", "3", { orderAmount: "1000" }))).outcome).toBe(
       "over-refund",
     );
     expect((await store.create(order("r-4", "1"))).outcome).toBe("created");
@@ -500,7 +538,8 @@ describe("transition", () => {
     const { store } = newStore("terminal");
     await store.create(order("r-1", "10"));
     const done = await drive(store, "r-1", EV.started, EV.accepted, EV.succeeded);
-    for (const event of [EV.failed, EV.inProgress, EV.rejected, EV.replayed, EV.stuck]) {
+    // (A `failed` report contradicts the success: noted as attention, test/integration/attention.test.ts.)
+    for (const event of [EV.inProgress, EV.rejected, EV.replayed, EV.stuck]) {
       const out = await store.transition("r-1", event);
       expect(out).toMatchObject({ applied: false, reason: "terminal state succeeded" });
     }

@@ -133,7 +133,7 @@ export function* transition(
       continue;
     }
     yield* io(`CAS ${event.type}`);
-    const written = ctx.store.cas(stored, result.record);
+    const written = ctx.store.cas(stored, result.record, result.attention);
     if (written) {
       ctx.note(`wrote ${event.type} → ${written.rec.state} (w${written.writeId})`);
       return { applied: true, stored: written };
@@ -154,6 +154,11 @@ export function* applyReport(
 ): Gen<Transition> {
   const event = eventForReport(stored.rec, report, ctx.localNow() + ctx.settings.pollDeadlineMs);
   const t = yield* transition(ctx, stored.rec.refundRequestId, event, stored);
+  if (report.orderAmount && !stored.rec.gatepay?.orderAmount) {
+    // GatePay's answer is the only source of the order's cap (issue 13 item 6); the real
+    // store's HSET is folded into the transition's step here (no extra scheduling point).
+    ctx.store.learnOrderAmount(stored.rec.request.prepayId, report.orderAmount);
+  }
   if (t.applied && t.stored.rec.state === "accepted") {
     yield* io("add poll job");
     ctx.schedulePoll(stored.rec.refundRequestId, 1, ctx.settings.pollFirstDelayMs);

@@ -23,6 +23,7 @@
 import { overRefundEvent } from "../../src/domain/over-refund.js";
 import type { RefundRecord, RefundRequestFields } from "../../src/domain/refund-record.js";
 import { applyRefundEvent, createRefundRecord } from "../../src/domain/refund-state.js";
+import { attentionReReserves, type RefundAttention } from "../../src/domain/attention.js";
 import {
   amountOfUnits,
   orderAmountUnits,
@@ -102,9 +103,16 @@ export class SimStore {
     }
     const units = reservedUnitsOf(request);
     const order = this.#order(request.prepayId);
+    // createReserved-5.lua: the limit is the order's cap (only GatePay's answer sets it)
+    // or the caller's own orderAmount when lower; the caller's value is never stored.
+    const callerCap =
+      request.orderAmount === undefined ? undefined : orderAmountUnits(request.orderAmount);
     const cap =
-      order.capUnits ??
-      (request.orderAmount === undefined ? undefined : orderAmountUnits(request.orderAmount));
+      order.capUnits === undefined
+        ? callerCap
+        : callerCap !== undefined && callerCap < order.capUnits
+          ? callerCap
+          : order.capUnits;
     let rec = createRefundRecord(request, nowMs);
     const over = cap !== undefined && order.reserved + units > cap;
     if (over) {
@@ -117,17 +125,14 @@ export class SimStore {
       rec = t.record;
     }
     const stored = { rec, writeId: this.#nextWriteId++ };
-    const prevCap = order.capUnits;
     this.#write(() => {
       this.#records.delete(id);
       this.#fingerprints.delete(id);
-      order.capUnits = prevCap;
       if (!over) {
         order.reserved -= units;
         order.per.delete(id);
       }
     });
-    order.capUnits = cap;
     if (!over) {
       order.reserved += units;
       order.per.set(id, units);
@@ -141,7 +146,7 @@ export class SimStore {
    * transition-5.lua: writes `next` if the record is still the one `expected` read, and
    * releases the reservation when `next` is `rejected` or `failed`. Null: it moved.
    */
-  cas(expected: Stored, next: RefundRecord): Stored | null {
+  cas(expected: Stored, next: RefundRecord, attention?: RefundAttention): Stored | null {
     const id = next.refundRequestId;
     const current = this.#records.get(id);
     if (!current) return null;
@@ -152,6 +157,25 @@ export class SimStore {
     if (!same) return null;
     const stored = { rec: next, writeId: this.#nextWriteId++ };
     const order = this.#order(next.request.prepayId);
+    if (attention) {
+      // recordAttention-4.lua: the state stays; money may have moved after a refusal, so
+      // the refund's amount is held against the order again (once).
+      const units = reservedUnitsOf(next.request);
+      const hold = attentionReReserves(attention.code) && !order.per.has(id);
+      this.#write(() => {
+        this.#records.set(id, current);
+        if (hold) {
+          order.reserved -= units;
+          order.per.delete(id);
+        }
+      });
+      this.#records.set(id, stored);
+      if (hold) {
+        order.reserved += units;
+        order.per.set(id, units);
+      }
+      return stored;
+    }
     const release = next.state === "rejected" || next.state === "failed";
     const units = release ? order.per.get(id) : undefined;
     this.#write(() => {
@@ -167,6 +191,19 @@ export class SimStore {
       order.per.delete(id);
     }
     return stored;
+  }
+
+  /**
+   * refund-store.ts `learnOrderAmount`: GatePay's answer named the order's amount; it
+   * becomes the cap when none is known (a write like any other: a failover may lose it).
+   */
+  learnOrderAmount(prepayId: string, amount: string): void {
+    const order = this.#order(prepayId);
+    if (order.capUnits !== undefined) return;
+    order.capUnits = orderAmountUnits(amount);
+    this.#write(() => {
+      order.capUnits = undefined;
+    });
   }
 
   /** The reservation of an order, in micro-units: its cap (if known) and what is held. */

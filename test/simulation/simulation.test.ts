@@ -55,12 +55,14 @@ describe("deterministic simulation, every protection on", () => {
 /**
  * Each protection switched off alone must let a double refund through. The search starts
  * near a seed where `npm run simulate -- --start 1 --no-…` first finds it, to keep the
- * unit suite short; the search itself is the same.
+ * unit suite short; the search itself is the same. Without the second "not found" the
+ * double refund became rare once the stalled-run rules (own-failure-write.ts) and the
+ * deferral's send stamp (issue 13 item 4) landed: first found at seed 16,592 of 30,000.
  */
 const withoutOne: { name: string; flags: Partial<ProtocolFlags>; from: number }[] = [
   { name: "the durability barrier", flags: { barrier: false }, from: 40 },
   { name: "the lease fence", flags: { fence: false }, from: 170 },
-  { name: 'the second "not found"', flags: { secondNotFound: false }, from: 750 },
+  { name: 'the second "not found"', flags: { secondNotFound: false }, from: 16_580 },
 ];
 
 describe.each(withoutOne)("without $name", ({ flags, from }) => {
@@ -91,7 +93,7 @@ describe("compare-and-set on the record version instead of a unique write id", (
   // against a different version 5 it never read. The durability work moves the real store
   // to a unique write id; the simulated store compares write ids unless told otherwise.
   it("lets a stale write through after a failover", () => {
-    const found = searchSeeds(800, 60, { casBy: "version" });
+    const found = searchSeeds(3_420, 60, { casBy: "version" });
     expect(found.failure?.violation?.kind).toMatch(/^(terminal-changed|double-refund)$/);
     const cfg = found.failingConfig!;
     expect(runSimulation({ ...cfg, casBy: "write-id" }).violation).toBeNull();

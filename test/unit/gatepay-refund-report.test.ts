@@ -33,6 +33,7 @@ describe("reading GatePay's answers into reports", () => {
       outcome: "in_progress",
       known: true,
       orderAmount: "30",
+      identity: { prepayId: "p-1", requestAmount: "10" },
     });
     expect(
       reportFromCreate(
@@ -40,9 +41,16 @@ describe("reading GatePay's answers into reports", () => {
         AT,
       ),
     ).toEqual({
-      answer: { source: "create", at: AT, refundAmount: "5", currency: "USDT" },
+      answer: {
+        source: "create",
+        at: AT,
+        refundAmount: "5",
+        currency: "USDT",
+        orderCurrency: "USDT",
+      },
       outcome: "in_progress",
       known: true,
+      identity: { prepayId: undefined, requestAmount: "5" },
     });
   });
 
@@ -82,6 +90,7 @@ describe("reading GatePay's answers into reports", () => {
       outcome: "succeeded",
       known: true,
       orderAmount: "20",
+      identity: { prepayId: undefined, requestAmount: "7", requestCurrency: "USDT" },
     });
   });
 

@@ -22,6 +22,7 @@ import {
   rateLimitScript,
   releaseLockScript,
   transitionScript,
+  recordAttentionScript,
 } from "../../src/store/scripts.js";
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
@@ -44,6 +45,7 @@ const SAMPLE_ARGS: Record<string, string[]> = {
     fingerprint: "fp",
     reserveUnits: 1_000_000n,
     orderAmountUnits: undefined,
+    reservationField: "reserved",
     reconcileAtMs: T0,
   }),
   [createFinalScript.file]: createFinalScript.args({
@@ -59,6 +61,14 @@ const SAMPLE_ARGS: Record<string, string[]> = {
     next: started.record,
     releaseReservation: false,
     reconcileAtMs: null,
+  }),
+  [recordAttentionScript.file]: recordAttentionScript.args({
+    keys,
+    eventsMaxLen: 10,
+    previous: queued,
+    next: started.record,
+    reReserveUnits: 1_000_000n,
+    reservationField: "reserved",
   }),
   [dropIfSettledScript.file]: dropIfSettledScript.args({
     keys,

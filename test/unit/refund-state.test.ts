@@ -72,6 +72,10 @@ const EVENTS: { [K in EventType]: Extract<RefundEvent, { type: K }> } = {
   rejected: { type: "rejected", error: { code: "400608", message: "exceeds order" } },
   "over-refund": { type: "over-refund", error: { code: "OVER_REFUND", message: "exceeds order" } },
   dead: { type: "dead", error: { code: "300000", message: "system error, attempts exhausted" } },
+  "answer-mismatch": {
+    type: "answer-mismatch",
+    error: { code: "ANSWER_MISMATCH", message: "another request's answer" },
+  },
   stuck: { type: "stuck", error: { code: "POLL_DEADLINE", message: "no final status" } },
   replayed: { type: "replayed", deadlineAtMs: T0 + 7_200_000 },
   redriven: { type: "redriven" },
@@ -94,6 +98,7 @@ const TABLE: Record<RefundState, Record<EventType, RefundState | null>> = {
     rejected: "rejected",
     "over-refund": "rejected",
     dead: "dead",
+    "answer-mismatch": "dead",
     stuck: null,
     replayed: null,
     redriven: "queued",
@@ -109,6 +114,7 @@ const TABLE: Record<RefundState, Record<EventType, RefundState | null>> = {
     rejected: "rejected",
     "over-refund": null,
     dead: "dead",
+    "answer-mismatch": "dead",
     stuck: null,
     replayed: null,
     redriven: "submitting",
@@ -124,6 +130,7 @@ const TABLE: Record<RefundState, Record<EventType, RefundState | null>> = {
     rejected: null,
     "over-refund": null,
     dead: null,
+    "answer-mismatch": "dead",
     stuck: "stuck",
     replayed: null,
     redriven: "accepted",
@@ -139,13 +146,21 @@ const TABLE: Record<RefundState, Record<EventType, RefundState | null>> = {
     rejected: null,
     "over-refund": null,
     dead: null,
+    "answer-mismatch": "dead",
     stuck: "stuck",
     replayed: null,
     redriven: "processing",
   },
-  succeeded: allRefused(),
-  failed: allRefused(),
-  rejected: allRefused(),
+  // Terminal states stay: a contradicting GatePay report only notes `attention`
+  // (domain/attention.ts; test/unit/attention.test.ts), with the state unchanged.
+  succeeded: { ...allRefused(), failed: "succeeded" },
+  failed: { ...allRefused(), accepted: "failed", "in-progress": "failed", succeeded: "failed" },
+  rejected: {
+    ...allRefused(),
+    accepted: "rejected",
+    "in-progress": "rejected",
+    succeeded: "rejected",
+  },
   dead: {
     "submit-started": null,
     "submit-deferred": null,
@@ -157,6 +172,7 @@ const TABLE: Record<RefundState, Record<EventType, RefundState | null>> = {
     rejected: null,
     "over-refund": null,
     dead: null,
+    "answer-mismatch": null,
     stuck: null,
     replayed: "queued",
     redriven: null,
@@ -172,6 +188,7 @@ const TABLE: Record<RefundState, Record<EventType, RefundState | null>> = {
     rejected: null,
     "over-refund": null,
     dead: null,
+    "answer-mismatch": "dead",
     stuck: null,
     replayed: "accepted",
     redriven: null,
@@ -247,12 +264,13 @@ describe("transition table", () => {
       expect(result.record.state).toBe(to);
       expect(result.record.version).toBe(record.version + 1);
       expect(result.record.history).toHaveLength(record.history.length + 1);
-      expect(result.record.history.at(-1)).toMatchObject({ state: to, event: type });
+      const event = isTerminalState(from) ? "attention" : type;
+      expect(result.record.history.at(-1)).toMatchObject({ state: to, event });
     }
   });
 
   it("names why a terminal record refuses an event", () => {
-    const result = applyRefundEvent(recordIn("succeeded"), EVENTS.failed, T0);
+    const result = applyRefundEvent(recordIn("succeeded"), EVENTS.rejected, T0);
     expect(result).toMatchObject({ changed: false, reason: "terminal state succeeded" });
   });
 });
@@ -407,14 +425,39 @@ describe("mayExist", () => {
   ])(
     "submit-deferred takes what the latest send says: was %s, event says %s → %s",
     (was, says, expected) => {
+      const record = withMayExist("submitting", was);
       const r = applyRefundEvent(
-        withMayExist("submitting", was),
-        { type: "submit-deferred", mayExist: says, error: { code: "E", message: "m" } },
+        record,
+        {
+          type: "submit-deferred",
+          mayExist: says,
+          error: { code: "E", message: "m" },
+          sentAttempt: record.attempts,
+        },
         T0,
       );
       expect(r.record.submit.mayExist).toBe(expected);
     },
   );
+
+  it("a deferral never lowers it for a send that is not the latest (or unstamped)", () => {
+    // Run A sent attempt 2 and stalled; run B sent attempt 3 with an unknown outcome.
+    const record = recordIn("submitting", {
+      attempts: 3,
+      submit: { mayExist: true, generation: 0, hadUnknownOutcome: true },
+    });
+    const refused = {
+      type: "submit-deferred",
+      mayExist: false,
+      error: { code: "E", message: "m" },
+    };
+    for (const sentAttempt of [2, undefined]) {
+      const r = applyRefundEvent(record, { ...refused, sentAttempt } as RefundEvent, T0);
+      expect(r.changed && r.record.submit.mayExist, `sentAttempt ${sentAttempt}`).toBe(true);
+    }
+    const latest = applyRefundEvent(record, { ...refused, sentAttempt: 3 } as RefundEvent, T0);
+    expect(latest.record.submit.mayExist).toBe(false);
+  });
 
   it("rejected clears it: no refund exists", () => {
     const r = applyRefundEvent(withMayExist("submitting", true), EVENTS.rejected, T0);
@@ -650,8 +693,9 @@ describe("properties", () => {
             const before = record;
             const result = applyRefundEvent(before, event, nowMs);
             if (isTerminalState(before.state)) {
-              expect(result.changed).toBe(false);
-              expect(result.record).toBe(before);
+              // Only a contradiction is noted (attention), and the state stays.
+              expect(result.record.state).toBe(before.state);
+              if (result.changed) expect(result.attention).toBeDefined();
             }
             if (!result.changed) {
               expect(result.record).toBe(before);
@@ -667,7 +711,7 @@ describe("properties", () => {
             expect(after.history.slice(0, -1)).toEqual(before.history);
             const last = after.history.at(-1)!;
             expect(last.state).toBe(after.state);
-            expect(last.event).toBe(event.type);
+            expect(last.event).toBe(result.attention ? "attention" : event.type);
             expect(last.at).toBe(new Date(nowMs).toISOString());
             expect(after.updatedAt).toBe(last.at);
             expect(after.submit.generation).toBe(
@@ -680,7 +724,7 @@ describe("properties", () => {
           }
           expect(record.version).toBe(start.version + applied);
           expect(record.history).toHaveLength(start.history.length + applied);
-          if (isTerminalState(start.state)) expect(record).toBe(start);
+          if (isTerminalState(start.state)) expect(record.state).toBe(start.state);
         },
       ),
       { numRuns: 500 },

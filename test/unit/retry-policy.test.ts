@@ -1,6 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SUBMIT_BACKOFF, submitBackoffDelayMs } from "../../src/worker/retry-policy.js";
+import {
+  capRetryAfterMs,
+  DEFAULT_SUBMIT_BACKOFF,
+  submitBackoffDelayMs,
+} from "../../src/worker/retry-policy.js";
 
 const ALMOST_ONE = 1 - Number.EPSILON / 2;
 const fixed = (r: number) => () => r;
@@ -131,5 +135,17 @@ describe("submitBackoffDelayMs", () => {
     for (const d of draws) expect(d).toBeGreaterThanOrEqual(0);
     for (const d of draws) expect(d).toBeLessThan(8000);
     expect(new Set(draws).size).toBeGreaterThan(1);
+  });
+});
+
+describe("capRetryAfterMs", () => {
+  it("caps a Retry-After longer than the maximum and says so; passes others through", () => {
+    expect(capRetryAfterMs(31_536_000_000, 300_000)).toEqual({
+      retryAfterMs: 300_000,
+      capped: true,
+    });
+    expect(capRetryAfterMs(300_000, 300_000)).toEqual({ retryAfterMs: 300_000, capped: false });
+    expect(capRetryAfterMs(1_000, 300_000)).toEqual({ retryAfterMs: 1_000, capped: false });
+    expect(capRetryAfterMs(undefined, 300_000)).toEqual({ retryAfterMs: undefined, capped: false });
   });
 });

@@ -16,7 +16,8 @@
     ARGV[2]  record JSON
     ARGV[3]  request fingerprint
     ARGV[4]  units to reserve
-    ARGV[5]  order amount in units, '' when unknown (set only if not yet known)
+    ARGV[5]  the caller's order amount in units, or '': checks this request only and is
+             never stored (only GatePay's answer sets the order's cap, learnOrderAmount)
     ARGV[6]  in-flight score (when the reconciler should look)
     ARGV[7]  '1' when the refund belongs to a batch
     ARGV[8]  events stream MAXLEN (approximate)
@@ -24,6 +25,11 @@
     ARGV[10] batchId or ''
     ARGV[11] state of the new record
     ARGV[12] version of the new record
+    ARGV[13] order hash field the units count in: 'reserved' for the order's currency,
+             'reserved:<CUR>' for a convert refund in currency CUR. Amounts of different
+             currencies are never added: the cap (order hash 'amount', in the order's
+             currency 'ccy' once GatePay told it) bounds 'reserved' plus 'reserved:<ccy>';
+             a refund in another or a not yet known currency is reserved, not capped.
 
   Output:
     {'created'}
@@ -35,8 +41,8 @@ local recordKey, orderKey, eventsKey, inflightKey, batchKey =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local id, recordJson, fingerprint, units, capUnits, inflightScore =
   ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local hasBatch, maxlen, at, batchId, state, version =
-  ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]
+local hasBatch, maxlen, at, batchId, state, version, field =
+  ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13]
 
 --- @include "emitEvent"
 
@@ -45,14 +51,22 @@ if found[1] then
   if found[1] == fingerprint then return {'existing', found[2]} end
   return {'conflict', found[2]}
 end
-if capUnits ~= '' then redis.call('HSETNX', orderKey, 'amount', capUnits) end
-local cap = redis.call('HGET', orderKey, 'amount')
-local reserved = redis.call('HGET', orderKey, 'reserved') or '0'
-if cap and tonumber(reserved) + tonumber(units) > tonumber(cap) then
-  return {'over', reserved, cap}
+local order = redis.call('HMGET', orderKey, 'amount', 'ccy', 'reserved')
+local cap, ccy = order[1], order[2]
+local sameCcy = ccy and redis.call('HGET', orderKey, 'reserved:' .. ccy) or '0'
+if field == 'reserved' or (ccy and field == 'reserved:' .. ccy) then
+  local limit = cap
+  if capUnits ~= '' and (not limit or tonumber(capUnits) < tonumber(limit)) then
+    limit = capUnits
+  end
+  local reserved = tonumber(order[3] or '0') + tonumber(sameCcy)
+  if limit and reserved + tonumber(units) > tonumber(limit) then
+    return {'over', string.format('%d', reserved), limit}
+  end
 end
-redis.call('HINCRBY', orderKey, 'reserved', units)
+redis.call('HINCRBY', orderKey, field, units)
 redis.call('HSET', orderKey, 'r:' .. id, units)
+if field ~= 'reserved' then redis.call('HSET', orderKey, 'rb:' .. id, field) end
 redis.call('HSET', recordKey, 'rec', recordJson, 'v', version, 'st', state, 'fp', fingerprint)
 redis.call('ZADD', inflightKey, inflightScore, id)
 if hasBatch == '1' then

@@ -54,8 +54,10 @@ end
 if release == '1' then
   local units = redis.call('HGET', orderKey, 'r:' .. id)
   if units then
-    redis.call('HINCRBY', orderKey, 'reserved', '-' .. units)
-    redis.call('HDEL', orderKey, 'r:' .. id)
+    -- The currency's own counter (createReserved-5.lua); 'reserved' = the order's currency.
+    local field = redis.call('HGET', orderKey, 'rb:' .. id) or 'reserved'
+    redis.call('HINCRBY', orderKey, field, '-' .. units)
+    redis.call('HDEL', orderKey, 'r:' .. id, 'rb:' .. id)
   end
 end
 if hasBatch == '1' and newState ~= oldState then

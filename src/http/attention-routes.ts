@@ -1,0 +1,66 @@
+/**
+ * Operator views (bearer `API_TOKEN`):
+ * - `GET /attention`: refunds whose terminal record GatePay contradicts (a success after
+ *   a refusal…, domain/attention.ts), newest first; money may have moved while the record
+ *   says it did not, so each needs a human. `?limit=` 1–1000, default 100.
+ * - `GET /notifications/unmatched`: GatePay notifications for refunds this deployment
+ *   does not know (refunds made outside the worker), newest first; same `?limit=`.
+ */
+import type { FastifyInstance } from "fastify";
+import { ERROR_CODES } from "../domain/error-codes.js";
+import type { RefundStore } from "../store/refund-store.js";
+import { errorBody } from "./error-body.js";
+import type { RequestGuard } from "./token-guard.js";
+
+export interface AttentionRoutesDeps {
+  store: RefundStore;
+  requireToken: RequestGuard;
+}
+
+/** `?limit=` as an integer 1–1000 (default 100), or an error message naming the reason. */
+export function parseListLimit(raw: unknown): number | string {
+  if (raw === undefined) return 100;
+  if (typeof raw !== "string" || !/^\d{1,4}$/.test(raw)) return "must be an integer 1–1000";
+  const n = Number(raw);
+  return n >= 1 && n <= 1000 ? n : "must be an integer 1–1000";
+}
+
+export function registerAttentionRoutes(app: FastifyInstance, deps: AttentionRoutesDeps): void {
+  const { store, requireToken } = deps;
+  app.get<{ Querystring: { limit?: string } }>(
+    "/attention",
+    { onRequest: requireToken },
+    async (request, reply) => {
+      const limit = parseListLimit(request.query.limit);
+      if (typeof limit === "string") {
+        return reply
+          .code(ERROR_CODES.VALIDATION_ERROR.httpStatus)
+          .send(
+            errorBody("VALIDATION_ERROR", `invalid limit: ${limit}`, [
+              { path: "limit", message: limit },
+            ]),
+          );
+      }
+      const refunds = await store.listAttention({ limit });
+      return reply.send({ count: refunds.length, refunds });
+    },
+  );
+  app.get<{ Querystring: { limit?: string } }>(
+    "/notifications/unmatched",
+    { onRequest: requireToken },
+    async (request, reply) => {
+      const limit = parseListLimit(request.query.limit);
+      if (typeof limit === "string") {
+        return reply
+          .code(ERROR_CODES.VALIDATION_ERROR.httpStatus)
+          .send(
+            errorBody("VALIDATION_ERROR", `invalid limit: ${limit}`, [
+              { path: "limit", message: limit },
+            ]),
+          );
+      }
+      const notifications = await store.notifications.listUnmatched({ limit });
+      return reply.send({ count: notifications.length, notifications });
+    },
+  );
+}
