@@ -67,7 +67,13 @@ export type RefundEvent =
    * A submit attempt ended without an answer that settles the refund. `mayExist` says
    * whether GatePay may hold the refund now (unknown outcome) or certainly does not.
    */
-  | { type: "submit-deferred"; mayExist: boolean; error: Omit<RefundError, "at"> }
+  | {
+      type: "submit-deferred";
+      mayExist: boolean;
+      error: Omit<RefundError, "at">;
+      /** When an answer to the send arrived (shared clock, ms); absent when none came. */
+      answeredAtMs?: number;
+    }
   /** GatePay looked up and does not know the refund: a re-send is safe. */
   /**
    * GatePay does not know the refund. One answer is not believed: only a second
@@ -253,12 +259,14 @@ export function applyRefundEvent(
       next.submit.leaseUntilMs = event.leaseUntilMs;
       if (event.onBehalfOf !== undefined) next.submit.onBehalfOf = event.onBehalfOf;
       delete next.submit.notFoundAtMs;
+      delete next.submit.answeredAtMs;
       break;
     case "submit-deferred":
       // The deferral describes the latest send (or lookup): a refused connection proves
       // nothing was created, a timeout or 5xx leaves the outcome unknown.
       next.submit.mayExist = event.mayExist;
       if (event.mayExist) next.submit.hadUnknownOutcome = true;
+      if (event.answeredAtMs !== undefined) next.submit.answeredAtMs = event.answeredAtMs;
       delete next.submit.leaseOwner;
       delete next.submit.leaseUntilMs;
       next.lastError = { ...event.error, at };

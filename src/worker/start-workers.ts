@@ -70,11 +70,18 @@ export function buildClient(
   config: Config,
   observer?: GatePayClientOptions["observer"],
 ): GatePayClient {
-  const { clientId, secretKey, baseUrl, onBehalfOf, timeoutMs } = config.gatepay;
+  const { clientId, secretKey, baseUrl, onBehalfOf, timeoutMs, httpClient } = config.gatepay;
   if (!clientId || !secretKey) {
     throw new Error("GATEPAY_CLIENT_ID and GATEPAY_SECRET_KEY are required to run workers");
   }
-  const options: GatePayClientOptions = { baseUrl, clientId, secretKey, onBehalfOf, timeoutMs };
+  const options: GatePayClientOptions = {
+    baseUrl,
+    clientId,
+    secretKey,
+    onBehalfOf,
+    timeoutMs,
+    httpClient,
+  };
   if (observer) options.observer = observer;
   return new GatePayClient(options);
 }
@@ -87,7 +94,7 @@ export function settingsFromConfig(
     submitMaxAttempts: config.worker.submitMaxAttempts,
     timeoutMs: config.gatepay.timeoutMs,
     leaseMarginMs: 5_000,
-    unknownOutcomeGraceMs: 30_000,
+    unknownOutcomeGraceMs: config.gatepay.lookupGraceMs,
     backoff: { ...DEFAULT_SUBMIT_BACKOFF },
     poll: { ...config.poll },
     ...overrides,
@@ -194,6 +201,8 @@ export async function startRefundWorkers(
         detachMetrics?.();
         await queues.close();
         await connection.quit().catch(() => connection.disconnect());
+        // The client built here owns its keep-alive pool; a client given in is the caller's.
+        if (!options.client) await client.close();
       })();
       return closing;
     },

@@ -34,6 +34,8 @@ describe("loadConfig defaults", () => {
         onBehalfOf: undefined,
         timeoutMs: 10_000,
         maxRps: undefined,
+        httpClient: "undici",
+        lookupGraceMs: 10_000,
       },
       worker: { concurrency: 20, submitMaxAttempts: 8 },
       poll: { firstDelayMs: 10_000, maxDelayMs: 300_000, deadlineMs: 86_400_000 },
@@ -202,6 +204,8 @@ describe("loadConfig values", () => {
     ["SUBMIT_MAX_ATTEMPTS", "1", 1],
     ["SUBMIT_MAX_ATTEMPTS", "100", 100],
     ["GATEPAY_TIMEOUT_MS", "600000", 600_000],
+    ["GATEPAY_LOOKUP_GRACE_MS", "0", 0],
+    ["GATEPAY_LOOKUP_GRACE_MS", "600000", 600_000],
   ])("%s=%s is accepted", (name, value, expected) => {
     const config = loadConfig({ [name]: value });
     const got = {
@@ -209,6 +213,7 @@ describe("loadConfig values", () => {
       WORKER_CONCURRENCY: config.worker.concurrency,
       SUBMIT_MAX_ATTEMPTS: config.worker.submitMaxAttempts,
       GATEPAY_TIMEOUT_MS: config.gatepay.timeoutMs,
+      GATEPAY_LOOKUP_GRACE_MS: config.gatepay.lookupGraceMs,
     }[name];
     expect(got).toBe(expected);
   });
@@ -226,9 +231,19 @@ describe("loadConfig values", () => {
     ["SUBMIT_MAX_ATTEMPTS", "101", "from 1 to 100"],
     ["GATEPAY_TIMEOUT_MS", "0", "from 1 to 600000"],
     ["GATEPAY_TIMEOUT_MS", "99999999999999999999", "from 1 to 600000"],
+    ["GATEPAY_LOOKUP_GRACE_MS", "600001", "from 0 to 600000"],
+    ["GATEPAY_LOOKUP_GRACE_MS", "-1", "from 0 to 600000"],
   ])("%s=%j is refused", (name, value, range) => {
     expect(errorOf({ [name]: value }).message).toBe(
       `${name}: must be an integer ${range} (got ${JSON.stringify(value)})`,
+    );
+  });
+
+  it("GATEPAY_HTTP_CLIENT is undici or ky, in any case", () => {
+    expect(loadConfig({ GATEPAY_HTTP_CLIENT: "ky" }).gatepay.httpClient).toBe("ky");
+    expect(loadConfig({ GATEPAY_HTTP_CLIENT: "UNDICI" }).gatepay.httpClient).toBe("undici");
+    expect(errorOf({ GATEPAY_HTTP_CLIENT: "axios" }).message).toBe(
+      'GATEPAY_HTTP_CLIENT: must be undici or ky (got "axios")',
     );
   });
 
@@ -371,6 +386,8 @@ describe("CONFIG_ENV_VARS", () => {
         "API_TOKEN",
         "LOG_LEVEL",
         "GATEPAY_TIMEOUT_MS",
+        "GATEPAY_HTTP_CLIENT",
+        "GATEPAY_LOOKUP_GRACE_MS",
         "SUBMIT_MAX_ATTEMPTS",
         "POLL_FIRST_DELAY_MS",
         "POLL_MAX_DELAY_MS",
