@@ -5,6 +5,7 @@
  */
 import { REDACT_PATHS } from "../src/logger.js";
 import type { ClientMeasure } from "./client.js";
+import { renderTransports } from "./report-transports.js";
 import type { EnqueueMeasure, RssMeasure } from "./enqueue.js";
 import type { ScenarioResult } from "./lifecycle.js";
 import type { ProfileShare } from "./profile-summary.js";
@@ -371,6 +372,7 @@ function whereTimeGoes(r: BenchResults): string {
           `Given the global fetch through its \`fetch\` option it costs ${f2(withFetch.cpuMsPerPair)} ms.`,
       );
     }
+    parts.push(...renderTransports(c));
   }
   parts.push("", suggestions(r));
   return parts.join("\n");
