@@ -6,6 +6,8 @@
 import { REDACT_PATHS } from "../src/logger.js";
 import type { ClientMeasure } from "./client.js";
 import { renderTransports } from "./report-transports.js";
+import { renderUnknownOutcome } from "./report-unknown-outcome.js";
+import type { UnknownOutcomeResult } from "./unknown-outcome.js";
 import type { EnqueueMeasure, RssMeasure } from "./enqueue.js";
 import type { ScenarioResult } from "./lifecycle.js";
 import type { ProfileShare } from "./profile-summary.js";
@@ -50,6 +52,7 @@ export interface BenchResults {
   redisCost?: RedisCost[] | undefined;
   webhook?: WebhookLatency[] | undefined;
   signing?: SigningMeasure[] | undefined;
+  unknownOutcome?: UnknownOutcomeResult | undefined;
   /** Sections that could not run, with the reason. */
   pending: { section: string; reason: string }[];
 }
@@ -374,6 +377,7 @@ function whereTimeGoes(r: BenchResults): string {
     }
     parts.push(...renderTransports(c));
   }
+  parts.push(...renderUnknownOutcome(r.unknownOutcome));
   parts.push("", suggestions(r));
   return parts.join("\n");
 }

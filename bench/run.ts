@@ -4,7 +4,7 @@
  *
  * Sizes and sections (environment variables):
  * - BENCH_ONLY: comma list of sections to run (default all): signing, cost, lifecycle,
- *   profile, client, webhook, enqueue, memory
+ *   profile, client, unknown, webhook, enqueue, memory
  * - BENCH_REFUNDS (600): lifecycle refunds per round at 0 ms latency (rounds at 50 ms are
  *   sized to about BENCH_ROUND_MS, default 1500, at the latency-bound rate)
  * - BENCH_ROUNDS (3), BENCH_WARMUP (200): measured and warm-up rounds per system
@@ -16,6 +16,8 @@
  *   BENCH_RSS_ENQUEUE_ROWS ("10000,50000"): file sizes of full `batch FILE` runs
  * - BENCH_COST_REFUNDS (500): refunds per Redis cost measurement
  * - BENCH_WEBHOOKS (500), BENCH_CLIENT_PAIRS (600)
+ * - BENCH_UNKNOWN_REFUNDS (300): refunds of the unknown-outcome batch (section `unknown`,
+ *   real time: the default 10 s timeout and grace, so a few minutes)
  * - BENCH_QUICK=1: small sizes for a smoke run (minutes become seconds)
  * - BENCH_OUT: where to write the report (default BENCHMARKS.md at the repository root)
  * - BENCH_JSON: where to write the raw results (default a file in the OS temp directory);
@@ -39,6 +41,7 @@ import { renderReport, type BenchResults, type Environment } from "./report.js";
 import { startSandboxProcess } from "./sandbox-process.js";
 import { runSigning } from "./signing.js";
 import type { SystemMode } from "./system.js";
+import { runUnknownOutcome } from "./unknown-outcome.js";
 import { runWebhookLatency } from "./webhook.js";
 
 const env = process.env;
@@ -71,6 +74,7 @@ const settings = {
   costRefunds: num("BENCH_COST_REFUNDS", 500, 200),
   webhooks: num("BENCH_WEBHOOKS", 500, 200),
   clientPairs: num("BENCH_CLIENT_PAIRS", 600, 300),
+  unknownRefunds: num("BENCH_UNKNOWN_REFUNDS", 300, 100),
 };
 const SECTIONS = [
   "signing",
@@ -78,6 +82,7 @@ const SECTIONS = [
   "lifecycle",
   "profile",
   "client",
+  "unknown",
   "webhook",
   "enqueue",
   "memory",
@@ -274,6 +279,16 @@ async function main(): Promise<void> {
         warmup: Math.min(settings.warmup, settings.clientPairs),
         rounds: settings.rounds,
         concurrency: 50,
+        log,
+      }),
+    );
+
+    results.unknownOutcome = await section("unknown", results, () =>
+      runUnknownOutcome({
+        redisUrl: redis.url,
+        sandbox,
+        refunds: settings.unknownRefunds,
+        timeoutMs: 600_000,
         log,
       }),
     );
