@@ -14,8 +14,8 @@ export function renderUnknownOutcome(u: UnknownOutcomeResult | undefined): strin
       "sandbox answers every GatePay request (creations, lookups, polls) with 10 % HTTP 500 " +
       "(300000), 5 % dropped connections (half before, half after recording the refund) and 2 % " +
       "late answers (after 30 s). Measured per refund that met an unknown outcome: from its first " +
-      "one to GatePay being known to hold the refund (`accepted`: found by a lookup or accepted " +
-      "on a re-send). The final state then follows on the poll and webhook schedule. Baseline: " +
+      "one to GatePay being known to hold the refund (accepted on a re-send, or found by a " +
+      "lookup, possibly already settled). The final state then follows on the poll and webhook schedule. Baseline: " +
       "the same batch through the same pipeline without faults, in the same run " +
       "(`bench/unknown-outcome.ts`).",
     "",
