@@ -17,7 +17,9 @@ import { BENCH_CLIENT_ID, BENCH_SECRET, makeRefunds, type BenchRefund } from "./
 export const CLIENT_VARIANTS = [
   "bare undici.request",
   "bare global fetch",
-  "GatePayClient, shipped transport",
+  "bare ky (global fetch + keep-alive Agent)",
+  "GatePayClient, shipped transport (undici)",
+  "GatePayClient, ky transport",
   "GatePayClient, fetch option: global fetch",
   "GatePayClient, fetch option: undici fetch + keep-alive Agent",
 ] as const;
@@ -103,6 +105,26 @@ async function makePair(req: ClientChildRequest): Promise<Pair> {
         });
         check(b.status, await b.text());
       };
+    case "bare ky (global fetch + keep-alive Agent)": {
+      // ky as the ky transport configures it, without the client: retries and timeout
+      // off, a keep-alive Agent as the global fetch's dispatcher, signed in a hook.
+      const { default: ky } = await import("ky");
+      const { Agent } = await import("undici");
+      const dispatcher = new Agent({ keepAliveTimeout: 30_000 });
+      const k = ky.create({
+        retry: 0,
+        timeout: false,
+        throwHttpErrors: false,
+        ...({ dispatcher } as object),
+      });
+      return async (r) => {
+        const body = bodyOf(r);
+        const a = await k.post(createUrl, { body, headers: signed(body) });
+        check(a.status, await a.text());
+        const b = await k.get(detailsUrl + r.refundRequestId, { headers: signed("") });
+        check(b.status, await b.text());
+      };
+    }
     default: {
       let fetchOption: typeof globalThis.fetch | undefined;
       if (req.variant === "GatePayClient, fetch option: global fetch") {
@@ -120,6 +142,7 @@ async function makePair(req: ClientChildRequest): Promise<Pair> {
         baseUrl: req.sandboxUrl,
         clientId: BENCH_CLIENT_ID,
         secretKey: BENCH_SECRET,
+        httpClient: req.variant === "GatePayClient, ky transport" ? "ky" : "undici",
         ...(fetchOption ? { fetch: fetchOption } : {}),
       });
       return async (r) => {

@@ -7,6 +7,9 @@ import type { RecoveryMeasure } from "./recovery.js";
 import { recoverySection } from "./recovery-report.js";
 import { REDACT_PATHS } from "../src/logger.js";
 import type { ClientMeasure } from "./client.js";
+import { renderTransports } from "./report-transports.js";
+import { renderUnknownOutcome } from "./report-unknown-outcome.js";
+import type { UnknownOutcomeResult } from "./unknown-outcome.js";
 import type { EnqueueMeasure, RssMeasure } from "./enqueue.js";
 import type { ScenarioResult } from "./lifecycle.js";
 import type { ProfileShare } from "./profile-summary.js";
@@ -52,6 +55,7 @@ export interface BenchResults {
   webhook?: WebhookLatency[] | undefined;
   signing?: SigningMeasure[] | undefined;
   recovery?: RecoveryMeasure[] | undefined;
+  unknownOutcome?: UnknownOutcomeResult | undefined;
   /** Sections that could not run, with the reason. */
   pending: { section: string; reason: string }[];
 }
@@ -374,7 +378,9 @@ function whereTimeGoes(r: BenchResults): string {
           `Given the global fetch through its \`fetch\` option it costs ${f2(withFetch.cpuMsPerPair)} ms.`,
       );
     }
+    parts.push(...renderTransports(c));
   }
+  parts.push(...renderUnknownOutcome(r.unknownOutcome));
   parts.push("", suggestions(r));
   return parts.join("\n");
 }

@@ -4,7 +4,7 @@
  *
  * Sizes and sections (environment variables):
  * - BENCH_ONLY: comma list of sections to run (default all): signing, cost, lifecycle,
- *   profile, client, webhook, enqueue, memory
+ *   profile, client, unknown, webhook, enqueue, memory
  * - BENCH_REFUNDS (600): lifecycle refunds per round at 0 ms latency (rounds at 50 ms are
  *   sized to about BENCH_ROUND_MS, default 1500, at the latency-bound rate)
  * - BENCH_ROUNDS (3), BENCH_WARMUP (200): measured and warm-up rounds per system
@@ -18,6 +18,8 @@
  * - BENCH_WEBHOOKS (500), BENCH_CLIENT_PAIRS (600)
  * - BENCH_RECOVERY_KILLS (4): SIGKILLs per BullMQ timing in the recovery benchmark;
  *   BENCH_RECOVERY_FEED (40): refunds enqueued per second meanwhile
+ * - BENCH_UNKNOWN_REFUNDS (300): refunds of the unknown-outcome batch (section `unknown`,
+ *   real time: the default 10 s timeout and grace, so a few minutes)
  * - BENCH_QUICK=1: small sizes for a smoke run (minutes become seconds)
  * - BENCH_OUT: where to write the report (default BENCHMARKS.md at the repository root)
  * - BENCH_JSON: where to write the raw results (default a file in the OS temp directory);
@@ -46,6 +48,7 @@ import {
   DEFAULT_STALLED_INTERVAL_MS,
 } from "../src/worker/recovery-time.js";
 import type { SystemMode } from "./system.js";
+import { runUnknownOutcome } from "./unknown-outcome.js";
 import { runWebhookLatency } from "./webhook.js";
 
 const env = process.env;
@@ -80,6 +83,7 @@ const settings = {
   clientPairs: num("BENCH_CLIENT_PAIRS", 600, 300),
   recoveryKills: num("BENCH_RECOVERY_KILLS", 4, 2),
   recoveryFeed: num("BENCH_RECOVERY_FEED", 40, 40),
+  unknownRefunds: num("BENCH_UNKNOWN_REFUNDS", 300, 100),
 };
 const SECTIONS = [
   "signing",
@@ -87,6 +91,7 @@ const SECTIONS = [
   "lifecycle",
   "profile",
   "client",
+  "unknown",
   "webhook",
   "enqueue",
   "memory",
@@ -284,6 +289,16 @@ async function main(): Promise<void> {
         warmup: Math.min(settings.warmup, settings.clientPairs),
         rounds: settings.rounds,
         concurrency: 50,
+        log,
+      }),
+    );
+
+    results.unknownOutcome = await section("unknown", results, () =>
+      runUnknownOutcome({
+        redisUrl: redis.url,
+        sandbox,
+        refunds: settings.unknownRefunds,
+        timeoutMs: 600_000,
         log,
       }),
     );

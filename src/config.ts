@@ -44,6 +44,14 @@ export interface GatePayConfig {
   readonly timeoutMs: number;
   /** `GATEPAY_MAX_RPS`: requests per second across all workers; `undefined` = no cap. */
   readonly maxRps: number | undefined;
+  /** `GATEPAY_HTTP_CLIENT`: the client's transport, `undici` (default) or `ky`. */
+  readonly httpClient: "undici" | "ky";
+  /**
+   * `GATEPAY_LOOKUP_GRACE_MS`: after an unknown outcome, how long a "not found" is not
+   * yet proof, in milliseconds; default 10000 (GatePay: query when no notification came
+   * within 10 s, gatepay-api.md §6.1).
+   */
+  readonly lookupGraceMs: number;
 }
 
 /** Settings of the submit and poll workers. */
@@ -192,6 +200,20 @@ export const CONFIG_ENV_VARS = [
     name: "GATEPAY_MAX_RPS",
     default: undefined,
     description: "Cap on GatePay requests per second across all workers; unset = no cap",
+    secret: false,
+  },
+  {
+    name: "GATEPAY_HTTP_CLIENT",
+    default: "undici",
+    description:
+      "HTTP transport of the GatePay client: undici (request on a keep-alive pool, the fastest) or ky (ky 1.x over fetch, for its hooks)",
+    secret: false,
+  },
+  {
+    name: "GATEPAY_LOOKUP_GRACE_MS",
+    default: "10000",
+    description:
+      'After an unknown outcome, how long GatePay\'s "not found" is not yet proof, in ms (0–600000): the first lookup waits this long after the answer (or after send + timeout when none came), and a re-send needs a second "not found" this long after the first',
     secret: false,
   },
   {
@@ -385,6 +407,11 @@ const envSchema = z.object({
   GATEPAY_ON_BEHALF_OF: headerToken.optional(),
   GATEPAY_TIMEOUT_MS: integer(1, 600_000),
   GATEPAY_MAX_RPS: positiveNumber.optional(),
+  GATEPAY_HTTP_CLIENT: z
+    .string()
+    .transform((s) => s.toLowerCase())
+    .pipe(z.enum(["undici", "ky"], { error: "must be undici or ky" })),
+  GATEPAY_LOOKUP_GRACE_MS: integer(0, 600_000),
   WORKER_CONCURRENCY: integer(1, 1000),
   SUBMIT_MAX_ATTEMPTS: integer(1, 100),
   WORKER_LOCK_DURATION_MS: integer(1_000, 600_000),
@@ -508,6 +535,8 @@ export function loadConfig(
       onBehalfOf: e.GATEPAY_ON_BEHALF_OF,
       timeoutMs: e.GATEPAY_TIMEOUT_MS,
       maxRps: e.GATEPAY_MAX_RPS,
+      httpClient: e.GATEPAY_HTTP_CLIENT,
+      lookupGraceMs: e.GATEPAY_LOOKUP_GRACE_MS,
     }),
     worker: Object.freeze({
       concurrency: e.WORKER_CONCURRENCY,

@@ -99,6 +99,13 @@ export interface SubmitState {
   leaseUntilMs?: number;
   /** Bumped when a replay or the reconciler re-drives the refund with a new job. */
   generation: number;
+  /**
+   * When GatePay's answer to the last send arrived, if that answer was a failure that
+   * leaves the outcome unknown (HTTP 5xx, 300000), on the shared clock, ms. Whatever the
+   * request did at GatePay was done by then, so the first lookup waits the grace period
+   * from here rather than from the send plus the timeout. Cleared by the next send.
+   */
+  answeredAtMs?: number;
   /** When GatePay first answered "not found" since the last send (shared clock, ms). */
   notFoundAtMs?: number;
   /** The Redis server epoch (`run_id:replid`) `notFoundAtMs` was read under (grace-clock.ts). */

@@ -9,6 +9,9 @@
  *   (§4.1). A JSON number is refused: it may already have lost precision.
  * - Ids that look like numbers (`prepayId`, `receiverId`) must be strings: GatePay's ids
  *   exceed 2^53 (§4.1).
+ * - `receiverId` (a Gate user id) is digits naming a positive safe integer: it goes to
+ *   GatePay as a JSON number, as Gate's SDKs send it (README, "GatePay wire notes"), so
+ *   it must survive the conversion exactly.
  */
 import { z } from "zod";
 import { checkRefundAmount, MAX_AMOUNT_DECIMALS, normalizeAmount } from "./amount.js";
@@ -40,6 +43,12 @@ const id = stringField("ids").regex(
   ID_PATTERN,
   "must be 1-64 characters of letters, digits, '_' or '-'",
 );
+const receiverId = stringField("ids")
+  .regex(/^[1-9]\d*$/, {
+    error: "must be a Gate user id: digits, a positive integer",
+    abort: true,
+  })
+  .refine((s) => Number.isSafeInteger(Number(s)), "must be at most 9007199254740991 (2^53 - 1)");
 const amount = stringField("amounts").superRefine((s, ctx) => {
   const check = checkRefundAmount(s);
   if (!check.ok) ctx.addIssue({ code: "custom", message: check.reason });
@@ -80,7 +89,7 @@ const convertRefundSchema = z.strictObject(
     refundOrderAmount: amount,
     refundPayCurrency: currency,
     refundPayAmount: amount,
-    receiverId: id,
+    receiverId,
     refundReason: reason,
     onBehalfOf,
     orderAmount: orderAmount.optional(),

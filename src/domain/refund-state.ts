@@ -78,6 +78,8 @@ export type RefundEvent =
        * a stalled run's late failure must not clear a later run's unknown outcome.
        */
       sentAttempt?: number;
+      /** When an answer to the send arrived (shared clock, ms); absent when none came. */
+      answeredAtMs?: number;
     }
   /** GatePay looked up and does not know the refund: a re-send is safe. */
   /**
@@ -284,6 +286,7 @@ export function applyRefundEvent(
       if (event.onBehalfOf !== undefined) next.submit.onBehalfOf = event.onBehalfOf;
       delete next.submit.notFoundAtMs;
       delete next.submit.notFoundEpoch;
+      delete next.submit.answeredAtMs;
       break;
     case "submit-deferred":
       // A refused connection proves this run's send created nothing, a timeout or 5xx
@@ -292,6 +295,7 @@ export function applyRefundEvent(
       next.submit.mayExist =
         event.mayExist || (record.submit.mayExist && event.sentAttempt !== record.attempts);
       if (event.mayExist) next.submit.hadUnknownOutcome = true;
+      if (event.answeredAtMs !== undefined) next.submit.answeredAtMs = event.answeredAtMs;
       delete next.submit.leaseOwner;
       delete next.submit.leaseUntilMs;
       next.lastError = { ...event.error, at };

@@ -10,9 +10,10 @@
  * 2. While another run's submit lease is live (on the shared Redis clock, so workers
  *    with skewed clocks agree), nobody looks up or re-sends: wait for the lease to end.
  * 3. A POST whose outcome is unknown leaves `mayExist` set: the refund is looked up by
- *    refundRequestId before any re-send, and no earlier than the request timeout plus
- *    the grace period after the send (the latest moment the POST could have reached
- *    GatePay, plus GatePay's read-side lag, gatepay-api.md §6.5).
+ *    refundRequestId before any re-send, and no earlier than the grace period after the
+ *    latest moment the POST could have done anything at GatePay (plus GatePay's
+ *    read-side lag, gatepay-api.md §6.5): the arrival of its answer when one came (an
+ *    HTTP 5xx, 300000), else the send plus the request timeout.
  * 4. Otherwise: send, under a fresh lease ({@link submitLeaseUntilMs}), and only if the
  *    lease landed in time ({@link checkLeaseFence}).
  */
@@ -29,7 +30,7 @@ export interface SubmitDecisionSettings {
    * request timeout plus the margin.
    */
   leaseMs?: number | undefined;
-  /** After an unknown outcome, how long a "not found" is not yet proof. */
+  /** After an unknown outcome, how long a "not found" is not yet proof (GATEPAY_LOOKUP_GRACE_MS). */
   unknownOutcomeGraceMs: number;
   /** Acceptance to poll 1 (POLL_FIRST_DELAY_MS). */
   pollFirstDelayMs: number;
@@ -95,12 +96,27 @@ export function decideSubmit(
   // Another run may have a POST in flight: wait for its lease, then look again.
   if (leaseUntil !== undefined) return { action: "wait-until", atMs: leaseUntil, reason: "lease" };
   if (s.mayExist) {
-    // Counted from the latest moment the last POST could have reached GatePay.
-    const lookAt = (s.lastSentAtMs ?? 0) + settings.timeoutMs + settings.unknownOutcomeGraceMs;
+    const lookAt = lookUpAtMs(s, settings);
     if (nowMs < lookAt) return { action: "wait-until", atMs: lookAt, reason: "look-up-time" };
     return { action: "look-up" };
   }
   return { action: "send" };
+}
+
+/**
+ * The earliest look-up after an unknown outcome (shared clock, ms): the grace period after
+ * the latest moment the last POST could have done anything at GatePay. An answered
+ * failure fixes that moment (GatePay had finished with the request when it answered);
+ * without an answer it is the send plus the request timeout.
+ */
+export function lookUpAtMs(
+  s: SubmitState,
+  settings: Pick<SubmitDecisionSettings, "timeoutMs" | "unknownOutcomeGraceMs">,
+): number {
+  const timedOutAt = (s.lastSentAtMs ?? 0) + settings.timeoutMs;
+  // An answer arrives within the timeout; min() bounds a misreported answer time.
+  const doneBy = s.answeredAtMs === undefined ? timedOutAt : Math.min(s.answeredAtMs, timedOutAt);
+  return doneBy + settings.unknownOutcomeGraceMs;
 }
 
 /**

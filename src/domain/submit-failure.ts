@@ -36,6 +36,11 @@ export interface SubmitFailureInput {
   attemptNo: number;
   /** True when BullMQ will not run the job again. */
   lastAttempt: boolean;
+  /**
+   * When GatePay's answer to this attempt's POST arrived (shared clock, ms); absent for
+   * a lookup, or when no answer came (timeout, dropped connection).
+   */
+  answeredAtMs?: number | undefined;
 }
 
 /** The event to write, and what the job does after writing it. */
@@ -78,9 +83,11 @@ export function decideSubmitFailure(input: SubmitFailureInput): SubmitFailureVer
   }
   const retryAfterMs =
     d.action === "retry-after" || d.action === "unknown-outcome" ? d.delayMs : undefined;
-  return {
-    outcome: "retry",
-    event: { type: "submit-deferred", mayExist: stillMayExist, error },
-    retryAfterMs,
+  const event: Extract<RefundEvent, { type: "submit-deferred" }> = {
+    type: "submit-deferred",
+    mayExist: stillMayExist,
+    error,
   };
+  if (input.answeredAtMs !== undefined) event.answeredAtMs = input.answeredAtMs;
+  return { outcome: "retry", event, retryAfterMs };
 }

@@ -6,124 +6,71 @@
  * creations are never retried here (BullMQ owns those attempts, and a lost answer must
  * be looked up before any re-send, §9); status reads retry briefly on transient failures.
  * Every failure is one of the errors in errors.ts. The client never logs: it reports each
- * attempt to the optional `observer`.
+ * attempt to the optional `observer`. The HTTP exchange is a transport (transport.ts):
+ * undici's `request` by default, ky, or a user's fetch.
  */
-import { request as undiciRequest } from "undici";
 import type { z } from "zod";
-import { classifyFailure, type FailureDecision } from "./classify-failure.js";
+import { classifyFailure } from "./classify-failure.js";
+import {
+  checkClientOptions,
+  checkTimeoutMs,
+  GATEPAY_READ_RETRY_BUDGET_MS,
+  type CallOptions,
+  type GatePayAttemptEvent,
+  type GatePayClientOptions,
+} from "./client-options.js";
 import { ENDPOINTS, endpointPath, type GatePayOperation } from "./endpoints.js";
 import {
-  bodyExcerpt,
   GatePayApiError,
-  GatePayConnectionError,
   GatePayError,
   GatePayResponseError,
   GatePayTimeoutError,
-  parseRetryAfterMs,
-  redactSecrets,
-  scrubCause,
 } from "./errors.js";
+import { FetchTransport } from "./fetch-transport.js";
+import { interpretAnswer } from "./interpret-answer.js";
+import { KyTransport } from "./ky-transport.js";
+import { readRetryDelayMs, sleep } from "./read-retry.js";
+import { requireRefundRequestId, serializeRequest } from "./request-body.js";
 import {
   ConvertRefundRequest,
   ConvertRefundResult,
-  GatePayEnvelope,
   OrderRefundRequest,
   OrderRefundResult,
-  parseEnvelopeData,
-  parseGatePayJson,
   RefundDetails,
   RefundQueryV1Request,
   RefundQueryV1Result,
+  type ConvertRefundRequestInput,
 } from "./schemas.js";
+import { sendAttempt } from "./send-attempt.js";
 import { attemptTimeoutMs } from "./send-deadline.js";
 import { buildSignedHeaders, GATEPAY_HEADERS } from "./signing.js";
 import { traceGatePayCall } from "./tracing.js";
+import { GATEPAY_DEFAULT_HTTP_CLIENT, type GatePayTransport } from "./transport.js";
+import { UndiciTransport } from "./undici-transport.js";
 
-/** Default per-attempt timeout, milliseconds. */
-export const GATEPAY_DEFAULT_TIMEOUT_MS = 10_000;
-/** Default number of extra attempts for status reads. */
-export const GATEPAY_DEFAULT_READ_RETRIES = 2;
-/** Most a read may spend sleeping between its attempts, milliseconds. */
-export const GATEPAY_READ_RETRY_BUDGET_MS = 2_000;
+export * from "./client-options.js";
+export * from "./transport.js";
+
 /** GatePay's answer for a refund id it does not know (§6.5). */
 const UNKNOWN_REFUND_CODE = "400304";
 
-/** One HTTP attempt, as reported to {@link GatePayClientOptions.observer}. */
-export interface GatePayAttemptEvent {
+interface Call<S extends z.ZodType> {
+  body?: string;
+  query?: string;
+  schema: S;
+  opts: CallOptions | undefined;
+  unknownAsNull?: boolean;
+}
+
+interface OneAttempt<S extends z.ZodType> {
   operation: GatePayOperation;
-  method: string;
-  /** Absent when no HTTP answer arrived. */
-  httpStatus?: number;
-  /** GatePay's business code, when the answer carried one. */
-  code?: string;
-  /** Wall time of the attempt, milliseconds. */
-  durationMs: number;
-  outcome: "ok" | "api-error" | "timeout" | "connection-error" | "response-error";
-}
-
-/** Options of {@link GatePayClient}. */
-export interface GatePayClientOptions {
-  /** e.g. `https://openplatform.gateapi.io` (§1); paths are appended to it. */
-  baseUrl: string;
-  /** Sent as `X-GatePay-Certificate-ClientId`. */
-  clientId: string;
-  /** The Payment API Secret (§2.1); a `{ reveal() }` holder is read at signing time only. */
-  secretKey: string | { reveal(): string };
-  /**
-   * Institution mode for every call when set: institution paths plus
-   * `X-GatePay-On-Behalf-Of` (§2.2). An empty string means unset.
-   */
-  onBehalfOf?: string | undefined;
-  /** Per-attempt timeout in milliseconds, covering the whole answer; default 10 000. */
-  timeoutMs?: number;
-  /**
-   * Extra attempts for status reads (refundDetails, refundQueryV1) when a failure is
-   * classified `retry` / `retry-after`; default 2. Sleeps between them total ≤ 2 s.
-   */
-  readRetries?: number;
-  /**
-   * A fetch to use instead of the default transport (undici's `request` on its global
-   * keep-alive agent), e.g. for a proxy or a test double of the network stack.
-   */
-  fetch?: typeof globalThis.fetch;
-  /** Called once per HTTP attempt (never with secrets); exceptions it throws are ignored. */
-  observer?: (event: GatePayAttemptEvent) => void;
-}
-
-/** Per-call options. */
-export interface CallOptions {
-  /**
-   * Institution sub-account for this call; overrides the client's. `null` forces merchant
-   * mode even when the client has a default sub-account (a refund sent in merchant mode
-   * must be looked up in merchant mode). An empty string or undefined means "the
-   * client's default".
-   */
-  onBehalfOf?: string | null | undefined;
-  /** Aborts the call (an in-flight attempt fails with a GatePayConnectionError). */
-  signal?: AbortSignal;
-  /** Per-attempt timeout for this call, milliseconds. */
-  timeoutMs?: number;
-  /**
-   * Send deadline, epoch ms (local clock): no attempt starts later (it throws a
-   * GatePaySendDeadlineError: nothing sent) and each attempt's timeout ends by it.
-   */
-  sendBy?: number;
-}
-
-interface RawAnswer {
-  status: number;
-  retryAfter: string | null;
-  text: string;
-}
-
-interface SendRequest {
-  operation: GatePayOperation;
-  method: string;
+  method: "GET" | "POST";
   url: string;
-  headers: Record<string, string>;
   body: string | undefined;
+  onBehalfOf: string | undefined;
   timeoutMs: number;
   signal: AbortSignal | undefined;
+  schema: S;
 }
 
 /** Typed, signed calls to GatePay's refund endpoints. */
@@ -134,42 +81,36 @@ export class GatePayClient {
   readonly onBehalfOf: string | undefined;
   readonly timeoutMs: number;
   readonly readRetries: number;
+  /** The transport's name: `undici`, `ky` or `fetch`. */
+  readonly httpClient: string;
   // Private fields: inspecting or serialising a client never shows the secret.
   readonly #secretKey: string | { reveal(): string };
-  readonly #fetch: typeof globalThis.fetch | undefined;
+  readonly #transport: GatePayTransport;
   readonly #observer: ((event: GatePayAttemptEvent) => void) | undefined;
 
   /** @throws TypeError / RangeError on invalid options (values are not echoed). */
   constructor(options: GatePayClientOptions) {
-    let base: URL;
-    try {
-      base = new URL(options.baseUrl);
-    } catch {
-      throw new TypeError("GatePayClient: baseUrl must be an absolute http(s) URL");
-    }
-    if (base.protocol !== "http:" && base.protocol !== "https:") {
-      throw new TypeError("GatePayClient: baseUrl must be an absolute http(s) URL");
-    }
-    if (!options.clientId) throw new TypeError("GatePayClient: clientId is required");
-    if (typeof options.secretKey === "string" ? !options.secretKey : !options.secretKey?.reveal) {
-      throw new TypeError("GatePayClient: secretKey is required");
-    }
-    const timeoutMs = options.timeoutMs ?? GATEPAY_DEFAULT_TIMEOUT_MS;
-    if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
-      throw new RangeError("GatePayClient: timeoutMs must be a positive integer");
-    }
-    const readRetries = options.readRetries ?? GATEPAY_DEFAULT_READ_RETRIES;
-    if (!Number.isInteger(readRetries) || readRetries < 0 || readRetries > 10) {
-      throw new RangeError("GatePayClient: readRetries must be an integer from 0 to 10");
-    }
+    const { timeoutMs, readRetries } = checkClientOptions(options);
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
     this.clientId = options.clientId;
     this.onBehalfOf = options.onBehalfOf || undefined;
     this.timeoutMs = timeoutMs;
     this.readRetries = readRetries;
     this.#secretKey = options.secretKey;
-    this.#fetch = options.fetch;
     this.#observer = options.observer;
+    if (options.fetch) {
+      this.#transport = new FetchTransport(options.fetch);
+    } else if ((options.httpClient ?? GATEPAY_DEFAULT_HTTP_CLIENT) === "ky") {
+      this.#transport = new KyTransport(options.kyHooks, options.dispatcher);
+    } else {
+      this.#transport = new UndiciTransport(options.dispatcher);
+    }
+    this.httpClient = this.#transport.name;
+  }
+
+  /** Closes the connections of the client's own keep-alive pool (not a user dispatcher). */
+  async close(): Promise<void> {
+    await this.#transport.close();
   }
 
   /**
@@ -179,7 +120,7 @@ export class GatePayClient {
    * @throws GatePayError subclasses; see classify-failure.ts for what each means.
    */
   async createOrderRefund(req: OrderRefundRequest, opts?: CallOptions): Promise<OrderRefundResult> {
-    const body = serialize(OrderRefundRequest, req, "OrderRefundRequest");
+    const body = serializeRequest(OrderRefundRequest, req, "OrderRefundRequest");
     return traceGatePayCall("orderRefund", req.refundRequestId, () =>
       this.#call("orderRefund", { body, schema: OrderRefundResult, opts }),
     );
@@ -187,14 +128,15 @@ export class GatePayClient {
 
   /**
    * `POST /v1/pay/address/refundconvert` (institution path likewise), for convert
-   * (flash-swap) address orders (§5.4). One attempt.
+   * (flash-swap) address orders (§5.4). One attempt. `receiverId` goes on the wire as a
+   * JSON number (README, "GatePay wire notes"); digits in a string are accepted.
    * @throws TypeError when `req` does not match {@link ConvertRefundRequest} (nothing is sent).
    */
   async createConvertRefund(
-    req: ConvertRefundRequest,
+    req: ConvertRefundRequestInput,
     opts?: CallOptions,
   ): Promise<ConvertRefundResult> {
-    const body = serialize(ConvertRefundRequest, req, "ConvertRefundRequest");
+    const body = serializeRequest(ConvertRefundRequest, req, "ConvertRefundRequest");
     return traceGatePayCall("convertRefund", req.refundRequestId, () =>
       this.#call("convertRefund", { body, schema: ConvertRefundResult, opts }),
     );
@@ -209,7 +151,7 @@ export class GatePayClient {
     refundRequestId: string,
     opts?: CallOptions,
   ): Promise<RefundDetails | null> {
-    requireId(refundRequestId);
+    requireRefundRequestId(refundRequestId);
     const query = `?refundRequestId=${encodeURIComponent(refundRequestId)}`;
     return traceGatePayCall("refundDetails", refundRequestId, () =>
       this.#call("refundDetails", { query, schema: RefundDetails, opts, unknownAsNull: true }),
@@ -226,8 +168,8 @@ export class GatePayClient {
     refundRequestId: string,
     opts?: CallOptions,
   ): Promise<RefundQueryV1Result | null> {
-    requireId(refundRequestId);
-    const body = serialize(RefundQueryV1Request, { refundRequestId }, "refundRequestId");
+    requireRefundRequestId(refundRequestId);
+    const body = serializeRequest(RefundQueryV1Request, { refundRequestId }, "refundRequestId");
     return traceGatePayCall("refundQueryV1", refundRequestId, () =>
       this.#call("refundQueryV1", {
         body,
@@ -241,27 +183,15 @@ export class GatePayClient {
   /** Runs an operation: one attempt for creations, up to 1 + readRetries for reads. */
   async #call<S extends z.ZodType>(
     operation: GatePayOperation,
-    call: { body?: string; query?: string; schema: S; opts: CallOptions | undefined },
+    call: Call<S> & { unknownAsNull?: false },
   ): Promise<z.output<S>>;
   async #call<S extends z.ZodType>(
     operation: GatePayOperation,
-    call: {
-      body?: string;
-      query?: string;
-      schema: S;
-      opts: CallOptions | undefined;
-      unknownAsNull: true;
-    },
+    call: Call<S> & { unknownAsNull: true },
   ): Promise<z.output<S> | null>;
   async #call<S extends z.ZodType>(
     operation: GatePayOperation,
-    call: {
-      body?: string;
-      query?: string;
-      schema: S;
-      opts: CallOptions | undefined;
-      unknownAsNull?: boolean;
-    },
+    call: Call<S>,
   ): Promise<z.output<S> | null> {
     const endpoint = ENDPOINTS[operation];
     const onBehalfOf =
@@ -273,10 +203,7 @@ export class GatePayClient {
       );
     }
     const url = `${this.baseUrl}${endpointPath(operation, onBehalfOf !== undefined)}${call.query ?? ""}`;
-    const timeoutMs = call.opts?.timeoutMs ?? this.timeoutMs;
-    if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
-      throw new RangeError("GatePayClient: timeoutMs must be a positive integer");
-    }
+    const timeoutMs = checkTimeoutMs(call.opts?.timeoutMs ?? this.timeoutMs);
     const signal = call.opts?.signal;
     const maxAttempts = endpoint.kind === "read" ? 1 + this.readRetries : 1;
     let sleptMs = 0;
@@ -312,117 +239,51 @@ export class GatePayClient {
     }
   }
 
-  /** One signed attempt: sign now, send, interpret, report to the observer. */
-  async #attempt<S extends z.ZodType>(a: {
-    operation: GatePayOperation;
-    method: string;
-    url: string;
-    body: string | undefined;
-    onBehalfOf: string | undefined;
-    timeoutMs: number;
-    signal: AbortSignal | undefined;
-    schema: S;
-  }): Promise<z.output<S>> {
+  /** One signed attempt: sign as it leaves, send, interpret, report to the observer. */
+  async #attempt<S extends z.ZodType>(a: OneAttempt<S>): Promise<z.output<S>> {
     const secret = typeof this.#secretKey === "string" ? this.#secretKey : this.#secretKey.reveal();
+    const secrets = [secret];
     // §3.2/§3.3: sign exactly the bytes sent; a GET signs "" and its query is not signed.
-    // Signed immediately before sending: the timestamp window may be 10 s (§2.3).
-    const headers = buildSignedHeaders({
-      clientId: this.clientId,
-      secret,
-      body: a.body ?? "",
-      onBehalfOf: a.onBehalfOf,
-    });
-    const secrets = [secret, headers[GATEPAY_HEADERS.signature] ?? ""];
+    // Signed when the transport is about to send: the timestamp window may be 10 s (§2.3).
+    const sign = (): Record<string, string> => {
+      const headers = buildSignedHeaders({
+        clientId: this.clientId,
+        secret,
+        body: a.body ?? "",
+        onBehalfOf: a.onBehalfOf,
+      });
+      secrets.push(headers[GATEPAY_HEADERS.signature] ?? "");
+      return headers;
+    };
     const started = performance.now();
-    let answer: RawAnswer | undefined;
+    let answered: number | undefined;
     try {
-      answer = await this.#send({
+      const answer = await sendAttempt(this.#transport, {
         operation: a.operation,
         method: a.method,
         url: a.url,
-        headers,
         body: a.body,
+        sign,
         timeoutMs: a.timeoutMs,
         signal: a.signal,
       });
-      const data = interpret(a.operation, answer, a.schema, secrets);
+      answered = answer.answeredAtMs;
+      const data = interpretAnswer(a.operation, answer, a.schema, secrets);
       this.#report(a, started, "ok", answer.status, undefined);
       return data;
     } catch (err) {
       if (err instanceof GatePayApiError) {
+        if (answered !== undefined) err.answeredAtMs = answered;
         this.#report(a, started, "api-error", err.httpStatus, err.code);
       } else if (err instanceof GatePayResponseError) {
+        if (answered !== undefined) err.answeredAtMs = answered;
         this.#report(a, started, "response-error", err.httpStatus, undefined);
       } else if (err instanceof GatePayTimeoutError) {
         this.#report(a, started, "timeout", undefined, undefined);
       } else {
-        this.#report(a, started, "connection-error", answer?.status, undefined);
+        this.#report(a, started, "connection-error", undefined, undefined);
       }
       throw err;
-    }
-  }
-
-  /**
-   * The one HTTP exchange. By default undici's `request` on its global keep-alive agent:
-   * the benchmarks (BENCHMARKS.md, "The HTTP client") measured ky over the global fetch at
-   * 8.5× the CPU per signed POST + GET pair of `request`, and the event loop, not Redis,
-   * bounds a worker. With a custom `fetch` option that fetch is called instead. No
-   * retries here: our own AbortSignal.timeout covers the whole answer, combined with the
-   * caller's signal. Maps every failure to the error tree.
-   */
-  async #send(req: SendRequest): Promise<RawAnswer> {
-    if (req.signal?.aborted === true) {
-      throw new GatePayConnectionError({
-        operation: req.operation,
-        cause: req.signal.reason,
-        requestMayHaveReached: false,
-        description: "aborted by the caller before sending",
-      });
-    }
-    const timeout = AbortSignal.timeout(req.timeoutMs);
-    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
-    const userFetch = this.#fetch;
-    try {
-      if (userFetch) {
-        const response = await userFetch(req.url, {
-          method: req.method,
-          headers: req.headers,
-          ...(req.body !== undefined && { body: req.body }),
-          signal,
-        });
-        const text = await response.text();
-        return { status: response.status, retryAfter: response.headers.get("retry-after"), text };
-      }
-      const response = await undiciRequest(req.url, {
-        method: req.method as "GET" | "POST",
-        headers: req.headers,
-        ...(req.body !== undefined && { body: req.body }),
-        signal,
-      });
-      const text = await response.body.text();
-      const retryAfter = response.headers["retry-after"];
-      return {
-        status: response.statusCode,
-        retryAfter: (Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) ?? null,
-        text,
-      };
-    } catch (err) {
-      if (isAborted(req.signal)) {
-        throw new GatePayConnectionError({
-          operation: req.operation,
-          cause: err,
-          requestMayHaveReached: true,
-          description: "aborted by the caller",
-        });
-      }
-      if (timeout.aborted) {
-        throw new GatePayTimeoutError({
-          operation: req.operation,
-          timeoutMs: req.timeoutMs,
-          cause: err,
-        });
-      }
-      throw GatePayConnectionError.fromCause(req.operation, err);
     }
   }
 
@@ -448,126 +309,4 @@ export class GatePayClient {
       // An observer (metrics, logs) must never change the outcome of a GatePay call.
     }
   }
-}
-
-/** Validates a request and serialises it once; field order follows the schema. */
-function serialize<S extends z.ZodType>(schema: S, value: unknown, what: string): string {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const fields = parsed.error.issues.map((i) => i.path.map(String).join(".") || "(root)");
-    throw new TypeError(`invalid ${what}: ${[...new Set(fields)].join(", ")}`);
-  }
-  return JSON.stringify(parsed.data);
-}
-
-function requireId(refundRequestId: string): void {
-  if (
-    typeof refundRequestId !== "string" ||
-    refundRequestId.length < 1 ||
-    refundRequestId.length > 32
-  ) {
-    throw new TypeError("refundRequestId must be a string of 1 to 32 characters");
-  }
-}
-
-/**
- * Turns an HTTP answer into `data` or an error (§4): HTTP status first, then the envelope's
- * `status` (success is `status === "SUCCESS"`, never `code`), then `data` against `schema`.
- */
-function interpret<S extends z.ZodType>(
-  operation: GatePayOperation,
-  answer: RawAnswer,
-  schema: S,
-  secrets: readonly string[],
-): z.output<S> {
-  const retryAfterMs = parseRetryAfterMs(answer.retryAfter);
-  let json: unknown;
-  let jsonError: unknown;
-  try {
-    json = parseGatePayJson(answer.text);
-  } catch (err) {
-    jsonError = err;
-  }
-  const envelope = jsonError === undefined ? GatePayEnvelope.safeParse(json) : undefined;
-  const ok = answer.status >= 200 && answer.status < 300;
-
-  if (!ok || (envelope?.success === true && envelope.data.status !== "SUCCESS")) {
-    const fields = envelope?.success === true ? envelope.data : undefined;
-    const scrub = (text: string | undefined): string | undefined =>
-      text === undefined ? undefined : (redactSecrets(text, secrets) as string);
-    throw new GatePayApiError({
-      operation,
-      httpStatus: answer.status,
-      code: scrub(fields?.code),
-      label: scrub(fields?.label),
-      errorMessage: scrub(fields?.errorMessage),
-      retryAfterMs,
-      body:
-        jsonError === undefined ? redactSecrets(json, secrets) : bodyExcerpt(answer.text, secrets),
-      cause: scrubCause(jsonError, secrets),
-    });
-  }
-  const fail = (problem: string, cause: unknown): GatePayResponseError =>
-    new GatePayResponseError({
-      operation,
-      httpStatus: answer.status,
-      problem: redactSecrets(problem, secrets) as string,
-      bodyExcerpt: bodyExcerpt(answer.text, secrets),
-      cause: scrubCause(cause, secrets),
-    });
-  if (jsonError !== undefined) throw fail("body is not JSON", jsonError);
-  if (envelope?.success !== true) {
-    throw fail("body is not a GatePay envelope", envelope?.error);
-  }
-  let data: unknown;
-  try {
-    data = parseEnvelopeData(envelope.data.data);
-  } catch (err) {
-    throw fail("data is a string but not JSON", err);
-  }
-  const parsed = schema.safeParse(data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue ? issue.path.map(String).join(".") : "";
-    throw fail(
-      `data${path ? `.${path}` : ""} does not match: ${issue?.message ?? "invalid"}`,
-      parsed.error,
-    );
-  }
-  return parsed.data;
-}
-
-/**
- * Pause before the next attempt of a read: Retry-After when given, else 100 ms doubling
- * per attempt with jitter (50–100 % of the step), each step ≤ 1 s. Undefined: do not retry.
- */
-function readRetryDelayMs(decision: FailureDecision, attempt: number): number | undefined {
-  if (decision.action === "retry-after") return decision.delayMs;
-  if (decision.action !== "retry") return undefined;
-  const step = Math.min(100 * 2 ** (attempt - 1), 1_000);
-  return Math.round(step / 2 + (Math.random() * step) / 2);
-}
-
-/** Whether `signal` has aborted (a function, so TypeScript does not keep a stale narrowing). */
-function isAborted(signal: AbortSignal | undefined): boolean {
-  return signal?.aborted === true;
-}
-
-/** Resolves true after `ms`, or false as soon as `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted === true) {
-      resolve(false);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

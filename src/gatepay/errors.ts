@@ -21,6 +21,12 @@ import type { GatePayOperation } from "./endpoints.js";
 export class GatePayError extends Error {
   /** The operation that failed. */
   readonly operation: GatePayOperation;
+  /**
+   * Epoch ms (local clock) when GatePay's answer had arrived, on the errors that had an
+   * answer (GatePayApiError, GatePayResponseError). Whatever an answered request did at
+   * GatePay was done by then: a look-up's grace period counts from here.
+   */
+  answeredAtMs?: number;
 
   constructor(operation: GatePayOperation, message: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -111,6 +111,17 @@ export const OrderRefundRequest = z.object({
 });
 export type OrderRefundRequest = z.infer<typeof OrderRefundRequest>;
 
+/**
+ * `receiverId`, the Gate user id receiving a convert refund: sent as a JSON number, as
+ * Gate's official SDKs type it and the seed documents' examples send it (README, "GatePay
+ * wire notes"). Digits in a string are accepted on input; the value must be a positive
+ * safe integer, so the number on the wire is exact.
+ */
+export const ReceiverId = z
+  .union([z.number(), z.string().regex(/^[1-9]\d*$/, "must be a positive safe integer")])
+  .transform((v) => (typeof v === "number" ? v : Number(v)))
+  .refine((n) => Number.isSafeInteger(n) && n > 0, "must be a positive safe integer");
+
 /** Body of `POST …/v1/pay/address/refundconvert` (§5.4). */
 export const ConvertRefundRequest = z.object({
   refundRequestId,
@@ -119,10 +130,13 @@ export const ConvertRefundRequest = z.object({
   refundOrderAmount: requestAmount,
   refundPayCurrency: requestId,
   refundPayAmount: requestAmount,
-  receiverId: requestId,
+  receiverId: ReceiverId,
   refundReason,
 });
-export type ConvertRefundRequest = z.infer<typeof ConvertRefundRequest>;
+/** The body as sent: `receiverId` a number. */
+export type ConvertRefundRequest = z.output<typeof ConvertRefundRequest>;
+/** What the client accepts: `receiverId` a number or a string of digits. */
+export type ConvertRefundRequestInput = z.input<typeof ConvertRefundRequest>;
 
 /** Body of `POST /v1/pay/order/refund/query` (§6.3). */
 export const RefundQueryV1Request = z.object({ refundRequestId });

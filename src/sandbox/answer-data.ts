@@ -61,7 +61,8 @@ export function detailsData(
     refund_amount_type: compareAmounts(r.refundAmount, order.amount) === 0 ? 1 : 2,
     refund_account_type: 1,
     refund_fail_reason: r.failReason ?? "",
-    refund_to_gate_uid: r.receiverId ?? "",
+    // A number, as Gate's SDK models type it (`long`); our schema reads either.
+    refund_to_gate_uid: r.receiverId === undefined ? "" : Number(r.receiverId),
   };
   if (r.settledAtMs !== undefined) data["transactTime"] = r.settledAtMs;
   return data;

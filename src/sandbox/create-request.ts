@@ -2,6 +2,11 @@
  * The body of a refund create request (order refund, gatepay-api.md §5.1; convert
  * refund, §5.4) as GatePay checks it before looking at any order: required fields,
  * lengths, decimal-string amounts. A failure is 400001 with a message naming the field.
+ *
+ * It reads bodies the way Gate's official SDKs write them (README, "GatePay wire notes"):
+ * an optional field sent as `null` is absent (the Java SDK serialises every unset field),
+ * keys it does not know (`api`, `headers`, `version`) are ignored, and `receiverId` may
+ * be a JSON number (the SDKs' type) or a string of digits.
  */
 import { checkRefundAmount } from "../domain/amount.js";
 import { failure, type SandboxFailure } from "./envelope.js";
@@ -33,7 +38,10 @@ export function parseCreateBody(
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     return bad("request body must be a JSON object");
   }
-  const b = body as Record<string, unknown>;
+  // null reads as absent: the official Java SDK sends every unset optional field as null.
+  const b = Object.fromEntries(
+    Object.entries(body as Record<string, unknown>).filter(([, v]) => v !== null),
+  );
   const refundRequestId = b["refundRequestId"];
   if (typeof refundRequestId !== "string" || refundRequestId === "") {
     return bad("refundRequestId is required");
@@ -77,9 +85,22 @@ export function parseCreateBody(
     }
     const receiverId = b["receiverId"];
     if (receiverId !== undefined) {
-      if (typeof receiverId !== "string") return bad("receiverId must be a string");
-      request.receiverId = receiverId;
+      const id = receiverIdText(receiverId);
+      if (id === undefined) return bad("receiverId must be a positive integer (Gate user id)");
+      request.receiverId = id;
     }
   }
   return { request };
+}
+
+/**
+ * A `receiverId` as its digits: a JSON number (what the SDKs send) that is a positive
+ * safe integer, or a string of digits (what the parameter table says). Undefined: neither.
+ */
+export function receiverIdText(value: unknown): string | undefined {
+  if (typeof value === "number") {
+    return Number.isSafeInteger(value) && value > 0 ? String(value) : undefined;
+  }
+  if (typeof value === "string" && /^[1-9]\d*$/.test(value)) return value;
+  return undefined;
 }

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { GATEPAY_HEADERS } from "../gatepay/signing.js";
 import { createData, detailsData, queryV1Data } from "./answer-data.js";
+import { queryParamReadings } from "./query-param.js";
 import { header, type RequestAuthenticator } from "./auth.js";
 import type { CounterBook } from "./counters.js";
 import { failure, failureBody, successBody, type SandboxFailure } from "./envelope.js";
@@ -145,11 +146,7 @@ export class GatePayRoutes {
       case "convertRefund":
         return this.create("convert", raw, route.institution, onBehalfOf);
       case "refundDetails":
-        return this.details(
-          new URLSearchParams(query).get("refundRequestId"),
-          "refundDetails",
-          onBehalfOf,
-        );
+        return this.detailsFromQuery(query, onBehalfOf);
       case "refundQueryV1": {
         const body = parseJson(raw);
         const id = isRecord(body) ? body["refundRequestId"] : undefined;
@@ -189,6 +186,17 @@ export class GatePayRoutes {
     }
     counters.countAnswer("000000");
     return { status: 200, body: successBody(createData(refund, order)) };
+  }
+
+  /**
+   * The details GET. Gate's Java SDK appends `refundRequestId` unencoded, so a value may
+   * be meant literally (`a+b`) or form-encoded (`a%2Bb`, `a+b` for "a b"): the first
+   * reading the ledger knows is taken.
+   */
+  private detailsFromQuery(query: string, onBehalfOf: string | undefined): Answer {
+    const readings = queryParamReadings(query, "refundRequestId");
+    const known = readings.find((id) => this.deps.ledger.firstRefund(id) !== undefined);
+    return this.details(known ?? readings[0] ?? null, "refundDetails", onBehalfOf);
   }
 
   private details(

@@ -89,11 +89,18 @@ export function buildClient(
   config: Config,
   observer?: GatePayClientOptions["observer"],
 ): GatePayClient {
-  const { clientId, secretKey, baseUrl, onBehalfOf, timeoutMs } = config.gatepay;
+  const { clientId, secretKey, baseUrl, onBehalfOf, timeoutMs, httpClient } = config.gatepay;
   if (!clientId || !secretKey) {
     throw new Error("GATEPAY_CLIENT_ID and GATEPAY_SECRET_KEY are required to run workers");
   }
-  const options: GatePayClientOptions = { baseUrl, clientId, secretKey, onBehalfOf, timeoutMs };
+  const options: GatePayClientOptions = {
+    baseUrl,
+    clientId,
+    secretKey,
+    onBehalfOf,
+    timeoutMs,
+    httpClient,
+  };
   if (observer) options.observer = observer;
   return new GatePayClient(options);
 }
@@ -108,7 +115,7 @@ export function settingsFromConfig(
     // The send deadline is the lease's end minus this: room for an abort to land and
     // for the lease fence (a lease that took over half of it to land sends nothing).
     leaseMarginMs: 2_000,
-    unknownOutcomeGraceMs: 30_000,
+    unknownOutcomeGraceMs: config.gatepay.lookupGraceMs,
     backoff: { ...DEFAULT_SUBMIT_BACKOFF },
     poll: { ...config.poll },
     ...overrides,
@@ -258,6 +265,8 @@ export async function startRefundWorkers(
         await queues.close();
         await durability.close();
         await connection.quit().catch(() => connection.disconnect());
+        // The client built here owns its keep-alive pool; a client given in is the caller's.
+        if (!options.client) await client.close();
       })();
       return closing;
     },

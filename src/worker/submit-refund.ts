@@ -41,6 +41,7 @@ import { SubmitJobData } from "../jobs/job-data.js";
 import { schedulePoll } from "../jobs/schedule-poll.js";
 import type { Logger } from "../logger.js";
 import type { TransitionOutcome } from "../store/refund-store.js";
+import { answeredAtSharedMs } from "./answered-at.js";
 import { applyReport } from "./apply-report.js";
 import type { RefundContext, RefundSettings } from "./context.js";
 import { sendDeadlineMs } from "./recovery-time.js";
@@ -348,7 +349,9 @@ async function send(run: Attempt, record: RefundRecord, sendBy: number): Promise
     }
     const d = classifyFailure(err, operation);
     log.warn({ err, decision: d.action, code: d.code }, "refund submission failed");
-    return failAttempt(run, record, d, d.action === "unknown-outcome");
+    const unknown = d.action === "unknown-outcome";
+    const answeredAtMs = unknown ? await answeredAtSharedMs(ctx.store, err) : undefined;
+    return failAttempt(run, record, d, unknown, answeredAtMs);
   }
   await applyReport(ctx, record, reportFromCreate(result, new Date(ctx.now()).toISOString()), log);
   return "accepted";
@@ -383,17 +386,20 @@ async function writeOwn(
 /**
  * Records a failed attempt (the event {@link decideSubmitFailure} names) and tells BullMQ
  * what to do: retry (throw), or stop (UnrecoverableError after the record says
- * `rejected` or `dead`). `mayExist`: this attempt's request may have reached GatePay.
+ * `rejected` or `dead`). `mayExist`: this attempt's request may have reached GatePay;
+ * `answeredAtMs`: when GatePay's failure answer to it arrived (shared clock).
  */
 async function failAttempt(
   run: Attempt,
   record: RefundRecord,
   failure: SubmitFailure,
   mayExist: boolean,
+  answeredAtMs?: number,
 ): Promise<never> {
   const verdict = decideSubmitFailure({
     failure,
     mayExist,
+    answeredAtMs,
     hadUnknownOutcome: record.submit.hadUnknownOutcome === true,
     attemptNo: run.attemptNo,
     lastAttempt: run.lastAttempt,

@@ -35,6 +35,8 @@ describe("loadConfig defaults", () => {
         onBehalfOf: undefined,
         timeoutMs: 10_000,
         maxRps: undefined,
+        httpClient: "undici",
+        lookupGraceMs: 10_000,
       },
       worker: {
         concurrency: 20,
@@ -255,6 +257,8 @@ describe("loadConfig values", () => {
     ["WORKER_LOCK_DURATION_MS", "600000", 600_000],
     ["WORKER_STALLED_INTERVAL_MS", "500", 500],
     ["WORKER_STALLED_INTERVAL_MS", "10000", 10_000],
+    ["GATEPAY_LOOKUP_GRACE_MS", "0", 0],
+    ["GATEPAY_LOOKUP_GRACE_MS", "600000", 600_000],
   ])("%s=%s is accepted", (name, value, expected) => {
     const config = loadConfig({ [name]: value });
     const got = {
@@ -264,6 +268,7 @@ describe("loadConfig values", () => {
       GATEPAY_TIMEOUT_MS: config.gatepay.timeoutMs,
       WORKER_LOCK_DURATION_MS: config.worker.lockDurationMs,
       WORKER_STALLED_INTERVAL_MS: config.worker.stalledIntervalMs,
+      GATEPAY_LOOKUP_GRACE_MS: config.gatepay.lookupGraceMs,
     }[name];
     expect(got).toBe(expected);
   });
@@ -285,9 +290,19 @@ describe("loadConfig values", () => {
     ["WORKER_LOCK_DURATION_MS", "600001", "from 1000 to 600000"],
     ["WORKER_STALLED_INTERVAL_MS", "499", "from 500 to 600000"],
     ["WORKER_STALLED_INTERVAL_MS", "2s", "from 500 to 600000"],
+    ["GATEPAY_LOOKUP_GRACE_MS", "600001", "from 0 to 600000"],
+    ["GATEPAY_LOOKUP_GRACE_MS", "-1", "from 0 to 600000"],
   ])("%s=%j is refused", (name, value, range) => {
     expect(errorOf({ [name]: value }).message).toBe(
       `${name}: must be an integer ${range} (got ${JSON.stringify(value)})`,
+    );
+  });
+
+  it("GATEPAY_HTTP_CLIENT is undici or ky, in any case", () => {
+    expect(loadConfig({ GATEPAY_HTTP_CLIENT: "ky" }).gatepay.httpClient).toBe("ky");
+    expect(loadConfig({ GATEPAY_HTTP_CLIENT: "UNDICI" }).gatepay.httpClient).toBe("undici");
+    expect(errorOf({ GATEPAY_HTTP_CLIENT: "axios" }).message).toBe(
+      'GATEPAY_HTTP_CLIENT: must be undici or ky (got "axios")',
     );
   });
 
@@ -467,6 +482,8 @@ describe("CONFIG_ENV_VARS", () => {
         "ADMIN_TOKEN",
         "LOG_LEVEL",
         "GATEPAY_TIMEOUT_MS",
+        "GATEPAY_HTTP_CLIENT",
+        "GATEPAY_LOOKUP_GRACE_MS",
         "SUBMIT_MAX_ATTEMPTS",
         "WORKER_LOCK_DURATION_MS",
         "WORKER_STALLED_INTERVAL_MS",

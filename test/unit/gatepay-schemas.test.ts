@@ -142,7 +142,9 @@ describe("request schemas", () => {
       refundPayAmount: "0.0001",
       receiverId: "10001",
     };
-    expect(ConvertRefundRequest.parse(req)).toEqual(req);
+    // receiverId goes on the wire as a JSON number (README, "GatePay wire notes").
+    expect(ConvertRefundRequest.parse(req)).toEqual({ ...req, receiverId: 10001 });
+    expect(ConvertRefundRequest.parse({ ...req, receiverId: 10001 }).receiverId).toBe(10001);
     expect(ConvertRefundRequest.safeParse({ ...req, receiverId: undefined }).success).toBe(false);
   });
 });

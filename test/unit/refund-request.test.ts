@@ -194,6 +194,21 @@ describe("each problem is named by its field", () => {
   });
 
   it.each([
+    ["10 002", "must be a Gate user id: digits, a positive integer"],
+    ["0", "must be a Gate user id: digits, a positive integer"],
+    ["0123", "must be a Gate user id: digits, a positive integer"],
+    ["u-1", "must be a Gate user id: digits, a positive integer"],
+    ["9007199254740992", "must be at most 9007199254740991 (2^53 - 1)"],
+  ])("receiverId %j is refused: %s", (receiverId, message) => {
+    expect(messagesAt({ ...CONVERT, receiverId }, "receiverId")).toEqual([message]);
+  });
+
+  it("receiverId up to 2^53 - 1 is kept as the string given", () => {
+    const id = "9007199254740991";
+    expect(parseRefundRequest({ ...CONVERT, receiverId: id })).toMatchObject({ receiverId: id });
+  });
+
+  it.each([
     ["1.1234567", "has more than 6 decimal places"],
     ["0.00009", "must be at least 0.0001"],
     ["0", "must be at least 0.0001"],

@@ -459,6 +459,28 @@ describe("mayExist", () => {
     expect(latest.record.submit.mayExist).toBe(false);
   });
 
+  it("submit-deferred keeps when an answer arrived; a lookup's deferral keeps the last one; the next send clears it", () => {
+    const error = { code: "300000", message: "m" };
+    const answered = applyRefundEvent(
+      withMayExist("submitting", true),
+      { type: "submit-deferred", mayExist: true, error, answeredAtMs: T0 + 5 },
+      T0 + 10,
+    ).record;
+    expect(answered.submit.answeredAtMs).toBe(T0 + 5);
+    const lookupFailed = applyRefundEvent(
+      recordIn("submitting", { submit: answered.submit }),
+      { type: "submit-deferred", mayExist: true, error },
+      T0 + 20,
+    ).record;
+    expect(lookupFailed.submit.answeredAtMs).toBe(T0 + 5);
+    const resent = applyRefundEvent(
+      recordIn("queued", { submit: answered.submit }),
+      EVENTS["submit-started"],
+      T0 + 30,
+    ).record;
+    expect(resent.submit.answeredAtMs).toBeUndefined();
+  });
+
   it("rejected clears it: no refund exists", () => {
     const r = applyRefundEvent(withMayExist("submitting", true), EVENTS.rejected, T0);
     expect(r.record.submit.mayExist).toBe(false);

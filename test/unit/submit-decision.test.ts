@@ -186,6 +186,29 @@ const ROWS: Row[] = [
     now: LOOK_AT + 1,
     expected: { action: "look-up" },
   },
+  // An answered failure (HTTP 5xx with GatePay's 300000): the grace counts from the answer.
+  {
+    name: "answered at T0+200: wait for the grace after the answer, not after the timeout",
+    record: recordIn("submitting", { mayExist: true, lastSentAtMs: T0, answeredAtMs: T0 + 200 }),
+    now: T0 + 1_000,
+    expected: {
+      action: "wait-until",
+      atMs: T0 + 200 + SETTINGS.unknownOutcomeGraceMs,
+      reason: "look-up-time",
+    },
+  },
+  {
+    name: "answered: at the grace after the answer, look up (before timeout + grace)",
+    record: recordIn("submitting", { mayExist: true, lastSentAtMs: T0, answeredAtMs: T0 + 200 }),
+    now: T0 + 200 + SETTINGS.unknownOutcomeGraceMs,
+    expected: { action: "look-up" },
+  },
+  {
+    name: "an answer time past send + timeout is bounded by it",
+    record: recordIn("submitting", { mayExist: true, lastSentAtMs: T0, answeredAtMs: T0 + 99_000 }),
+    now: T0 + 12_000,
+    expected: { action: "wait-until", atMs: LOOK_AT, reason: "look-up-time" },
+  },
   {
     name: "may exist with no send time (replayed): look up at once",
     record: recordIn("queued", { mayExist: true }),

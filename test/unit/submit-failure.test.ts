@@ -270,6 +270,18 @@ describe("decideSubmitFailure", () => {
   });
 });
 
+describe("the answer time of an unknown outcome", () => {
+  it("goes into the deferral, so the first lookup counts its grace from the answer", () => {
+    const v = decideSubmitFailure({ ...base, failure: SYSTEM, mayExist: true, answeredAtMs: 42 });
+    expect(v).toMatchObject({ outcome: "retry", event: { answeredAtMs: 42, mayExist: true } });
+  });
+
+  it("is absent when no answer came", () => {
+    const v = decideSubmitFailure({ ...base, failure: TIMEOUT, mayExist: true });
+    expect(v.event).not.toHaveProperty("answeredAtMs");
+  });
+});
+
 describe("submitFailureError", () => {
   it("keeps GatePay's code, else names the action", () => {
     expect(submitFailureError(REJECTED)).toEqual({ code: "500206", message: REJECTED.reason });

@@ -1,0 +1,31 @@
+/**
+ * A transport over a user-supplied fetch (the client's `fetch` option): a proxy-aware
+ * fetch, an instrumented one, or the global fetch. The signature is made immediately
+ * before the call.
+ */
+import type { GatePayTransport, TransportAnswer, TransportRequest } from "./transport.js";
+
+export class FetchTransport implements GatePayTransport {
+  readonly name = "fetch";
+  constructor(private readonly fetchFn: typeof globalThis.fetch) {}
+
+  async send(req: TransportRequest): Promise<TransportAnswer> {
+    const response = await this.fetchFn(req.url, {
+      method: req.method,
+      headers: req.sign(),
+      ...(req.body !== undefined && { body: req.body }),
+      signal: req.signal,
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      retryAfter: response.headers.get("retry-after"),
+      text,
+      answeredAtMs: Date.now(),
+    };
+  }
+
+  async close(): Promise<void> {
+    // The fetch belongs to the caller.
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * One attempt over a transport, under the client's own timeout combined with the
+ * caller's signal, with every failure to get an answer mapped to the error tree:
+ * aborted by the caller, timed out, or a connection error (refused, reset, dropped).
+ */
+import type { GatePayOperation } from "./endpoints.js";
+import { GatePayConnectionError, GatePayTimeoutError } from "./errors.js";
+import type { GatePayTransport, TransportAnswer, TransportRequest } from "./transport.js";
+
+/** An attempt before the signal is attached. */
+export interface AttemptRequest extends Omit<TransportRequest, "signal"> {
+  operation: GatePayOperation;
+  timeoutMs: number;
+  signal: AbortSignal | undefined;
+}
+
+export async function sendAttempt(
+  transport: GatePayTransport,
+  req: AttemptRequest,
+): Promise<TransportAnswer> {
+  if (req.signal?.aborted === true) {
+    throw new GatePayConnectionError({
+      operation: req.operation,
+      cause: req.signal.reason,
+      requestMayHaveReached: false,
+      description: "aborted by the caller before sending",
+    });
+  }
+  const timeout = AbortSignal.timeout(req.timeoutMs);
+  const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+  try {
+    return await transport.send({
+      method: req.method,
+      url: req.url,
+      body: req.body,
+      sign: req.sign,
+      signal,
+    });
+  } catch (err) {
+    if (isAborted(req.signal)) {
+      throw new GatePayConnectionError({
+        operation: req.operation,
+        cause: err,
+        requestMayHaveReached: true,
+        description: "aborted by the caller",
+      });
+    }
+    if (timeout.aborted) {
+      throw new GatePayTimeoutError({
+        operation: req.operation,
+        timeoutMs: req.timeoutMs,
+        cause: err,
+      });
+    }
+    throw GatePayConnectionError.fromCause(req.operation, err);
+  }
+}
+
+/** Whether `signal` has aborted (a function, so TypeScript does not keep a stale narrowing). */
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
