@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import { CodedError } from "./domain/errors.js";
+import { secretValueProblems } from "./config-secret-rules.js";
 import { Secret, redactUrlCredentials } from "./secret.js";
 
 /** Log levels accepted by `LOG_LEVEL` (pino's, plus `silent`). */
@@ -42,6 +43,8 @@ export interface WorkerConfig {
   readonly concurrency: number;
   /** `SUBMIT_MAX_ATTEMPTS`: attempts of a refund submission before `dead`, 1–100; default 8. */
   readonly submitMaxAttempts: number;
+  /** `SHUTDOWN_TIMEOUT_MS`: longest a stop signal waits for the drain before exiting; default 20000. */
+  readonly shutdownTimeoutMs: number;
 }
 
 /** The refund status poll schedule, in milliseconds. */
@@ -58,8 +61,12 @@ export interface PollConfig {
 export interface HttpConfig {
   /** `HTTP_PORT`, 0–65535 (0 = any free port); default 8080. */
   readonly port: number;
-  /** `API_TOKEN`: bearer token for `POST /refunds` and `/admin/queues`; at least 16 characters. */
+  /** `API_TOKEN`: bearer token for the refund API and the read-only dashboard; ≥ 16 characters. */
   readonly apiToken: Secret | undefined;
+  /** `ADMIN_TOKEN`: bearer token for the dashboard's write actions; unset = read-only. */
+  readonly adminToken: Secret | undefined;
+  /** `METRICS_TOKEN`: bearer token for `GET /metrics`; unset = open. */
+  readonly metricsToken: Secret | undefined;
 }
 
 /** The validated, deep-frozen configuration. */
@@ -183,8 +190,29 @@ export const CONFIG_ENV_VARS = [
   {
     name: "API_TOKEN",
     default: undefined,
-    description: "Bearer token for POST /refunds and /admin/queues (at least 16 characters)",
+    description:
+      "Bearer token for the refund API and the read-only dashboard (at least 16 characters)",
     secret: true,
+  },
+  {
+    name: "ADMIN_TOKEN",
+    default: undefined,
+    description:
+      "Bearer token for the dashboard's write actions (retry, clean, pause…); unset = read-only; must differ from API_TOKEN",
+    secret: true,
+  },
+  {
+    name: "METRICS_TOKEN",
+    default: undefined,
+    description: "Bearer token for GET /metrics (at least 16 characters); unset = open",
+    secret: true,
+  },
+  {
+    name: "SHUTDOWN_TIMEOUT_MS",
+    default: "20000",
+    description:
+      "Longest SIGTERM/SIGINT waits for the drain, in milliseconds, before the worker exits anyway",
+    secret: false,
   },
   {
     name: "LOG_LEVEL",
@@ -311,6 +339,9 @@ const envSchema = z.object({
   POLL_DEADLINE_MS: integer(1, 30 * 86_400_000),
   HTTP_PORT: integer(0, 65_535),
   API_TOKEN: secret(16).optional(),
+  ADMIN_TOKEN: secret(16).optional(),
+  METRICS_TOKEN: secret(16).optional(),
+  SHUTDOWN_TIMEOUT_MS: integer(1, 3_600_000),
   LOG_LEVEL: logLevel,
 } satisfies Record<ConfigEnvVarName, z.ZodType>);
 
@@ -388,6 +419,10 @@ export function loadConfig(
     }
   }
 
+  for (const p of secretValueProblems(raw)) {
+    problems.push(problem(p.variables as ConfigEnvVarName[], p.message));
+  }
+
   if (problems.length > 0 || !parsed.success) {
     const order = CONFIG_ENV_VARS.map((v) => v.name as string);
     const first = (p: ConfigProblem) => order.indexOf(p.variables[0] ?? "");
@@ -409,6 +444,7 @@ export function loadConfig(
     worker: Object.freeze({
       concurrency: e.WORKER_CONCURRENCY,
       submitMaxAttempts: e.SUBMIT_MAX_ATTEMPTS,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     }),
     poll: Object.freeze({
       firstDelayMs: e.POLL_FIRST_DELAY_MS,
@@ -418,6 +454,8 @@ export function loadConfig(
     http: Object.freeze({
       port: e.HTTP_PORT,
       apiToken: e.API_TOKEN,
+      adminToken: e.ADMIN_TOKEN,
+      metricsToken: e.METRICS_TOKEN,
     }),
     logLevel: e.LOG_LEVEL,
   });
