@@ -23,6 +23,7 @@
 import { CommanderError } from "commander";
 import { ERROR_CODES, EXIT_CODES, type ErrorCode, type ExitCode } from "../domain/error-codes.js";
 import { CodedError, type FieldIssue } from "../domain/errors.js";
+import { terminalJson, terminalText } from "./terminal-text.js";
 
 export { EXIT_CODES, type ExitCode };
 
@@ -36,12 +37,16 @@ export interface CliIo {
   err(text: string): void;
 }
 
-/** The real process: `process.env`, `process.stdout`, `process.stderr`. */
+/**
+ * The real process: `process.env`, `process.stdout`, `process.stderr`. Every line passes
+ * through `terminalText` (./terminal-text.ts): records and files carry text the CLI does
+ * not control, and no escape sequence from them may reach the operator's terminal.
+ */
 export function processIo(): CliIo {
   return {
     env: process.env,
-    out: (text) => void process.stdout.write(`${text}\n`),
-    err: (text) => void process.stderr.write(`${text}\n`),
+    out: (text) => void process.stdout.write(`${terminalText(text)}\n`),
+    err: (text) => void process.stderr.write(`${terminalText(text)}\n`),
   };
 }
 
@@ -60,9 +65,12 @@ export class CliExit extends Error {
   }
 }
 
-/** Writes `value` to standard output as indented JSON (one document per call). */
+/**
+ * Writes `value` to standard output as indented JSON (one document per call); control
+ * characters in strings are `\u` escapes, so the data is exact and the terminal safe.
+ */
 export function printJson(io: CliIo, value: unknown): void {
-  io.out(JSON.stringify(value, null, 2));
+  io.out(terminalJson(value));
 }
 
 /**
