@@ -41,6 +41,8 @@ export const ERROR_CODES = {
   OVER_REFUND: { httpStatus: 422, exitCode: EXIT_CODES.overRefund },
   /** No refund with this id (`RefundNotFoundError`). */
   NOT_FOUND: { httpStatus: 404, exitCode: EXIT_CODES.failure },
+  /** Valid credentials that do not allow the action (`ForbiddenError`): a dashboard write without `ADMIN_TOKEN`. */
+  FORBIDDEN: { httpStatus: 403, exitCode: EXIT_CODES.failure },
   /** The environment is invalid (`ConfigError`): the operator's to fix, not the caller's. */
   CONFIG_INVALID: { httpStatus: 500, exitCode: EXIT_CODES.usage },
 } as const satisfies Record<string, ErrorCodeMeaning>;

@@ -8,6 +8,7 @@ import {
   RefundNotFoundError,
   ValidationError,
 } from "../../src/domain/errors.js";
+import { ForbiddenError } from "../../src/domain/forbidden-error.js";
 import type { RefundRecord } from "../../src/domain/refund-record.js";
 
 const AT = "2025-01-01T12:00:00.000Z";
@@ -49,6 +50,7 @@ const CASES: { err: CodedError; code: string; httpStatus: number; exitCode: numb
   },
   { err: new OverRefundError(overRefunded), code: "OVER_REFUND", httpStatus: 422, exitCode: 4 },
   { err: new RefundNotFoundError("r-9"), code: "NOT_FOUND", httpStatus: 404, exitCode: 1 },
+  { err: new ForbiddenError("read-only"), code: "FORBIDDEN", httpStatus: 403, exitCode: 1 },
   {
     err: new ConfigError([{ variables: ["HTTP_PORT"], message: "HTTP_PORT: bad" }]),
     code: "CONFIG_INVALID",
