@@ -100,7 +100,10 @@ export function reportError(err: unknown, io: CliIo): ExitCode {
 }
 
 /** Words put before a typed error's message on standard error, by code. */
-const MESSAGE_PREFIXES: Partial<Record<ErrorCode, string>> = { OVER_REFUND: "over-refund: " };
+const MESSAGE_PREFIXES: Partial<Record<ErrorCode, string>> = {
+  OVER_REFUND: "over-refund: ",
+  REDIS_AUTH_FAILED: "REDIS_AUTH_FAILED: ",
+};
 
 /** What standard error shows of a typed error. */
 function describeCodedError(err: CodedError): string {

@@ -43,6 +43,8 @@ export const ERROR_CODES = {
   NOT_FOUND: { httpStatus: 404, exitCode: EXIT_CODES.failure },
   /** Valid credentials that do not allow the action (`ForbiddenError`): a dashboard write without `ADMIN_TOKEN`. */
   FORBIDDEN: { httpStatus: 403, exitCode: EXIT_CODES.failure },
+  /** Redis refused the credentials of `REDIS_URL` (`RedisAuthError`); retrying cannot help. */
+  REDIS_AUTH_FAILED: { httpStatus: 500, exitCode: EXIT_CODES.usage },
   /** The environment is invalid (`ConfigError`): the operator's to fix, not the caller's. */
   CONFIG_INVALID: { httpStatus: 500, exitCode: EXIT_CODES.usage },
 } as const satisfies Record<string, ErrorCodeMeaning>;

@@ -48,6 +48,8 @@ export interface StartRedisServerOptions {
   binary?: string;
   /** How long to wait for PING after a start, ms; default 15,000. */
   readyTimeoutMs?: number;
+  /** `requirepass`: clients must authenticate with it (the readiness PING does). */
+  password?: string;
 }
 
 /** Every redis-server this process started and has not seen exit: killed on process exit. */
@@ -73,10 +75,11 @@ interface Spawned {
   output: () => string;
 }
 
-function spawnRedis(binary: string, port: number, dir: string): Spawned {
+function spawnRedis(binary: string, port: number, dir: string, password?: string): Spawned {
   const child = spawn(
     binary,
     [
+      ...(password === undefined ? [] : ["--requirepass", password]),
       "--port",
       String(port),
       "--bind",
@@ -123,11 +126,13 @@ async function launch(
   port: number,
   dir: string,
   readyTimeoutMs: number,
+  password?: string,
 ): Promise<Spawned> {
-  const spawned = spawnRedis(binary, port, dir);
+  const spawned = spawnRedis(binary, port, dir, password);
   let gone = false;
   void spawned.exited.then(() => (gone = true));
-  const url = `redis://127.0.0.1:${port}`;
+  const auth = password === undefined ? "" : `:${encodeURIComponent(password)}@`;
+  const url = `redis://${auth}127.0.0.1:${port}`;
   try {
     await waitFor(
       async () => {
@@ -167,7 +172,7 @@ export async function startRedisServer(
   for (let tryNo = 0; tryNo < 3 && !current; tryNo++) {
     port = await findFreePort();
     try {
-      current = await launch(binary, port, dir, readyTimeoutMs);
+      current = await launch(binary, port, dir, readyTimeoutMs, options.password);
     } catch (err) {
       lastError = err;
     }
@@ -198,7 +203,7 @@ export async function startRedisServer(
     async restart() {
       if (closed) throw new Error("redis-server was closed");
       await stop("SIGKILL");
-      current = await launch(binary, port, dir, readyTimeoutMs);
+      current = await launch(binary, port, dir, readyTimeoutMs, options.password);
     },
     async close() {
       if (closed) return;
