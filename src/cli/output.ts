@@ -9,7 +9,7 @@
  * |------|--------------|------|
  * | 0    | `ok`         | done; `enqueue` created the refund or found the same request already there; `worker` / `sandbox` stopped by SIGTERM or SIGINT |
  * | 1    | `failure`    | unknown refund id; a refund that cannot be replayed; Redis unreachable; a second signal during shutdown; `batch`: some row did not make a refund that succeeded or is on its way; anything unexpected |
- * | 2    | `usage`      | bad flags or arguments; an invalid refund request (stderr: one `field: reason` line per problem); an invalid environment (stderr: one line per variable); `batch`: the file as a whole is unreadable or refused |
+ * | 2    | `usage`      | bad flags or arguments; an invalid refund request (stderr: one `field: reason` line per problem); an invalid environment (stderr: one line per variable); Redis refuses the credentials of `REDIS_URL` (one `REDIS_AUTH_FAILED: …` line); `batch`: the file as a whole is unreadable or refused |
  * | 3    | `conflict`   | the refundRequestId is already used by a different refund (nothing changed) |
  * | 4    | `overRefund` | the refund would exceed the order amount: recorded as `rejected` / `OVER_REFUND`, nothing sent; the record is printed on stdout |
  *
