@@ -11,6 +11,7 @@ import { z } from "zod";
 import { DURABILITY_MODES, type DurabilityMode } from "./domain/durability.js";
 import { CodedError } from "./domain/errors.js";
 import { normalizeQueuePrefix, queuePrefixProblem } from "./domain/queue-prefix.js";
+import { secretValueProblems } from "./config-secret-rules.js";
 import { Secret, redactUrlCredentials } from "./secret.js";
 import {
   TRACING_ENV_SCHEMA,
@@ -70,6 +71,8 @@ export interface WorkerConfig {
    * the lock duration; default 2000.
    */
   readonly stalledIntervalMs: number;
+  /** `SHUTDOWN_TIMEOUT_MS`: longest a stop signal waits for the drain before exiting; default 20000. */
+  readonly shutdownTimeoutMs: number;
 }
 
 /** The refund status poll schedule, in milliseconds. */
@@ -86,14 +89,16 @@ export interface PollConfig {
 export interface HttpConfig {
   /** `HTTP_PORT`, 0–65535 (0 = any free port); default 8080. */
   readonly port: number;
-  /** `API_TOKEN`: bearer token for `POST /refunds` and `/admin/queues`; at least 16 characters. */
+  /** `API_TOKEN`: bearer token for the refund API and the read-only dashboard; ≥ 16 characters. */
   readonly apiToken: Secret | undefined;
   /**
-   * `ADMIN_TOKEN`: the token of write actions (the console's replay); at least 16
-   * characters and never equal to `API_TOKEN`, so a reader's token cannot act. Unset: no
-   * write actions.
+   * `ADMIN_TOKEN`: the token of write actions (the console's replay, the dashboard's
+   * retry/clean/pause); at least 16 characters and never equal to `API_TOKEN`, so a
+   * reader's token cannot act. Unset: no write actions (read-only).
    */
   readonly adminToken: Secret | undefined;
+  /** `METRICS_TOKEN`: bearer token for `GET /metrics`; unset = open. */
+  readonly metricsToken: Secret | undefined;
 }
 
 /** What must hold a Redis write before money moves on it (README "Durability"). */
@@ -270,15 +275,29 @@ export const CONFIG_ENV_VARS = [
   {
     name: "API_TOKEN",
     default: undefined,
-    description: "Bearer token for POST /refunds and /admin/queues (at least 16 characters)",
+    description:
+      "Bearer token for the refund API and the read-only dashboard (at least 16 characters)",
     secret: true,
   },
   {
     name: "ADMIN_TOKEN",
     default: undefined,
     description:
-      "Token for write actions of the dashboard and /console (replay); at least 16 characters, not API_TOKEN",
+      "Bearer token for write actions: the dashboard's (retry, clean, pause…) and the console's replay; unset = read-only; at least 16 characters, must differ from API_TOKEN",
     secret: true,
+  },
+  {
+    name: "METRICS_TOKEN",
+    default: undefined,
+    description: "Bearer token for GET /metrics (at least 16 characters); unset = open",
+    secret: true,
+  },
+  {
+    name: "SHUTDOWN_TIMEOUT_MS",
+    default: "20000",
+    description:
+      "Longest SIGTERM/SIGINT waits for the drain, in milliseconds, before the worker exits anyway",
+    secret: false,
   },
   {
     name: "LOG_LEVEL",
@@ -422,6 +441,8 @@ const envSchema = z.object({
   HTTP_PORT: integer(0, 65_535),
   API_TOKEN: secret(16).optional(),
   ADMIN_TOKEN: secret(16).optional(),
+  METRICS_TOKEN: secret(16).optional(),
+  SHUTDOWN_TIMEOUT_MS: integer(1, 3_600_000),
   LOG_LEVEL: logLevel,
   ...TRACING_ENV_SCHEMA,
 } satisfies Record<ConfigEnvVarName, z.ZodType>);
@@ -509,9 +530,9 @@ export function loadConfig(
     }
   }
 
-  // A read token that could also act would make the split pointless.
-  if (raw.ADMIN_TOKEN !== undefined && raw.ADMIN_TOKEN === raw.API_TOKEN) {
-    problems.push(problem(["ADMIN_TOKEN"], "ADMIN_TOKEN: must differ from API_TOKEN"));
+  // Placeholders, and a read token that could also act (config-secret-rules.ts).
+  for (const p of secretValueProblems(raw)) {
+    problems.push(problem(p.variables as ConfigEnvVarName[], p.message));
   }
 
   if (problems.length > 0 || !parsed.success) {
@@ -543,6 +564,7 @@ export function loadConfig(
       submitMaxAttempts: e.SUBMIT_MAX_ATTEMPTS,
       lockDurationMs: e.WORKER_LOCK_DURATION_MS,
       stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     }),
     poll: Object.freeze({
       firstDelayMs: e.POLL_FIRST_DELAY_MS,
@@ -553,6 +575,7 @@ export function loadConfig(
       port: e.HTTP_PORT,
       apiToken: e.API_TOKEN,
       adminToken: e.ADMIN_TOKEN,
+      metricsToken: e.METRICS_TOKEN,
     }),
     logLevel: e.LOG_LEVEL,
     tracing: tracingFromEnv(e),

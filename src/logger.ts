@@ -50,6 +50,28 @@ const atDepths = (key: string): string[] => {
  */
 export const REDACT_PATHS: readonly string[] = [...SECRET_KEYS, ...URL_KEYS].flatMap(atDepths);
 
+/**
+ * pino's standard error serializer, minus command arguments: ioredis attaches the failed
+ * command to its errors (`command: { name, args }`), and the args of a failed `AUTH` are
+ * the password (of a `SET`, a record). Every `args` key of the serialized error and of
+ * its causes, at any depth, is removed; `command.name` stays.
+ */
+export function serializeError(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  return dropArgs(pino.stdSerializers.err(err), 0);
+}
+
+function dropArgs(value: unknown, depth: number): unknown {
+  if (typeof value !== "object" || value === null || depth > 6) return value;
+  if (Array.isArray(value)) return value.map((v) => dropArgs(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (key === "args") continue;
+    out[key] = dropArgs(v, depth + 1);
+  }
+  return out;
+}
+
 /** Options of {@link createLogger}. */
 export interface CreateLoggerOptions {
   /** A pino level (`fatal` … `trace`, or `silent`); usually `config.logLevel`. */
@@ -76,7 +98,7 @@ export function createLogger(opts: CreateLoggerOptions): Logger {
           ? redactUrlCredentials(value)
           : REDACTED,
     },
-    serializers: { err: pino.stdSerializers.err },
+    serializers: { err: serializeError },
   };
   if (opts.name !== undefined) options.name = opts.name;
   return opts.destination === undefined ? pino(options) : pino(options, opts.destination);

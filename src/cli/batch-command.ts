@@ -19,7 +19,7 @@ import { loadConfig } from "../config.js";
 import { BatchFileError } from "../producer/batch/index.js";
 import {
   BatchRefusedError,
-  batchReportFormat,
+  checkReportPath,
   generateBatchId,
   getBatchInfo,
   runBatch,
@@ -129,8 +129,9 @@ function positiveSeconds(value: string): number {
 async function runBatchCommand(file: string, flags: BatchFlags, deps: BatchCommandDeps) {
   const config = loadConfig(deps.env);
   if (flags.report !== undefined) {
+    // Before anything is enqueued: the report is written only at the end of the run.
     try {
-      batchReportFormat(flags.report);
+      await checkReportPath(flags.report, file);
     } catch (err) {
       throw new CliExit(EXIT_CODES.usage, `--report: ${(err as Error).message}`);
     }

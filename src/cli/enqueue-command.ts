@@ -10,6 +10,7 @@
 import type { Command } from "commander";
 import { loadConfig } from "../config.js";
 import { OverRefundError } from "../domain/errors.js";
+import { parseJsonInput } from "../domain/json-input.js";
 import { CliExit, EXIT_CODES, printJson, type CliIo } from "./output.js";
 import { withProducer } from "./with-producer.js";
 
@@ -102,12 +103,11 @@ async function requestInput(flags: EnqueueFlags): Promise<unknown> {
     throw new CliExit(EXIT_CODES.usage, "use either --input or the field flags, not both");
   }
   const source = flags.input === "-" ? await readStdin() : flags.input;
-  try {
-    return JSON.parse(source) as unknown;
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new CliExit(EXIT_CODES.usage, `--input: not valid JSON (${reason})`);
-  }
+  // __proto__ / constructor / prototype keys are refused before validation reads them.
+  const parsed = parseJsonInput(source);
+  if (parsed.ok) return parsed.value;
+  const { path, message } = parsed.issue;
+  throw new CliExit(EXIT_CODES.usage, `--input: ${path === "" ? "" : `${path}: `}${message}`);
 }
 
 /** Standard input as text; stops reading past {@link ENQUEUE_STDIN_LIMIT_BYTES}. */

@@ -4,6 +4,7 @@
  */
 import { isFinalState, isTerminalState } from "../domain/refund-state.js";
 import type { RefundRecord } from "../domain/refund-record.js";
+import { terminalText } from "./terminal-text.js";
 
 const STATE_NOTES: Partial<Record<RefundRecord["state"], string>> = {
   dead: "retryable errors outlasted the attempts; `gatepay-refunds replay ID` re-drives it",
@@ -14,7 +15,9 @@ const STATE_NOTES: Partial<Record<RefundRecord["state"], string>> = {
 
 /**
  * A multi-line summary of `record`: state, attempts, amounts, GatePay's last answer, the
- * last error, then one line per history entry (oldest first). Plain text, no colour.
+ * last error, then one line per history entry (oldest first). Plain text, no colour;
+ * control characters and escape sequences from the record (a caller's `refundReason`,
+ * GatePay's `failReason`) are neutralised (./terminal-text.ts).
  */
 export function formatRefund(record: RefundRecord): string {
   const r = record.request;
@@ -63,7 +66,7 @@ export function formatRefund(record: RefundRecord): string {
   }
   const hint = STATE_NOTES[record.state];
   if (hint !== undefined) lines.push(`note: ${hint}`);
-  return lines.join("\n");
+  return terminalText(lines.join("\n"));
 }
 
 function stateQualifier(record: RefundRecord): string {

@@ -9,7 +9,7 @@
  * |------|--------------|------|
  * | 0    | `ok`         | done; `enqueue` created the refund or found the same request already there; `worker` / `sandbox` stopped by SIGTERM or SIGINT |
  * | 1    | `failure`    | unknown refund id; a refund that cannot be replayed; Redis unreachable; a second signal during shutdown; `batch`: some row did not make a refund that succeeded or is on its way; anything unexpected |
- * | 2    | `usage`      | bad flags or arguments; an invalid refund request (stderr: one `field: reason` line per problem); an invalid environment (stderr: one line per variable); `batch`: the file as a whole is unreadable or refused |
+ * | 2    | `usage`      | bad flags or arguments; an invalid refund request (stderr: one `field: reason` line per problem); an invalid environment (stderr: one line per variable); Redis refuses the credentials of `REDIS_URL` (one `REDIS_AUTH_FAILED: …` line); `batch`: the file as a whole is unreadable or refused |
  * | 3    | `conflict`   | the refundRequestId is already used by a different refund (nothing changed) |
  * | 4    | `overRefund` | the refund would exceed the order amount: recorded as `rejected` / `OVER_REFUND`, nothing sent; the record is printed on stdout |
  *
@@ -23,6 +23,7 @@
 import { CommanderError } from "commander";
 import { ERROR_CODES, EXIT_CODES, type ErrorCode, type ExitCode } from "../domain/error-codes.js";
 import { CodedError, type FieldIssue } from "../domain/errors.js";
+import { terminalJson, terminalText } from "./terminal-text.js";
 
 export { EXIT_CODES, type ExitCode };
 
@@ -36,12 +37,16 @@ export interface CliIo {
   err(text: string): void;
 }
 
-/** The real process: `process.env`, `process.stdout`, `process.stderr`. */
+/**
+ * The real process: `process.env`, `process.stdout`, `process.stderr`. Every line passes
+ * through `terminalText` (./terminal-text.ts): records and files carry text the CLI does
+ * not control, and no escape sequence from them may reach the operator's terminal.
+ */
 export function processIo(): CliIo {
   return {
     env: process.env,
-    out: (text) => void process.stdout.write(`${text}\n`),
-    err: (text) => void process.stderr.write(`${text}\n`),
+    out: (text) => void process.stdout.write(`${terminalText(text)}\n`),
+    err: (text) => void process.stderr.write(`${terminalText(text)}\n`),
   };
 }
 
@@ -60,9 +65,12 @@ export class CliExit extends Error {
   }
 }
 
-/** Writes `value` to standard output as indented JSON (one document per call). */
+/**
+ * Writes `value` to standard output as indented JSON (one document per call); control
+ * characters in strings are `\u` escapes, so the data is exact and the terminal safe.
+ */
 export function printJson(io: CliIo, value: unknown): void {
-  io.out(JSON.stringify(value, null, 2));
+  io.out(terminalJson(value));
 }
 
 /**
@@ -92,7 +100,10 @@ export function reportError(err: unknown, io: CliIo): ExitCode {
 }
 
 /** Words put before a typed error's message on standard error, by code. */
-const MESSAGE_PREFIXES: Partial<Record<ErrorCode, string>> = { OVER_REFUND: "over-refund: " };
+const MESSAGE_PREFIXES: Partial<Record<ErrorCode, string>> = {
+  OVER_REFUND: "over-refund: ",
+  REDIS_AUTH_FAILED: "REDIS_AUTH_FAILED: ",
+};
 
 /** What standard error shows of a typed error. */
 function describeCodedError(err: CodedError): string {

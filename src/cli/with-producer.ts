@@ -10,6 +10,7 @@ import {
   type RefundProducer,
 } from "../producer/enqueue-refund.js";
 import { redactUrlCredentials } from "../secret.js";
+import { RedisAuthError, redisAuthFailure } from "../store/redis-auth-error.js";
 import { createRedisConnection } from "../store/redis-connection.js";
 import { CliExit, EXIT_CODES } from "./output.js";
 import { startTracing } from "./tracing.js";
@@ -41,6 +42,10 @@ export async function withProducer<T>(
     await redis.connect();
   } catch (err) {
     redis.disconnect();
+    // A refused password is the operator's configuration: exit 2 with the one clear line.
+    if (redisAuthFailure(lastError ?? err) !== undefined) {
+      throw new RedisAuthError(config.redisUrl, redisAuthFailure(lastError ?? err)!);
+    }
     const reason = lastError?.message ?? (err instanceof Error ? err.message : String(err));
     throw new CliExit(
       EXIT_CODES.failure,

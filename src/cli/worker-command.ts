@@ -10,10 +10,16 @@ import { createLogger } from "../logger.js";
 import { createRefundProducer, producerOptionsFromConfig } from "../producer/enqueue-refund.js";
 import { startHttpServer, type HttpServer } from "../http/server.js";
 import { createMetrics } from "../worker/metrics.js";
+import { checkRedisCredentials } from "../store/redis-auth-check.js";
+import { createRedisProblemReporter } from "../store/redis-problem-reporter.js";
+import { withTimeout } from "../with-timeout.js";
 import { startRefundWorkers } from "../worker/start-workers.js";
-import type { CliIo } from "./output.js";
+import { CliExit, EXIT_CODES, type CliIo } from "./output.js";
 import { listenForStopSignal } from "./shutdown.js";
 import { startTracing } from "./tracing.js";
+
+/** The rejection of a shutdown that outlasted `SHUTDOWN_TIMEOUT_MS`. */
+const SHUTDOWN_TIMEOUT = new Error("shutdown timeout");
 
 interface WorkerFlags {
   /** False with `--no-http`. */
@@ -38,9 +44,26 @@ async function runWorker(flags: WorkerFlags, io: CliIo): Promise<void> {
   const metrics = createMetrics({ queuePrefix: config.queuePrefix });
   const tracing = await startTracing(config.tracing);
   try {
+    // A password Redis refuses fails the same way on every retry: stop now, one line
+    // (RedisAuthError, exit 2), before any connection that would retry forever is open.
+    await checkRedisCredentials(config.redisUrl);
     const workers = await startRefundWorkers({ config, logger, metrics });
     const producer = createRefundProducer(producerOptionsFromConfig(config));
+    // Without listeners BullMQ prints these queues' connection errors to the console,
+    // with the failed command's arguments (an AUTH password).
+    const producerProblems = createRedisProblemReporter(logger, {
+      bindings: { component: "producer" },
+    });
+    producer.queues.submit.on("error", (err: unknown) => producerProblems.report(err));
+    producer.queues.poll.on("error", (err: unknown) => producerProblems.report(err));
     let http: HttpServer | undefined;
+    const timeoutMs = config.worker.shutdownTimeoutMs;
+    const closeAll = async () => {
+      await http?.close();
+      await workers.close();
+      await producer.close();
+    };
+    let closed = false;
     try {
       await Promise.race([workers.waitUntilReady(), stop.received]);
       if (stop.signal === undefined && flags.http) {
@@ -64,9 +87,22 @@ async function runWorker(flags: WorkerFlags, io: CliIo): Promise<void> {
     } finally {
       // Also on a failed start-up: whatever opened must close, or the process would hang.
       // The server first (no new webhooks or refunds), then the workers (drain), then Redis.
-      await http?.close();
-      await workers.close();
-      await producer.close();
+      // Bounded: with Redis unreachable a close would wait for it forever; an unfinished
+      // job is safe (its lease expires and the next worker looks GatePay up first).
+      closed = await withTimeout(closeAll(), timeoutMs, () => SHUTDOWN_TIMEOUT).then(
+        () => true,
+        (err: unknown) => {
+          if (err === SHUTDOWN_TIMEOUT) return false;
+          throw err;
+        },
+      );
+    }
+    if (!closed) {
+      logger.error({ timeoutMs }, "shutdown did not finish in time (SHUTDOWN_TIMEOUT_MS)");
+      throw new CliExit(
+        EXIT_CODES.failure,
+        `shutdown did not finish within SHUTDOWN_TIMEOUT_MS (${timeoutMs} ms): exiting; unfinished jobs are retried by the next worker`,
+      );
     }
     logger.info("workers stopped");
   } finally {

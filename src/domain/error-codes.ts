@@ -43,6 +43,10 @@ export const ERROR_CODES = {
   OVER_REFUND: { httpStatus: 422, exitCode: EXIT_CODES.overRefund },
   /** No refund with this id (`RefundNotFoundError`). */
   NOT_FOUND: { httpStatus: 404, exitCode: EXIT_CODES.failure },
+  /** Valid credentials that do not allow the action (`ForbiddenError`): a dashboard write without `ADMIN_TOKEN`. */
+  FORBIDDEN: { httpStatus: 403, exitCode: EXIT_CODES.failure },
+  /** Redis refused the credentials of `REDIS_URL` (`RedisAuthError`); retrying cannot help. */
+  REDIS_AUTH_FAILED: { httpStatus: 500, exitCode: EXIT_CODES.usage },
   /** The environment is invalid (`ConfigError`): the operator's to fix, not the caller's. */
   CONFIG_INVALID: { httpStatus: 500, exitCode: EXIT_CODES.usage },
   /**

@@ -1,6 +1,7 @@
 /**
  * The queue dashboard: bull-board's own UI and API over both refund queues, mounted at
- * {@link DASHBOARD_PATH} behind the API token (Bearer, or Basic for browsers).
+ * {@link DASHBOARD_PATH}: reads with `API_TOKEN` or `ADMIN_TOKEN`, writes with bearer
+ * `ADMIN_TOKEN` only (./dashboard-guard.ts); read-only while `ADMIN_TOKEN` is unset.
  */
 import { createBullBoard } from "@bull-board/api";
 import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
@@ -18,7 +19,7 @@ export interface DashboardDeps {
   /** Its queues are the ones shown. */
   producer: RefundProducer;
   logger: Logger;
-  /** Runs before every dashboard request: the token check (Basic allowed). */
+  /** Runs before every dashboard request: the token check (./dashboard-guard.ts). */
   requireToken: RequestGuard;
   /** Disable the job actions (retry, clean, pause…). */
   readOnly: boolean;

@@ -34,6 +34,7 @@ import type { RefundWorkers } from "../worker/start-workers.js";
 import { registerConsole } from "./console/console-routes.js";
 import { registerAttentionRoutes } from "./attention-routes.js";
 import { registerDashboard } from "./dashboard.js";
+import { dashboardGuard } from "./dashboard-guard.js";
 import { codedErrorBody, errorBody, type HttpErrorCode } from "./error-body.js";
 import { registerHealthRoutes } from "./health-routes.js";
 import { registerMetricsRoute } from "./metrics-route.js";
@@ -70,7 +71,10 @@ export interface StartHttpServerOptions {
   handlerTimeoutMs?: number;
   /** Longest `/readyz` waits for Redis to answer PING, ms; default 1,000. */
   readyTimeoutMs?: number;
-  /** Disable the dashboard's job actions (retry, clean, pause…); default false. */
+  /**
+   * Disable the dashboard's job actions (retry, clean, pause…); default: read-only unless
+   * `ADMIN_TOKEN` is set (writes always need it: ./dashboard-guard.ts).
+   */
   dashboardReadOnly?: boolean;
   /** The durability mode in force, shown by the console; "not reported" without it. */
   durability?: () => { mode: string; [key: string]: unknown };
@@ -91,8 +95,10 @@ export interface HttpServer {
  * Builds the server, registers every route and listens.
  *
  * Routes: `POST /webhooks/gatepay` (signature-checked); `POST /refunds`,
- * `GET /refunds/:id`, `GET /batches/:id` and `/admin/queues` (bearer `API_TOKEN`; 503
- * when it is unset: never open by default); `GET /healthz`, `GET /readyz`, `GET /metrics`.
+ * `GET /refunds/:id`, `GET /batches/:id` (bearer `API_TOKEN`; 503 when it is unset: never
+ * open by default); `/admin/queues` (reads with `API_TOKEN` or `ADMIN_TOKEN`, writes with
+ * bearer `ADMIN_TOKEN` only); `GET /healthz`, `GET /readyz`; `GET /metrics` (bearer
+ * `METRICS_TOKEN` when set).
  * Bodies over 64 KB get 413; a handler that takes longer than `handlerTimeoutMs` gets 503.
  */
 export async function startHttpServer(options: StartHttpServerOptions): Promise<HttpServer> {
@@ -146,7 +152,11 @@ export async function startHttpServer(options: StartHttpServerOptions): Promise<
     workers,
     readyTimeoutMs: options.readyTimeoutMs ?? 1_000,
   });
-  registerMetricsRoute(app, metrics);
+  registerMetricsRoute(
+    app,
+    metrics,
+    config.http.metricsToken && tokenGuard(config.http.metricsToken, false, "METRICS_TOKEN"),
+  );
 
   await registerWebhookRoute(app, {
     config,
@@ -175,8 +185,8 @@ export async function startHttpServer(options: StartHttpServerOptions): Promise<
   await registerDashboard(app, {
     producer,
     logger,
-    requireToken: tokenGuard(config.http.apiToken, true),
-    readOnly: options.dashboardReadOnly ?? false,
+    requireToken: dashboardGuard(config.http.apiToken, config.http.adminToken),
+    readOnly: options.dashboardReadOnly ?? config.http.adminToken === undefined,
   });
 
   await registerConsole(app, {

@@ -19,6 +19,7 @@ export type RequestGuard = (request: FastifyRequest, reply: FastifyReply) => Pro
 export function tokenGuard(
   token: { reveal(): string } | undefined,
   browser: boolean,
+  name = "API_TOKEN",
 ): RequestGuard {
   const expected = token ? digest(token.reveal()) : undefined;
   const challenges = browser
@@ -31,7 +32,7 @@ export function tokenGuard(
         .send(
           errorBody(
             "API_TOKEN_NOT_CONFIGURED",
-            "API_TOKEN is not configured; protected routes are disabled",
+            `${name} is not configured; protected routes are disabled`,
           ),
         );
       return;
@@ -45,14 +46,21 @@ export function tokenGuard(
         errorBody(
           "UNAUTHORIZED",
           presented === undefined
-            ? "missing bearer token (Authorization: Bearer <API_TOKEN>)"
+            ? `missing bearer token (Authorization: Bearer <${name}>)`
             : "invalid token",
         ),
       );
   };
 }
 
-function presentedToken(header: string | undefined, allowBasic: boolean): string | undefined {
+/**
+ * The token in an `Authorization` header: `Bearer <token>`, or with `allowBasic` the
+ * password of `Basic <base64(user:password)>`; `undefined` for anything else.
+ */
+export function presentedToken(
+  header: string | undefined,
+  allowBasic: boolean,
+): string | undefined {
   if (!header) return undefined;
   const match = /^\s*(\S+)\s+(\S+)\s*$/.exec(header);
   if (!match) return undefined;
@@ -69,6 +77,7 @@ function presentedToken(header: string | undefined, allowBasic: boolean): string
 
 // Equal-length digests: timingSafeEqual needs equal lengths, and the token's length stays
 // hidden too.
-function digest(s: string): Buffer {
+/** SHA-256 of `s`, for constant-time comparison with `timingSafeEqual`. */
+export function digest(s: string): Buffer {
   return createHash("sha256").update(s, "utf8").digest();
 }

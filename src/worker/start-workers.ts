@@ -25,6 +25,7 @@ import { createQueueTelemetry } from "../jobs/telemetry.js";
 import { RateLimitStore } from "../store/rate-limit-store.js";
 import { createRedisConnection } from "../store/redis-connection.js";
 import { DurabilityMonitor, type DurabilityMonitorOptions } from "../store/durability.js";
+import { createRedisProblemReporter } from "../store/redis-problem-reporter.js";
 import { RefundStore } from "../store/refund-store.js";
 import type { RefundContext, RefundSettings } from "./context.js";
 import { attachDurabilityMetrics } from "./durability-metrics.js";
@@ -224,13 +225,23 @@ export async function startRefundWorkers(
     ...common,
     name: `poll-${workerId}`,
   });
+  // One reporter for every connection of this process: a Redis that is down (or refuses
+  // the password) makes each of them fail every few hundred milliseconds; the log gets
+  // one line per backoff step, without command arguments (src/logger.ts).
+  const redisProblems = createRedisProblemReporter(logger, { bindings: { component: "redis" } });
+  connection.on("error", (err: unknown) => redisProblems.report(err));
+  connection.on("ready", () => redisProblems.recovered());
   for (const q of [queues.submit, queues.poll]) {
     // Without a listener BullMQ prints connection errors (a Redis restart) to the console.
-    q.on("error", (err) => logger.warn({ err, queue: q.name }, "queue connection error"));
+    q.on("error", (err) => redisProblems.report(err));
   }
   for (const w of [submitWorker, pollWorker]) {
     // A worker "error" event without a listener would crash the process (EventEmitter).
-    w.on("error", (err) => logger.error({ err, worker: w.name }, "worker error"));
+    const workerErrors = createRedisProblemReporter(logger, {
+      message: "worker error",
+      bindings: { worker: w.name },
+    });
+    w.on("error", (err) => workerErrors.report(err));
     w.on("failed", (job, err) => {
       if (job && !(err instanceof SubmitRetryError)) {
         logger.debug({ jobId: job.id, err: { message: err.message } }, "job failed");

@@ -53,6 +53,8 @@ export interface StartRedisServerOptions {
    * `["--appendfsync", "everysec"]`, `["--appendonly", "no"]`, `["--replicaof", …]`.
    */
   args?: readonly string[];
+  /** `requirepass`: clients must authenticate with it (the readiness PING does). */
+  password?: string;
 }
 
 /** Every redis-server this process started and has not seen exit: killed on process exit. */
@@ -130,11 +132,14 @@ async function launch(
   dir: string,
   readyTimeoutMs: number,
   extra: readonly string[],
+  password?: string,
 ): Promise<Spawned> {
-  const spawned = spawnRedis(binary, port, dir, extra);
+  const auth = password === undefined ? [] : ["--requirepass", password];
+  const spawned = spawnRedis(binary, port, dir, [...auth, ...extra]);
   let gone = false;
   void spawned.exited.then(() => (gone = true));
-  const url = `redis://127.0.0.1:${port}`;
+  const userInfo = password === undefined ? "" : `:${encodeURIComponent(password)}@`;
+  const url = `redis://${userInfo}127.0.0.1:${port}`;
   try {
     await waitFor(
       async () => {
@@ -175,7 +180,7 @@ export async function startRedisServer(
   for (let tryNo = 0; tryNo < 3 && !current; tryNo++) {
     port = await findFreePort();
     try {
-      current = await launch(binary, port, dir, readyTimeoutMs, extra);
+      current = await launch(binary, port, dir, readyTimeoutMs, extra, options.password);
     } catch (err) {
       lastError = err;
     }
@@ -206,7 +211,7 @@ export async function startRedisServer(
     async restart() {
       if (closed) throw new Error("redis-server was closed");
       await stop("SIGKILL");
-      current = await launch(binary, port, dir, readyTimeoutMs, extra);
+      current = await launch(binary, port, dir, readyTimeoutMs, extra, options.password);
     },
     async close() {
       if (closed) return;

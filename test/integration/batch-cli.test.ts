@@ -3,7 +3,7 @@
  * sandbox and in-process workers; standard output and error are captured through the
  * CLI's io seam.
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -182,6 +182,29 @@ describe("gatepay-refunds batch", () => {
       "the 2 row(s) read before it were enqueued in batch enc; fix the file and run it " +
         "again (--batch-id enc)",
     );
+  });
+
+  it("refuses a --report path that is the input file or cannot be written, before enqueueing", async () => {
+    const p = await pipeline("cli-batch-report-path", false);
+    const file = await cleanFile("report-path.csv");
+    const before = await readFile(file, "utf8");
+    const link = join(dir, "report-path-link.csv");
+    await symlink(file, link);
+    const cases: [string, RegExp][] = [
+      [file, /^--report: ".*report-path\.csv" is the batch file itself/],
+      [link, /^--report: ".*report-path-link\.csv" is the batch file itself/],
+      [join(dir, "no-such-dir", "r.csv"), /^--report: cannot write ".*r\.csv" \(ENOENT in /],
+      [join(dir, "is-a-dir.csv"), /^--report: ".*is-a-dir\.csv" is a directory/],
+    ];
+    await mkdir(join(dir, "is-a-dir.csv"));
+    for (const [report, message] of cases) {
+      const r = await cli(p, ["batch", file, "--wait", "--report", report]);
+      expect(r.code, report).toBe(2);
+      expect(r.err, report).toMatch(message);
+    }
+    expect(await readFile(file, "utf8")).toBe(before);
+    expect(await p.producer.getRefund("C1")).toBeNull();
+    expect((await readdir(dir)).filter((n) => n.endsWith(".probe"))).toEqual([]);
   });
 
   it("checks flags before touching anything", async () => {

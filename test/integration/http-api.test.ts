@@ -15,12 +15,12 @@ const TOKEN = "api-token-5a0c7e19b3d24f68";
 
 async function startApi(
   name: string,
-  opts: { token?: boolean; workers?: boolean } = {},
+  opts: { token?: boolean; workers?: boolean; env?: Record<string, string> } = {},
 ): Promise<{ p: Pipeline; server: HttpServer }> {
   const p = await startPipeline({
     name,
     workers: opts.workers ?? false,
-    env: opts.token === false ? {} : { API_TOKEN: TOKEN },
+    env: { ...(opts.token === false ? {} : { API_TOKEN: TOKEN }), ...opts.env },
   });
   const server = await startHttpServer({
     config: p.config,
@@ -401,5 +401,63 @@ describe("HTTP API", () => {
     const bad = await call(server, "GET", "/attention?limit=0");
     expect(bad.status).toBe(400);
     expect(bad.json).toMatchObject({ error: { code: "VALIDATION_ERROR" } });
+  });
+
+  it("keeps the dashboard read-only without ADMIN_TOKEN: API_TOKEN cannot write (403)", async () => {
+    const { p, server } = await startApi("http-dashboard-ro");
+    await p.producer.enqueue({ refundRequestId: "RO1", prepayId: "9201", refundAmount: "1" });
+    const api = `${DASHBOARD_PATH}/api/queues`;
+    for (const [method, path] of [
+      ["PUT", `${api}/refund-submit/pause`],
+      ["PUT", `${api}/refund-submit/clean/waiting`],
+      ["PUT", `${api}/refund-submit/empty`],
+      ["PUT", `${api}/refund-submit/obliterate`],
+    ] as const) {
+      const a = await call(server, method, path);
+      expect(a.status, path).toBe(403);
+      expect(a.json).toMatchObject({
+        error: { code: "FORBIDDEN", message: expect.stringContaining("ADMIN_TOKEN") },
+      });
+      expect((await call(server, method, path, { auth: null })).status).toBe(401);
+    }
+    expect(await p.producer.queues.submit.isPaused()).toBe(false);
+    expect(await p.producer.queues.submit.getWaitingCount()).toBe(1);
+    expect((await call(server, "GET", `${api}?activeQueue=refund-submit`)).status).toBe(200);
+  });
+
+  it("lets only a bearer ADMIN_TOKEN write, and takes no token from the query string", async () => {
+    const ADMIN = "admin-token-71d4c0e9a2b35f86";
+    const { p, server } = await startApi("http-dashboard-admin", { env: { ADMIN_TOKEN: ADMIN } });
+    const pause = `${DASHBOARD_PATH}/api/queues/refund-submit/pause`;
+    const basic = (t: string) => `Basic ${Buffer.from(`op:${t}`).toString("base64")}`;
+    // The producers' token, in any scheme, and Basic with the admin token (a browser
+    // would replay it on a cross-site request): 403, nothing changes.
+    for (const auth of [`Bearer ${TOKEN}`, basic(TOKEN), basic(ADMIN)]) {
+      const a = await call(server, "PUT", pause, { auth });
+      expect(a.status, auth).toBe(403);
+      expect(a.json).toMatchObject({ error: { code: "FORBIDDEN" } });
+    }
+    expect((await call(server, "PUT", `${pause}?token=${ADMIN}`, { auth: null })).status).toBe(401);
+    expect((await call(server, "PUT", pause, { auth: "Bearer wrong-token-0000000" })).status).toBe(
+      401,
+    );
+    expect(await p.producer.queues.submit.isPaused()).toBe(false);
+    // The admin token reads too (bearer or Basic) and, as a bearer token, writes.
+    expect((await call(server, "GET", DASHBOARD_PATH, { auth: basic(ADMIN) })).status).toBe(200);
+    expect((await call(server, "PUT", pause, { auth: `Bearer ${ADMIN}` })).status).toBe(200);
+    expect(await p.producer.queues.submit.isPaused()).toBe(true);
+  });
+
+  it("puts /metrics behind METRICS_TOKEN when it is set (bearer only)", async () => {
+    const METRICS = "metrics-token-c3a9e1f07b6d2458";
+    const { server } = await startApi("http-metrics-token", { env: { METRICS_TOKEN: METRICS } });
+    expect((await call(server, "GET", "/metrics", { auth: null })).status).toBe(401);
+    expect((await call(server, "GET", `/metrics?token=${METRICS}`, { auth: null })).status).toBe(
+      401,
+    );
+    expect((await call(server, "GET", "/metrics")).status).toBe(401);
+    const ok = await call(server, "GET", "/metrics", { auth: `Bearer ${METRICS}` });
+    expect(ok.status).toBe(200);
+    expect(ok.text).toContain("gatepay_refunds_");
   });
 });

@@ -43,9 +43,10 @@ describe("loadConfig defaults", () => {
         submitMaxAttempts: 8,
         lockDurationMs: 10_000,
         stalledIntervalMs: 2_000,
+        shutdownTimeoutMs: 20_000,
       },
       poll: { firstDelayMs: 10_000, maxDelayMs: 300_000, deadlineMs: 86_400_000 },
-      http: { port: 8080, apiToken: undefined },
+      http: { port: 8080, apiToken: undefined, adminToken: undefined, metricsToken: undefined },
       logLevel: "info",
       tracing: {
         enabled: false,
@@ -404,8 +405,8 @@ describe("requirements and secrets", () => {
   it("require apiToken demands a token of at least 16 characters", () => {
     expect(errorOf({}, { require: ["apiToken"] }).message).toBe("API_TOKEN: is required");
     expect(
-      loadConfig({ API_TOKEN: "x".repeat(16) }, { require: ["apiToken"] }).http.apiToken?.reveal(),
-    ).toBe("x".repeat(16));
+      loadConfig({ API_TOKEN: "q7".repeat(8) }, { require: ["apiToken"] }).http.apiToken?.reveal(),
+    ).toBe("q7".repeat(8));
     expect(loadConfig({ API_TOKEN: GOOD_TOKEN }).http.apiToken?.reveal()).toBe(GOOD_TOKEN);
   });
 
@@ -417,7 +418,9 @@ describe("requirements and secrets", () => {
       "ADMIN_TOKEN: must be at least 16 characters (value hidden)",
     );
     const same = errorOf({ API_TOKEN: admin, ADMIN_TOKEN: admin }).message;
-    expect(same).toBe("ADMIN_TOKEN: must differ from API_TOKEN");
+    expect(same).toBe(
+      "ADMIN_TOKEN, API_TOKEN: ADMIN_TOKEN must differ from API_TOKEN (values hidden)",
+    );
     expect(same).not.toContain(admin);
   });
 
@@ -480,6 +483,8 @@ describe("CONFIG_ENV_VARS", () => {
         "HTTP_PORT",
         "API_TOKEN",
         "ADMIN_TOKEN",
+        "METRICS_TOKEN",
+        "SHUTDOWN_TIMEOUT_MS",
         "LOG_LEVEL",
         "GATEPAY_TIMEOUT_MS",
         "GATEPAY_HTTP_CLIENT",
@@ -519,6 +524,7 @@ describe("CONFIG_ENV_VARS", () => {
       "GATEPAY_SECRET_KEY",
       "API_TOKEN",
       "ADMIN_TOKEN",
+      "METRICS_TOKEN",
       "OTEL_EXPORTER_OTLP_HEADERS",
     ]);
   });
@@ -560,5 +566,105 @@ describe("redactUrlCredentials", () => {
     ["user:pw@host", "***@host"],
   ])("%s → %s", (input, expected) => {
     expect(redactUrlCredentials(input)).toBe(expected);
+  });
+});
+
+describe("loadConfig dashboard, metrics and shutdown settings", () => {
+  const ADMIN = "adm_9f8e7d6c5b4a3210";
+  const METRICS = "met_1a2b3c4d5e6f7788";
+
+  it("parses ADMIN_TOKEN, METRICS_TOKEN and SHUTDOWN_TIMEOUT_MS", () => {
+    const config = loadConfig({
+      API_TOKEN: GOOD_TOKEN,
+      ADMIN_TOKEN: ADMIN,
+      METRICS_TOKEN: METRICS,
+      SHUTDOWN_TIMEOUT_MS: "1500",
+    });
+    expect(config.http.adminToken).toBeInstanceOf(Secret);
+    expect(config.http.adminToken?.reveal()).toBe(ADMIN);
+    expect(config.http.metricsToken?.reveal()).toBe(METRICS);
+    expect(config.worker.shutdownTimeoutMs).toBe(1500);
+    expect(JSON.stringify(config)).not.toContain(ADMIN);
+    expect(JSON.stringify(config)).not.toContain(METRICS);
+  });
+
+  it("refuses short tokens and a bad SHUTDOWN_TIMEOUT_MS, naming the variable", () => {
+    const err = errorOf({ ADMIN_TOKEN: "short", METRICS_TOKEN: "x1", SHUTDOWN_TIMEOUT_MS: "0" });
+    expect(err.message.split("\n")).toEqual([
+      "ADMIN_TOKEN: must be at least 16 characters (value hidden)",
+      "METRICS_TOKEN: must be at least 16 characters (value hidden)",
+      'SHUTDOWN_TIMEOUT_MS: must be an integer from 1 to 3600000 (got "0")',
+    ]);
+  });
+
+  it("refuses an ADMIN_TOKEN equal to API_TOKEN or METRICS_TOKEN, without echoing it", () => {
+    const err = errorOf({ API_TOKEN: ADMIN, ADMIN_TOKEN: ADMIN, METRICS_TOKEN: ADMIN });
+    expect(err.problems.map((p) => p.variables)).toEqual([
+      ["ADMIN_TOKEN", "API_TOKEN"],
+      ["ADMIN_TOKEN", "METRICS_TOKEN"],
+    ]);
+    expect(err.message).toContain("ADMIN_TOKEN must differ from API_TOKEN");
+    expect(err.message).not.toContain(ADMIN);
+  });
+});
+
+describe("loadConfig placeholder secrets", () => {
+  // The docker-compose.yml defaults and the classics of README and .env examples.
+  const PLACEHOLDERS = [
+    "compose-sandbox-secret-change-me",
+    "compose-api-token-change-me",
+    "change-me",
+    "changeme",
+    "CHANGE_ME",
+    "secret",
+    "password",
+    "your-secret-key",
+    "<your-api-token-here>",
+    "replace-me-with-a-real-token",
+    "xxxxxxxxxxxxxxxxxxxx",
+    "0123456789abcdef",
+  ];
+
+  it("refuses each one in GATEPAY_SECRET_KEY and the tokens against the real GatePay", () => {
+    for (const value of PLACEHOLDERS) {
+      const padded = value.length >= 16 ? value : `${value}-placeholder`;
+      const err = errorOf({ GATEPAY_SECRET_KEY: value, API_TOKEN: padded });
+      expect(
+        err.problems.map((p) => p.variables[0]),
+        value,
+      ).toEqual(["GATEPAY_SECRET_KEY", "API_TOKEN"]);
+      expect(err.message).toContain(
+        "GATEPAY_SECRET_KEY: is a well-known placeholder, accepted only against the sandbox",
+      );
+      if (value.length > 8) expect(err.message).not.toContain(value);
+    }
+  });
+
+  it("refuses them in ADMIN_TOKEN and METRICS_TOKEN too", () => {
+    const err = errorOf({
+      ADMIN_TOKEN: "compose-admin-token-change-me",
+      METRICS_TOKEN: "YOUR_METRICS_TOKEN_HERE",
+    });
+    expect(err.problems.map((p) => p.variables[0])).toEqual(["ADMIN_TOKEN", "METRICS_TOKEN"]);
+  });
+
+  it("accepts them against the sandbox (a plain http:// GATEPAY_BASE_URL, as in docker-compose)", () => {
+    const config = loadConfig({
+      GATEPAY_BASE_URL: "http://sandbox:8090",
+      GATEPAY_SECRET_KEY: "compose-sandbox-secret-change-me",
+      API_TOKEN: "compose-api-token-change-me",
+    });
+    expect(config.gatepay.secretKey?.reveal()).toBe("compose-sandbox-secret-change-me");
+  });
+
+  it("accepts real-looking secrets against the real GatePay", () => {
+    const config = loadConfig({ GATEPAY_SECRET_KEY: GOOD_SECRET, API_TOKEN: GOOD_TOKEN });
+    expect(config.gatepay.baseUrl).toBe("https://openplatform.gateapi.io");
+    fc.assert(
+      fc.property(fc.stringMatching(/^[A-Za-z0-9_-]{32}$/), (token) => {
+        fc.pre(new Set(token).size > 4);
+        expect(loadConfig({ API_TOKEN: token }).http.apiToken?.reveal()).toBe(token);
+      }),
+    );
   });
 });

@@ -14,3 +14,23 @@ describe("csvLine", () => {
     expect(csvLine(["x", "café, deux"])).toBe('x,"café, deux"');
   });
 });
+
+describe("csvCell against spreadsheet formulas (CSV injection)", () => {
+  it("prefixes a cell starting with =, +, -, @, tab or carriage return with '", () => {
+    expect(csvCell('=HYPERLINK("http://evil","x")')).toBe('"\'=HYPERLINK(""http://evil"",""x"")"');
+    expect(csvCell("=1+2")).toBe("'=1+2");
+    expect(csvCell("+SUM(A1:A9)")).toBe("'+SUM(A1:A9)");
+    expect(csvCell("-2+3")).toBe("'-2+3");
+    expect(csvCell("-1.50")).toBe("'-1.50");
+    expect(csvCell("@cmd")).toBe("'@cmd");
+    expect(csvCell("\t=1")).toBe("'\t=1");
+    expect(csvCell("\r=1")).toBe('"\'\r=1"');
+    expect(csvLine(["r1", "=cmd|' /C calc'!A0"])).toBe("r1,'=cmd|' /C calc'!A0");
+  });
+
+  it("leaves decimals, ids and text with a formula character inside alone", () => {
+    expect(csvLine(["12.50", 0, "order-1", "a=b", "refund: 1-2", "x@y"])).toBe(
+      "12.50,0,order-1,a=b,refund: 1-2,x@y",
+    );
+  });
+});

@@ -9,7 +9,9 @@ import {
   RefundNotFoundError,
   ValidationError,
 } from "../../src/domain/errors.js";
+import { ForbiddenError } from "../../src/domain/forbidden-error.js";
 import type { RefundRecord } from "../../src/domain/refund-record.js";
+import { RedisAuthError } from "../../src/store/redis-auth-error.js";
 
 const AT = "2025-01-01T12:00:00.000Z";
 
@@ -50,6 +52,13 @@ const CASES: { err: CodedError; code: string; httpStatus: number; exitCode: numb
   },
   { err: new OverRefundError(overRefunded), code: "OVER_REFUND", httpStatus: 422, exitCode: 4 },
   { err: new RefundNotFoundError("r-9"), code: "NOT_FOUND", httpStatus: 404, exitCode: 1 },
+  { err: new ForbiddenError("read-only"), code: "FORBIDDEN", httpStatus: 403, exitCode: 1 },
+  {
+    err: new RedisAuthError("redis://:pw@127.0.0.1:6379", "WRONGPASS"),
+    code: "REDIS_AUTH_FAILED",
+    httpStatus: 500,
+    exitCode: 2,
+  },
   {
     err: new ConfigError([{ variables: ["HTTP_PORT"], message: "HTTP_PORT: bad" }]),
     code: "CONFIG_INVALID",

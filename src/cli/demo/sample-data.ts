@@ -6,6 +6,7 @@
  */
 import type { SeedOrder } from "../../sandbox/seed-order.js";
 import { BATCH_COLUMNS } from "../../producer/batch/index.js";
+import { csvLine } from "../../csv.js";
 import { DEMO_FIRST_PREPAY_ID, demoOrders } from "../../sandbox/fixtures/demo-orders.js";
 
 /** First prepayId of the demo's convert (address-payment) orders. */
@@ -105,14 +106,10 @@ export function demoData(directOrders = 180, convertOrders = 20): DemoData {
  */
 export const SAMPLE_COLUMNS = BATCH_COLUMNS.filter((c) => c !== "orderAmount");
 
-function csvCell(value: string): string {
-  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
 /** The rows as CSV text with a header row. */
 export function toCsv(rows: readonly SampleRow[]): string {
   const lines = [SAMPLE_COLUMNS.join(",")];
-  for (const row of rows) lines.push(SAMPLE_COLUMNS.map((c) => csvCell(row[c] ?? "")).join(","));
+  for (const row of rows) lines.push(csvLine(SAMPLE_COLUMNS.map((c) => row[c])));
   return `${lines.join("\n")}\n`;
 }
 

@@ -30,6 +30,7 @@
  */
 export type { BatchMeta } from "../../store/batch-store.js";
 export { generateBatchId } from "./batch-id.js";
+export { checkReportPath } from "./report-path.js";
 export { getBatchInfo, type BatchInfo } from "./batch-info.js";
 export { BatchRefusedError } from "./batch-refused-error.js";
 export {

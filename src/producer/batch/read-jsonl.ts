@@ -2,6 +2,7 @@
  * The JSONL reader: one JSON object per line, each a refund. A line that is not a JSON
  * object comes back as a row with an issue, so the other rows go ahead.
  */
+import { parseJsonInput } from "../../domain/json-input.js";
 import type { BatchRow } from "./batch-row.js";
 import { utf8LineBlocks, type BatchByteSource } from "./line-blocks.js";
 
@@ -24,13 +25,10 @@ export async function* readJsonl(source: BatchByteSource): AsyncGenerator<BatchR
 }
 
 function parseJsonLine(raw: string, line: number): BatchRow {
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    return { line, fields: {}, issues: [{ path: "", message: `not valid JSON (${reason})` }] };
-  }
+  // __proto__ / constructor / prototype keys are refused here, before validation reads.
+  const parsed = parseJsonInput(raw);
+  if (!parsed.ok) return { line, fields: {}, issues: [parsed.issue] };
+  const value = parsed.value;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return {
       line,

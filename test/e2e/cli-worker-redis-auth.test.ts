@@ -1,0 +1,87 @@
+/**
+ * The worker against a Redis that refuses its password, or goes away (issue 13 item 8):
+ * - a wrong password: exit 2 at once with one `REDIS_AUTH_FAILED` line, the password
+ *   nowhere in the output, a handful of lines in all (it was thousands);
+ * - SIGTERM while Redis is unreachable: the worker stops (within SHUTDOWN_TIMEOUT_MS)
+ *   instead of waiting for Redis forever, and its output stays small and password-free.
+ * Each case runs its own password-protected redis-server on a free port.
+ */
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { startRedisServer, type RedisServer } from "../helpers/redis-server.js";
+import { cliEnv, killAllCli, spawnCli } from "./cli-process.js";
+
+const PASSWORD = "correct-horse-9f3b2c71d0";
+const WRONG = "wrong-battery-5e8a4d6c2b";
+const servers: RedisServer[] = [];
+
+afterEach(async () => {
+  await killAllCli();
+});
+afterAll(async () => {
+  for (const s of servers) await s.close();
+});
+
+function workerEnv(redisUrl: string): Record<string, string> {
+  return cliEnv({
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: `auth-${process.pid}`,
+    // Nothing is sent: no refund is enqueued. http: the sandbox, so the secret is accepted.
+    GATEPAY_BASE_URL: "http://127.0.0.1:9",
+    GATEPAY_CLIENT_ID: "auth-test-client",
+    GATEPAY_SECRET_KEY: "auth-test-secret-6a1f",
+    SHUTDOWN_TIMEOUT_MS: "3000",
+    LOG_LEVEL: "debug",
+  });
+}
+
+const lines = (text: string) => text.split("\n").filter((l) => l.trim() !== "");
+
+describe("gatepay-refunds worker and Redis credentials", { timeout: 120_000 }, () => {
+  it("exits 2 with one line on a wrong password, never printing it", async () => {
+    const redis = await startRedisServer({ password: PASSWORD });
+    servers.push(redis);
+    const worker = spawnCli(
+      ["worker", "--no-http"],
+      workerEnv(`redis://:${WRONG}@127.0.0.1:${redis.port}`),
+    );
+    // Generous: a fresh Node process on a loaded machine. It used to run forever.
+    const code = await Promise.race([
+      worker.exited,
+      new Promise<"running">((r) => setTimeout(() => r("running"), 60_000).unref()),
+    ]);
+    const out = worker.stdout();
+    const err = worker.stderr();
+    expect(code, `${out}\n${err}`).toBe(2);
+    expect(lines(err)).toEqual([
+      `REDIS_AUTH_FAILED: Redis at redis://***@127.0.0.1:${redis.port} refused the credentials of REDIS_URL (WRONGPASS): check its user and password`,
+    ]);
+    expect(lines(out).length).toBeLessThanOrEqual(5);
+    expect(`${out}${err}`).not.toContain(WRONG);
+  });
+
+  it("stops on SIGTERM while Redis is unreachable, with a bounded, password-free output", async () => {
+    const redis = await startRedisServer({ password: PASSWORD });
+    servers.push(redis);
+    const worker = spawnCli(
+      ["worker", "--no-http"],
+      workerEnv(`redis://:${PASSWORD}@127.0.0.1:${redis.port}`),
+    );
+    await worker.waitForStdout(/"msg":"workers running"/, 60_000);
+    await redis.stop("SIGKILL");
+    // Let the connections fail and retry for a while (several backoff steps).
+    await worker.waitForStdout(/"msg":"Redis connection problem/, 30_000);
+    await new Promise((r) => setTimeout(r, 4_000));
+    worker.child.kill("SIGTERM");
+    const code = await Promise.race([
+      worker.exited,
+      new Promise<"running">((r) => setTimeout(() => r("running"), 60_000).unref()),
+    ]);
+    const out = worker.stdout();
+    const err = worker.stderr();
+    expect(code, `${out}\n${err}`).not.toBe("running");
+    expect([0, 1]).toContain(code);
+    expect(`${out}${err}`).not.toContain(PASSWORD);
+    // A handful of lines per backoff step, not thousands.
+    expect(lines(out).length + lines(err).length, `${out}\n${err}`).toBeLessThan(60);
+  });
+});
