@@ -194,7 +194,9 @@ export async function startHttpServer(options: StartHttpServerOptions): Promise<
     metrics,
     apiToken: config.http.apiToken,
     adminToken: config.http.adminToken,
-    durability: options.durability,
+    // The workers' durability monitor when this process runs them (README "Durability").
+    durability:
+      options.durability ?? (workers ? () => ({ mode: workers.durability.effective }) : undefined),
   });
 
   const host = options.host ?? "0.0.0.0";
