@@ -81,7 +81,6 @@ export type RefundEvent =
       /** When an answer to the send arrived (shared clock, ms); absent when none came. */
       answeredAtMs?: number;
     }
-  /** GatePay looked up and does not know the refund: a re-send is safe. */
   /**
    * GatePay does not know the refund. One answer is not believed: only a second
    * "not found", at least the grace period after the first (`confirmed`), clears
@@ -278,6 +277,9 @@ export function applyRefundEvent(
 
   switch (event.type) {
     case "submit-started":
+      // An earlier send that may exist (a run killed mid-POST writes no deferral) is an
+      // unknown outcome: a permanent refusal of this send must not release the money.
+      if (record.submit.mayExist) next.submit.hadUnknownOutcome = true;
       next.attempts = event.attempt;
       next.submit.mayExist = true;
       next.submit.lastSentAtMs = event.sentAtMs ?? nowMs;
@@ -301,6 +303,8 @@ export function applyRefundEvent(
       next.lastError = { ...event.error, at };
       break;
     case "not-found":
+      // A look-up happens only after an unknown outcome: remember it (submit-failure.ts).
+      next.submit.hadUnknownOutcome = true;
       if (event.confirmed) {
         next.submit.mayExist = false;
         delete next.submit.notFoundAtMs;

@@ -231,6 +231,8 @@ async function holdIntent(run: Attempt, record: RefundRecord, ticket: number): P
     await writeOwn(run, record, {
       type: "submit-deferred",
       mayExist: false,
+      // Nothing left: the intent of this very attempt was not durable, so no POST went.
+      sentAttempt: record.attempts,
       error: { code: err.code, message: err.message },
     });
     const delayMs = Math.round(ctx.settings.backoff.baseMs + ctx.random() * 1_000);
@@ -380,7 +382,12 @@ async function writeOwn(
     );
     return undefined;
   }
-  return ctx.store.transition(id, event, fresh);
+  // Against exactly the record just judged: if it moved again (another run took the
+  // lease meanwhile), retrying would write over that run's send unjudged.
+  const again = await ctx.store.transition(id, event, fresh, { retryOnConflict: false });
+  if (again.applied || again.reason !== "conflict") return again;
+  run.log.info("the record moved again; leaving it to the newer run");
+  return undefined;
 }
 
 /**
