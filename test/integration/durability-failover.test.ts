@@ -185,7 +185,8 @@ describe("durability across a failover that loses writes", { timeout: 180_000 },
     await waitFor(
       async () => (await p.producer.getRefund(SENT_EARLY[0]!)) !== null,
       "the pipeline to answer on the promoted replica",
-      30_000,
+      // ioredis reconnects with backoff after the master's SIGKILL: generous on a loaded machine.
+      90_000,
     );
     expect(await p.producer.getRefund(LATE)).toBeNull();
     // Its records are back at "queued": the refunds go out again.
