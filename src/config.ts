@@ -62,6 +62,12 @@ export interface HttpConfig {
   readonly apiToken: Secret | undefined;
 }
 
+/** One `host:port` of `REDIS_CLUSTER_NODES`. */
+export interface RedisNodeAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
 /** The validated, deep-frozen configuration. */
 export interface Config {
   /** `REDIS_URL` (`redis://` or `rediss://`); default `redis://127.0.0.1:6379`. */
@@ -71,6 +77,14 @@ export interface Config {
    * that already has a `{…}` tag is kept as is. Default `{gatepay}`.
    */
   readonly queuePrefix: string;
+  /**
+   * `REDIS_CLUSTER_NODES`: seed nodes of a Redis Cluster (`host:port`, comma-separated);
+   * when set every connection is a cluster connection and `REDIS_URL` only lends its
+   * credentials and TLS (README "Scaling out"). Unset by default.
+   */
+  readonly redisClusterNodes: readonly RedisNodeAddress[] | undefined;
+  /** `QUEUE_SHARDS`, 1–256: shards refunds are spread over by order; default 1. */
+  readonly queueShards: number;
   readonly gatepay: GatePayConfig;
   readonly worker: WorkerConfig;
   readonly poll: PollConfig;
@@ -104,6 +118,20 @@ export const CONFIG_ENV_VARS = [
     default: "gatepay",
     description:
       "Key prefix of queues, records and streams; letters, digits, -, _; wrapped in {…} (one Redis Cluster slot) unless it has a hash tag",
+    secret: false,
+  },
+  {
+    name: "REDIS_CLUSTER_NODES",
+    default: undefined,
+    description:
+      "Redis Cluster seed nodes, host:port comma-separated; when set, connections use Redis Cluster and REDIS_URL gives only credentials and TLS",
+    secret: false,
+  },
+  {
+    name: "QUEUE_SHARDS",
+    default: "1",
+    description:
+      "Shards refunds are spread over by order (1–256), each its own hash tag; stored on first use, a process with another count refuses to start",
     secret: false,
   },
   {
@@ -247,6 +275,28 @@ const redisUrl = z.string().refine(
   { error: "must be a redis:// or rediss:// URL" },
 );
 
+const clusterNodes = z
+  .string()
+  .transform((s) => s.split(",").map((part) => part.trim()))
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9.-]{1,253}:\d{1,5}$/, {
+            error: "each node must be host:port (host letters, digits, '.', '-')",
+          })
+          .transform((part) => {
+            const at = part.lastIndexOf(":");
+            return { host: part.slice(0, at), port: Number(part.slice(at + 1)) };
+          })
+          .refine((node) => node.port >= 1 && node.port <= 65_535, {
+            error: "each node's port must be 1–65535",
+          }),
+      )
+      .max(64, { error: "must list at most 64 nodes" }),
+  );
+
 const baseUrl = z
   .string()
   .refine(
@@ -298,6 +348,8 @@ const secret = (minLength: number) =>
 const envSchema = z.object({
   REDIS_URL: redisUrl,
   QUEUE_PREFIX: queuePrefix,
+  REDIS_CLUSTER_NODES: clusterNodes.optional(),
+  QUEUE_SHARDS: integer(1, 256),
   GATEPAY_BASE_URL: baseUrl,
   GATEPAY_CLIENT_ID: headerToken.optional(),
   GATEPAY_SECRET_KEY: secret(1).optional(),
@@ -398,6 +450,11 @@ export function loadConfig(
   return Object.freeze({
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
+    redisClusterNodes:
+      e.REDIS_CLUSTER_NODES === undefined
+        ? undefined
+        : Object.freeze(e.REDIS_CLUSTER_NODES.map((node) => Object.freeze(node))),
+    queueShards: e.QUEUE_SHARDS,
     gatepay: Object.freeze({
       baseUrl: e.GATEPAY_BASE_URL,
       clientId: e.GATEPAY_CLIENT_ID,
