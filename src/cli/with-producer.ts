@@ -10,7 +10,7 @@ import {
   type RefundProducer,
 } from "../producer/enqueue-refund.js";
 import { redactUrlCredentials } from "../secret.js";
-import { createRedisConnection } from "../store/redis-connection.js";
+import { connectRedis, redisTargetOf } from "../store/redis-connection.js";
 import { CliExit, EXIT_CODES } from "./output.js";
 
 /** Time allowed to open the Redis connection, ms. */
@@ -27,7 +27,7 @@ export async function withProducer<T>(
   config: Config,
   fn: (producer: RefundProducer) => Promise<T>,
 ): Promise<T> {
-  const redis = createRedisConnection(config.redisUrl, {
+  const redis = connectRedis(redisTargetOf(config), {
     lazyConnect: true,
     connectTimeout: CLI_REDIS_CONNECT_TIMEOUT_MS,
     maxRetriesPerRequest: 2,
@@ -41,10 +41,7 @@ export async function withProducer<T>(
   } catch (err) {
     redis.disconnect();
     const reason = lastError?.message ?? (err instanceof Error ? err.message : String(err));
-    throw new CliExit(
-      EXIT_CODES.failure,
-      `cannot reach Redis at ${redactUrlCredentials(config.redisUrl)}: ${reason}`,
-    );
+    throw new CliExit(EXIT_CODES.failure, `cannot reach Redis at ${where(config)}: ${reason}`);
   }
   const producer = createRefundProducer({ ...producerOptionsFromConfig(config), redis });
   // A BullMQ queue re-emits connection errors; an "error" event without a listener
@@ -57,4 +54,12 @@ export async function withProducer<T>(
     await producer.close().catch(() => undefined);
     await redis.quit().catch(() => redis.disconnect());
   }
+}
+
+/** The Redis a command connects to, without credentials: the URL or the cluster seeds. */
+function where(config: Config): string {
+  const nodes = config.redisClusterNodes;
+  return nodes && nodes.length > 0
+    ? `cluster ${nodes.map((n) => `${n.host}:${n.port}`).join(",")}`
+    : redactUrlCredentials(config.redisUrl);
 }

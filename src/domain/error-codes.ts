@@ -43,6 +43,11 @@ export const ERROR_CODES = {
   NOT_FOUND: { httpStatus: 404, exitCode: EXIT_CODES.failure },
   /** The environment is invalid (`ConfigError`): the operator's to fix, not the caller's. */
   CONFIG_INVALID: { httpStatus: 500, exitCode: EXIT_CODES.usage },
+  /**
+   * `QUEUE_SHARDS` differs from the shard count stored by the deployment
+   * (`ShardCountMismatchError`): starting would re-route live refunds; the operator's to fix.
+   */
+  SHARD_COUNT_MISMATCH: { httpStatus: 500, exitCode: EXIT_CODES.usage },
 } as const satisfies Record<string, ErrorCodeMeaning>;
 
 /** A key of {@link ERROR_CODES}. */

@@ -41,6 +41,17 @@ export async function registerWebhookRoute(
       settings: settingsFromConfig(config),
       logger,
     });
+  // Several shards: each refund's report is applied in its own shard (README "Scaling out").
+  const contextOf =
+    producer.shards.count === 1
+      ? undefined
+      : (workers?.contextOf ??
+        (async (refundRequestId: string) => {
+          const parts = await producer.partsOf(refundRequestId);
+          return parts
+            ? reportContextFromStore({ ...parts, settings: settingsFromConfig(config), logger })
+            : null;
+        }));
   await app.register((scope, _opts, registered) => {
     // The signature covers the exact bytes GatePay sent (§7.2): no JSON parser may touch
     // them first, so this scope has a single parser that keeps the raw buffer.
@@ -54,6 +65,7 @@ export async function registerWebhookRoute(
         {
           secret: config.gatepay.secretKey,
           context,
+          contextOf,
           logger,
           metrics,
           ...(storeTimeoutMs !== undefined && { storeTimeoutMs }),

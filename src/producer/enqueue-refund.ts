@@ -21,12 +21,17 @@ import type { RefundRecord, RefundRequestFields } from "../domain/refund-record.
 import { createRefundQueues, type RefundQueues } from "../jobs/refund-queues.js";
 import { schedulePoll } from "../jobs/schedule-poll.js";
 import { scheduleSubmit } from "../jobs/schedule-submit.js";
-import { createRedisConnection, type RedisConnection } from "../store/redis-connection.js";
-import { RefundStore, type BatchCounts, type CreateOutcome } from "../store/refund-store.js";
+import { connectRedis, type RedisConnection } from "../store/redis-connection.js";
+import { RefundShards } from "../store/refund-shards.js";
+import type { RefundStore, BatchCounts, CreateOutcome } from "../store/refund-store.js";
 
 export interface RefundProducerOptions {
   /** Redis URL; default `redis://127.0.0.1:6379`. Ignored when `redis` is given. */
   redisUrl?: string;
+  /** Redis Cluster seeds (REDIS_CLUSTER_NODES); `redisUrl` then gives credentials and TLS. */
+  clusterNodes?: readonly { host: string; port: number }[] | undefined;
+  /** QUEUE_SHARDS; default 1. */
+  shards?: number;
   /** An ioredis connection to use (not closed by `close()`). */
   redis?: RedisConnection;
   /** Deployment prefix with a hash tag, as in config (`{gatepay}`). */
@@ -54,9 +59,33 @@ export type BulkEnqueueItem =
   | { index: number; outcome: "conflict"; record: RefundRecord; error: IdempotencyConflictError }
   | { index: number; outcome: "invalid"; error: ValidationError };
 
+/** A refund's shard: its store and its queues. */
+export interface RefundShardParts {
+  store: RefundStore;
+  queues: RefundQueues;
+}
+
 export interface RefundProducer {
+  /**
+   * The store of the base prefix: every record with one shard; with several, batch
+   * metadata only (records are in `shards.stores`; look refunds up with getRefund/getMany).
+   */
   readonly store: RefundStore;
+  /** Shard 0's queues (with one shard, the queues). */
   readonly queues: RefundQueues;
+  /** Every shard's store (QUEUE_SHARDS, README "Scaling out"). */
+  readonly shards: RefundShards;
+  /** Every shard's queues, in shard order. */
+  readonly shardQueues: readonly RefundQueues[];
+  /** The store and queues of the shard holding `refundRequestId`, or null when none does. */
+  partsOf(refundRequestId: string): Promise<RefundShardParts | null>;
+  /** Records for many ids (null where missing), whatever their shards. */
+  getMany(refundRequestIds: readonly string[]): Promise<(RefundRecord | null)[]>;
+  /**
+   * Checks QUEUE_SHARDS against the deployment's stored count (once per producer; every
+   * other method waits for it). Throws ShardCountMismatchError.
+   */
+  ready(): Promise<void>;
   /**
    * Enqueues one refund. Throws {@link ValidationError} (nothing stored),
    * {@link IdempotencyConflictError} (nothing changed) or {@link OverRefundError} (stored
@@ -85,6 +114,8 @@ export interface RefundProducer {
 export function producerOptionsFromConfig(config: Config): RefundProducerOptions {
   return {
     redisUrl: config.redisUrl,
+    clusterNodes: config.redisClusterNodes,
+    shards: config.queueShards,
     prefix: config.queuePrefix,
     submitMaxAttempts: config.worker.submitMaxAttempts,
     pollDeadlineMs: config.poll.deadlineMs,
@@ -94,12 +125,28 @@ export function producerOptionsFromConfig(config: Config): RefundProducerOptions
 export function createRefundProducer(options: RefundProducerOptions): RefundProducer {
   const ownsRedis = !options.redis;
   const redis =
-    options.redis ?? createRedisConnection(options.redisUrl ?? "redis://127.0.0.1:6379");
-  const store = new RefundStore(redis, options.prefix);
-  const queues = createRefundQueues(redis, options.prefix);
+    options.redis ??
+    connectRedis({
+      url: options.redisUrl ?? "redis://127.0.0.1:6379",
+      clusterNodes: options.clusterNodes,
+    });
+  const shards = new RefundShards(redis, options.prefix, options.shards ?? 1);
+  const store = shards.base;
+  const shardQueues = shards.stores.map((s) => createRefundQueues(redis, s.keys.prefix));
+  const queues = shardQueues[0]!;
   const settings = { submitMaxAttempts: options.submitMaxAttempts ?? 8 };
   const pollDeadlineMs = options.pollDeadlineMs ?? 86_400_000;
-  const jobCtx = { queues, settings };
+  const jobCtxOf = (record: RefundRecord) => ({
+    queues: shardQueues[shards.shardOfOrder(record.request.prepayId)]!,
+    settings,
+  });
+  let checked: Promise<void> | undefined;
+  const ready = () => (checked ??= shards.checkShardCount());
+  async function partsOf(refundRequestId: string): Promise<RefundShardParts | null> {
+    await ready();
+    const shard = await shards.locate(refundRequestId);
+    return shard === null ? null : { store: shards.stores[shard]!, queues: shardQueues[shard]! };
+  }
 
   async function settle(
     request: RefundRequestFields,
@@ -107,12 +154,14 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
   ): Promise<EnqueueResult> {
     switch (created.outcome) {
       case "created":
-        await scheduleSubmit(jobCtx, created.record);
+        await scheduleSubmit(jobCtxOf(created.record), created.record);
         return { record: created.record, created: true };
       case "existing":
         // A retry of the same enqueue: make sure its job exists (the first call may have
         // died between the record and the job); BullMQ ignores a job id it already holds.
-        if (created.record.state === "queued") await scheduleSubmit(jobCtx, created.record);
+        if (created.record.state === "queued") {
+          await scheduleSubmit(jobCtxOf(created.record), created.record);
+        }
         return { record: created.record, created: false };
       case "conflict":
         throw new IdempotencyConflictError(
@@ -127,11 +176,16 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
   return {
     store,
     queues,
+    shards,
+    shardQueues,
+    partsOf,
+    ready,
 
     async enqueue(input, opts = {}) {
       const request = parseRefundRequest(input);
       const batchId = checkBatchId(opts.batchId);
-      return settle(request, await store.create(request, batchId));
+      await ready();
+      return settle(request, await shards.create(request, batchId));
     },
 
     async enqueueBulk(inputs, opts = {}) {
@@ -147,9 +201,10 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
           out[index] = { index, outcome: "invalid", error: err };
         }
       });
+      if (valid.length > 0) await ready();
       for (let i = 0; i < valid.length; i += chunkSize) {
         const chunk = valid.slice(i, i + chunkSize);
-        const results = await store.createMany(
+        const results = await shards.createMany(
           chunk.map((c) => c.request),
           batchId,
         );
@@ -172,17 +227,37 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
             toQueue.push(res.record);
           }
         });
-        await scheduleSubmit(jobCtx, toQueue);
+        await Promise.all(
+          shardQueues.map((q, shard) =>
+            scheduleSubmit(
+              { queues: q, settings },
+              toQueue.filter((r) => shards.shardOfOrder(r.request.prepayId) === shard),
+            ),
+          ),
+        );
       }
       return out;
     },
 
-    getRefund: (id) => store.get(id),
-    getBatch: (id) => store.batchCounts(id),
+    async getRefund(id) {
+      await ready();
+      return shards.get(id);
+    },
+    async getMany(ids) {
+      await ready();
+      return shards.getMany(ids);
+    },
+    async getBatch(id) {
+      await ready();
+      return shards.batchCounts(id);
+    },
 
     async replay(refundRequestId) {
-      const record = await store.get(refundRequestId);
-      if (!record) throw new RefundNotFoundError(refundRequestId);
+      const parts = await partsOf(refundRequestId);
+      const record = (await parts?.store.get(refundRequestId)) ?? null;
+      if (!parts || !record) throw new RefundNotFoundError(refundRequestId);
+      const { store, queues } = parts;
+      const jobCtx = { queues, settings };
       const t = await store.transition(
         refundRequestId,
         { type: "replayed", deadlineAtMs: store.now() + pollDeadlineMs },
@@ -197,7 +272,7 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
     },
 
     async close() {
-      await queues.close();
+      await Promise.all(shardQueues.map((q) => q.close()));
       if (ownsRedis) await redis.quit().catch(() => redis.disconnect());
     },
   };

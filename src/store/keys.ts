@@ -24,6 +24,10 @@ export interface RefundKeys {
   reconcilerLock: string;
   /** Placeholder key (same slot) for scripts whose batch key is absent. */
   none: string;
+  /** Base prefix only, QUEUE_SHARDS > 1: the shard count the deployment was started with. */
+  shardCount: string;
+  /** Base prefix only, QUEUE_SHARDS > 1: the shard of a refund id (written before its record). */
+  shardOf(refundRequestId: string): string;
 }
 
 export function refundKeys(prefix: string): RefundKeys {
@@ -38,5 +42,7 @@ export function refundKeys(prefix: string): RefundKeys {
     rateLimit: `${prefix}:ratelimit`,
     reconcilerLock: `${prefix}:reconciler-lock`,
     none: `${prefix}:none`,
+    shardCount: `${prefix}:shards`,
+    shardOf: (id) => `${prefix}:shard-of:${id}`,
   };
 }

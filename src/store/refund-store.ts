@@ -5,7 +5,7 @@
  * the event stream consistent with it (scripts.ts). Records are built only by the state
  * machine (domain/refund-state.ts); this module stores them.
  */
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis-connection.js";
 import { overRefundEvent } from "../domain/over-refund.js";
 import type { RefundRecord, RefundRequestFields } from "../domain/refund-record.js";
 import {
@@ -64,12 +64,12 @@ export class RefundStore {
   readonly keys: RefundKeys;
   /** One reconciler run at a time across processes. */
   readonly reconcilerLock: LeaseLock;
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #eventsMaxLen: number;
   readonly #stallWindowMs: number;
   readonly #now: () => number;
 
-  constructor(redis: Redis, prefix: string, options: RefundStoreOptions = {}) {
+  constructor(redis: RedisConnection, prefix: string, options: RefundStoreOptions = {}) {
     this.keys = refundKeys(prefix);
     this.reconcilerLock = new LeaseLock(redis, this.keys.reconcilerLock);
     this.#redis = redis;
@@ -82,7 +82,7 @@ export class RefundStore {
    * The connection, for the other store/ modules (batch metadata) and tests. Code outside
    * store/ goes through the store's methods; only store/ sends commands to Redis.
    */
-  get redis(): Redis {
+  get redis(): RedisConnection {
     return this.#redis;
   }
 

@@ -209,6 +209,25 @@ export const releaseLockScript = new LuaScript<ReleaseLockInput, boolean, number
   (raw) => raw === 1,
 );
 
+/** Input of {@link claimShardScript}. */
+export interface ClaimShardInput {
+  /** The id's index key (RefundKeys.shardOf). */
+  key: string;
+  shard: number;
+  /** A shard found holding the id without its record, that the claim may replace. */
+  staleShard?: number | undefined;
+}
+
+/** Claims an id for a shard (claimShard-1.lua): the shard that owns the id now. */
+export const claimShardScript = new LuaScript<ClaimShardInput, number, string>(
+  "claimShard-1.lua",
+  (i) => ({
+    keys: [i.key],
+    argv: [String(i.shard), i.staleShard === undefined ? "" : String(i.staleShard)],
+  }),
+  (raw) => Number(raw),
+);
+
 /** Every script, for checks that they all load and match their files. */
 export const LUA_SCRIPTS: readonly LuaScript<never, unknown, never>[] = [
   createReservedScript,
@@ -217,4 +236,5 @@ export const LUA_SCRIPTS: readonly LuaScript<never, unknown, never>[] = [
   dropIfSettledScript,
   rateLimitScript,
   releaseLockScript,
+  claimShardScript,
 ];

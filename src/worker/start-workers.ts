@@ -19,7 +19,10 @@ import { SUBMIT_BACKOFF_TYPE } from "../jobs/job-options.js";
 import { QUEUE_NAMES } from "../jobs/queue-names.js";
 import { createRefundQueues } from "../jobs/refund-queues.js";
 import { RateLimitStore } from "../store/rate-limit-store.js";
-import { createRedisConnection } from "../store/redis-connection.js";
+import { shardPrefix } from "../domain/shard.js";
+import { refundKeys } from "../store/keys.js";
+import { RefundShards } from "../store/refund-shards.js";
+import { connectRedis, redisTargetOf } from "../store/redis-connection.js";
 import { RefundStore } from "../store/refund-store.js";
 import type { RefundContext, RefundSettings } from "./context.js";
 import { createPollProcessor } from "./poll-refund.js";
@@ -63,6 +66,13 @@ export interface RefundWorkers {
   waitUntilReady(): Promise<void>;
   /** Drains in-flight jobs, then closes every connection. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Every shard's workers, in shard order (QUEUE_SHARDS; README "Scaling out"). The
+   * fields above are shard 0's.
+   */
+  shards?: readonly RefundWorkers[];
+  /** The context of the shard holding `refundRequestId` (webhooks), or null when none does. */
+  contextOf?: (refundRequestId: string) => Promise<RefundContext | null>;
 }
 
 /** The GatePay client from config; `observer` sees every HTTP attempt (metrics). */
@@ -94,8 +104,23 @@ export function settingsFromConfig(
   };
 }
 
-export async function startRefundWorkers(
+/** The shard one set of workers serves. */
+export interface WorkerShard {
+  /** The shard's key prefix (with one shard, the deployment prefix). */
+  prefix: string;
+  /** The deployment prefix: global keys such as the rate limiter's. */
+  basePrefix: string;
+  /** Appended to worker names (`-s<shard>`; empty with one shard). */
+  label: string;
+}
+
+/**
+ * Submit and poll workers and a reconciler for one shard, on a connection of their own.
+ * {@link startRefundWorkers} starts one per shard.
+ */
+export async function startShardWorkers(
   options: StartRefundWorkersOptions,
+  shard: WorkerShard,
 ): Promise<RefundWorkers> {
   const { config } = options;
   const logger = options.logger ?? createLogger({ level: config.logLevel });
@@ -103,14 +128,15 @@ export async function startRefundWorkers(
   const settings = settingsFromConfig(config, options.settings);
   const workerId = options.workerId ?? randomUUID();
 
-  const connection = createRedisConnection(config.redisUrl, {
+  const connection = connectRedis(redisTargetOf(config), {
     maxRetriesPerRequest: null,
     lazyConnect: false,
   });
-  const store = new RefundStore(connection, config.queuePrefix);
-  const queues = createRefundQueues(connection, config.queuePrefix);
+  const store = new RefundStore(connection, shard.prefix);
+  const queues = createRefundQueues(connection, shard.prefix);
   const limiter = createRateLimiter(
-    new RateLimitStore(connection, store.keys.rateLimit),
+    // One GATEPAY_MAX_RPS budget for every shard: the key is under the deployment prefix.
+    new RateLimitStore(connection, refundKeys(shard.basePrefix).rateLimit),
     config.gatepay.maxRps,
   );
   const context: RefundContext = {
@@ -131,7 +157,7 @@ export async function startRefundWorkers(
 
   const common = {
     connection,
-    prefix: config.queuePrefix,
+    prefix: shard.prefix,
     concurrency: config.worker.concurrency,
     maxStalledCount: 100,
     stalledInterval: options.stalledIntervalMs ?? 30_000,
@@ -140,7 +166,7 @@ export async function startRefundWorkers(
   };
   const submitWorker = new Worker(QUEUE_NAMES.submit, createSubmitProcessor(context), {
     ...common,
-    name: `submit-${workerId}`,
+    name: `submit-${workerId}${shard.label}`,
     settings: {
       backoffStrategy: (attemptsMade: number, type?: string, err?: Error) => {
         const retryAfterMs = err instanceof SubmitRetryError ? err.retryAfterMs : undefined;
@@ -155,7 +181,7 @@ export async function startRefundWorkers(
   });
   const pollWorker = new Worker(QUEUE_NAMES.poll, createPollProcessor(context), {
     ...common,
-    name: `poll-${workerId}`,
+    name: `poll-${workerId}${shard.label}`,
   });
   for (const q of [queues.submit, queues.poll]) {
     // Without a listener BullMQ prints connection errors (a Redis restart) to the console.
@@ -198,4 +224,67 @@ export async function startRefundWorkers(
       return closing;
     },
   });
+}
+
+/**
+ * The workers of one process over every shard (QUEUE_SHARDS, README "Scaling out"): one
+ * submit worker, one poll worker and one reconciler per shard, each under the shard's
+ * hash tag, so on Redis Cluster each shard's queues and records sit on the master that
+ * owns its slot. WORKER_CONCURRENCY applies to each shard's workers.
+ *
+ * Before any worker starts, the shard count is checked against the one the deployment
+ * stored: a process with another count would look for live refunds in the wrong shard.
+ * With one shard the check runs beside the start (an unsharded deployment starts exactly
+ * as before) and {@link RefundWorkers.waitUntilReady} reports a mismatch.
+ */
+export async function startRefundWorkers(
+  options: StartRefundWorkersOptions,
+): Promise<RefundWorkers> {
+  const { config } = options;
+  const count = config.queueShards;
+  // Its own connection: the shard-count check, then the id → shard index for webhooks.
+  const index = connectRedis(redisTargetOf(config), { maxRetriesPerRequest: null });
+  index.on("error", () => undefined); // the shards' connections report Redis problems
+  const shards = new RefundShards(index, config.queuePrefix, count);
+  const checking = shards.checkShardCount();
+  checking.catch(() => undefined); // awaited below or by waitUntilReady
+  const started: RefundWorkers[] = [];
+  try {
+    if (count > 1) await checking;
+    for (let i = 0; i < count; i++) {
+      started.push(
+        await startShardWorkers(options, {
+          prefix: shardPrefix(config.queuePrefix, i, count),
+          basePrefix: config.queuePrefix,
+          label: count === 1 ? "" : `-s${i}`,
+        }),
+      );
+    }
+  } catch (err) {
+    await Promise.all(started.map((w) => w.close()));
+    index.disconnect();
+    throw err;
+  }
+  const first = started[0]!;
+  let closing: Promise<void> | undefined;
+  return {
+    ...first,
+    shards: started,
+    async contextOf(refundRequestId) {
+      const shard = await shards.locate(refundRequestId);
+      return shard === null ? null : (started[shard]?.context ?? null);
+    },
+    isRunning: () => started.every((w) => w.isRunning()),
+    async waitUntilReady() {
+      await checking;
+      await Promise.all(started.map((w) => w.waitUntilReady()));
+    },
+    close() {
+      closing ??= (async () => {
+        await Promise.all(started.map((w) => w.close()));
+        index.disconnect();
+      })();
+      return closing;
+    },
+  };
 }

@@ -42,6 +42,11 @@ export interface WebhookReceiverOptions {
    * process, else one built by {@link reportContextFromStore}.
    */
   context: RefundContext;
+  /**
+   * With QUEUE_SHARDS > 1: the context of the shard holding a refund (null when none
+   * does); `context` then only gives the clock.
+   */
+  contextOf?: ((refundRequestId: string) => Promise<RefundContext | null>) | undefined;
   logger: Logger;
   /** Fed with each outcome and with final states this receiver stored. */
   metrics?: {
@@ -157,7 +162,7 @@ export async function receiveRefundWebhook(
   try {
     // The store may still land after the timeout; withTimeout handles its late rejection.
     result = await withTimeout(
-      apply(ctx, notification, log),
+      applyInShard(options.contextOf, ctx, notification, log),
       storeTimeoutMs,
       `not stored within ${storeTimeoutMs} ms`,
     );
@@ -184,6 +189,20 @@ export async function receiveRefundWebhook(
       log.info({ state: result.record?.state, reason: result.reason }, "webhook changed nothing");
   }
   return answer(200, result.outcome);
+}
+
+/** {@link apply} with the context of the refund's shard when there are several. */
+async function applyInShard(
+  contextOf: ((refundRequestId: string) => Promise<RefundContext | null>) | undefined,
+  ctx: RefundContext,
+  notification: RefundNotification,
+  log: Logger,
+): Promise<{ outcome: WebhookOutcome; record: RefundRecord | null; reason?: string }> {
+  if (!contextOf) return apply(ctx, notification, log);
+  const shardCtx = await contextOf(notification.refundRequestId);
+  return shardCtx
+    ? apply(shardCtx, notification, log)
+    : { outcome: "unknown_refund", record: null };
 }
 
 async function apply(

@@ -7,6 +7,7 @@ import {
   OverRefundError,
   RefundNotFoundError,
   ValidationError,
+  ShardCountMismatchError,
 } from "../../src/domain/errors.js";
 import type { RefundRecord } from "../../src/domain/refund-record.js";
 
@@ -52,6 +53,12 @@ const CASES: { err: CodedError; code: string; httpStatus: number; exitCode: numb
   {
     err: new ConfigError([{ variables: ["HTTP_PORT"], message: "HTTP_PORT: bad" }]),
     code: "CONFIG_INVALID",
+    httpStatus: 500,
+    exitCode: 2,
+  },
+  {
+    err: new ShardCountMismatchError(4, 1),
+    code: "SHARD_COUNT_MISMATCH",
     httpStatus: 500,
     exitCode: 2,
   },
