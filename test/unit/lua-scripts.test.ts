@@ -21,6 +21,7 @@ import {
   LUA_SCRIPTS,
   rateLimitScript,
   releaseLockScript,
+  claimShardScript,
   transitionScript,
 } from "../../src/store/scripts.js";
 
@@ -67,6 +68,7 @@ const SAMPLE_ARGS: Record<string, string[]> = {
   }),
   [rateLimitScript.file]: rateLimitScript.args({ key: keys.rateLimit, intervalMs: 125, burst: 1 }),
   [releaseLockScript.file]: releaseLockScript.args({ key: keys.reconcilerLock, owner: "w" }),
+  [claimShardScript.file]: claimShardScript.args({ key: keys.shardOf("r-1"), shard: 2 }),
 };
 
 function maxIndex(source: string, table: "KEYS" | "ARGV"): number {
