@@ -217,6 +217,36 @@ describe("Redis Cluster, QUEUE_SHARDS=4, two worker processes", () => {
     }
   }, 240_000);
 
+  it("rides a failover (a replica promoted with CLUSTER FAILOVER) during a batch", async () => {
+    const run = await setUp("cl-failover", 10, 8);
+    try {
+      const before = await cluster.masterPorts();
+      const replica = cluster.nodes.find((n) => !before.includes(n.port))!;
+      await Promise.all([run.startChild(), run.startChild()]);
+      await waitFor(
+        async () => {
+          const records = await run.records();
+          const started = records.filter((r) => r.state !== "queued").length;
+          return started >= 10 && started < records.length ? true : null;
+        },
+        "the batch to be under way",
+        60_000,
+        20,
+      );
+      expect((await cluster.cli(replica.port, "CLUSTER", "FAILOVER")).trim()).toBe("OK");
+      await waitFor(
+        async () => ((await cluster.masterPorts()).includes(replica.port) ? true : null),
+        `node ${replica.port} to be a master`,
+        30_000,
+      );
+
+      const records = await waitAllFinal(run);
+      await expectEachRefundedOnce(run, records);
+    } finally {
+      await run.close();
+    }
+  }, 240_000);
+
   it("refuses a worker started with another QUEUE_SHARDS", async () => {
     const run = await setUp("cl-count", 1, 1);
     try {
