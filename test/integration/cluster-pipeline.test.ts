@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareAmounts, sumAmounts } from "../../src/domain/amount.js";
 import type { RefundRecord } from "../../src/domain/refund-record.js";
 import { FINAL_STATES } from "../../src/domain/refund-state.js";
-import { shardOf } from "../../src/domain/shard.js";
+import { shardOf, shardPrefixes } from "../../src/domain/shard.js";
+import { barrierConnectionFor, keySlot } from "../../src/store/slot-node.js";
 import { createRefundProducer, type RefundProducer } from "../../src/producer/enqueue-refund.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { loadConfig } from "../../src/config.js";
@@ -246,6 +247,32 @@ describe("Redis Cluster, QUEUE_SHARDS=4, two worker processes", () => {
       await run.close();
     }
   }, 240_000);
+
+  it("opens the durability barrier's connection on the master owning each shard's slot", async () => {
+    const run = await setUp("cl-barrier", 1, 1);
+    const redis = run.producer.store.redis;
+    try {
+      const masters = await cluster.masterPorts();
+      for (const prefix of shardPrefixes(run.prefix, SHARDS)) {
+        const marker = `${prefix}:durability-marker`;
+        expect(keySlot(marker)).toBe(
+          Number(await cluster.cli(masters[0]!, "CLUSTER", "KEYSLOT", marker)),
+        );
+        const barrier = await barrierConnectionFor(redis, marker, { maxRetriesPerRequest: 1 });
+        try {
+          // A plain connection: a key of another master's slot would answer MOVED.
+          expect(await barrier.incr(marker)).toBe(1);
+          expect(masters).toContain(barrier.options.port);
+          // The master's replica acknowledges what was written there.
+          expect(await barrier.call("WAIT", "1", "2000")).toBe(1);
+        } finally {
+          barrier.disconnect();
+        }
+      }
+    } finally {
+      await run.close();
+    }
+  }, 60_000);
 
   it("refuses a worker started with another QUEUE_SHARDS", async () => {
     const run = await setUp("cl-count", 1, 1);
