@@ -84,6 +84,12 @@ async function runOnce(
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu1 = await Promise.all(nodes.map(redisCpuSeconds));
     const cmd1 = await Promise.all(nodes.map(commandStats));
+    if (process.env["BENCH_CLUSTER_DEBUG"]) {
+      for (const [i, after] of cmd1.entries()) {
+        const top = [...diffCounts(cmd0[i]!, after).entries()].sort((x, y) => y[1] - x[1]);
+        console.error(`node ${i}:`, JSON.stringify(top.slice(0, 8)));
+      }
+    }
     const commands = cmd1.reduce(
       (sum, after, i) => sum + totalCalls(diffCounts(cmd0[i]!, after)),
       0,
@@ -126,13 +132,17 @@ async function main(): Promise<void> {
       nodes: async () => [new Redis(single.url)],
     };
     let n = 0;
+    const only = (process.env["BENCH_CLUSTER_ONLY"] ?? "").split(",").filter(Boolean);
     for (const [target, shards, processes] of [
       [onSingle, 1, 1],
+      [onSingle, 4, 1],
       [onCluster, 1, 1],
       [onCluster, 4, 1],
       [onCluster, 1, 2],
       [onCluster, 4, 2],
     ] as const) {
+      const id = `${target === onSingle ? "single" : "cluster"}-${shards}-${processes}`;
+      if (only.length > 0 && !only.includes(id)) continue;
       const r = await runOnce(target, shards, processes, sandbox.url, `r${n++}`);
       results.push(r);
       console.error(JSON.stringify(r));
@@ -142,7 +152,9 @@ async function main(): Promise<void> {
     await cluster.close();
     await sandbox.close();
   }
-  const base = results[1]!.refundsPerSecond;
+  const base =
+    results.find((r) => r.target !== "single Redis" && r.shards === 1 && r.processes === 1)
+      ?.refundsPerSecond ?? 1;
   console.log(
     `| Redis | QUEUE_SHARDS | worker processes | refunds/s | vs cluster 1 shard 1 process | Redis CPU s per node (masters) | Redis commands per refund |`,
   );
