@@ -5,7 +5,7 @@
  * the event stream consistent with it (scripts.ts). Records are built only by the state
  * machine (domain/refund-state.ts); this module stores them.
  */
-import type { RedisConnection } from "./redis-connection.js";
+import { isClusterConnection, type RedisConnection } from "./redis-connection.js";
 import { overRefundEvent } from "../domain/over-refund.js";
 import type { RefundRecord, RefundRequestFields } from "../domain/refund-record.js";
 import {
@@ -29,6 +29,7 @@ import {
   createFinalScript,
   createReservedScript,
   dropIfSettledScript,
+  readTimeScript,
   transitionScript,
   type CreateReservedInput,
   type CreateReservedReply,
@@ -97,6 +98,11 @@ export class RefundStore {
    * holds a lease and when a "not found" may be believed.
    */
   async sharedNowMs(): Promise<number> {
+    // On a cluster, the clock of the master holding this shard (a keyless TIME could go
+    // to any node): README "Scaling out".
+    if (isClusterConnection(this.#redis)) {
+      return readTimeScript.run(this.#redis, { key: this.keys.inflight });
+    }
     const [seconds, micros] = await this.#redis.time();
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   }

@@ -228,6 +228,13 @@ export const claimShardScript = new LuaScript<ClaimShardInput, number, string>(
   (raw) => Number(raw),
 );
 
+/** Redis's TIME on the server holding `key` (readTime-1.lua), in epoch ms. */
+export const readTimeScript = new LuaScript<{ key: string }, number, [string, string]>(
+  "readTime-1.lua",
+  (i) => ({ keys: [i.key], argv: [] }),
+  ([seconds, micros]) => Number(seconds) * 1000 + Math.floor(Number(micros) / 1000),
+);
+
 /** Every script, for checks that they all load and match their files. */
 export const LUA_SCRIPTS: readonly LuaScript<never, unknown, never>[] = [
   createReservedScript,
@@ -237,4 +244,5 @@ export const LUA_SCRIPTS: readonly LuaScript<never, unknown, never>[] = [
   rateLimitScript,
   releaseLockScript,
   claimShardScript,
+  readTimeScript,
 ];

@@ -253,6 +253,10 @@ describe("Redis Cluster, QUEUE_SHARDS=4, two worker processes", () => {
     const redis = run.producer.store.redis;
     try {
       const masters = await cluster.masterPorts();
+      // Each shard reads the clock of its own master (a script on its slot, not a keyless TIME).
+      for (const store of run.producer.shards.stores) {
+        expect(Math.abs((await store.sharedNowMs()) - Date.now())).toBeLessThan(5_000);
+      }
       for (const prefix of shardPrefixes(run.prefix, SHARDS)) {
         const marker = `${prefix}:durability-marker`;
         expect(keySlot(marker)).toBe(

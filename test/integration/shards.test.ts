@@ -65,6 +65,10 @@ describe("QUEUE_SHARDS=4 on one Redis", () => {
     expect(await redis.get(`${prefix}:shards`)).toBe("4");
 
     expect((await producer.getRefund("R3-2"))?.request.prepayId).toBe(orders[3]);
+    const parts = await producer.partsOf("R3-2");
+    expect(parts?.store.keys.prefix).toBe(prefixes[shardOf(orders[3]!, 4)]);
+    expect(parts?.queues).toBe(producer.shardQueues[shardOf(orders[3]!, 4)]);
+    expect(await producer.partsOf("nope")).toBeNull();
     expect(await producer.getRefund("nope")).toBeNull();
     const many = await producer.getMany(["R0-1", "nope", "R2-2"]);
     expect(many.map((r) => r?.refundRequestId ?? null)).toEqual(["R0-1", null, "R2-2"]);

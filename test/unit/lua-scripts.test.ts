@@ -22,6 +22,7 @@ import {
   rateLimitScript,
   releaseLockScript,
   claimShardScript,
+  readTimeScript,
   transitionScript,
 } from "../../src/store/scripts.js";
 
@@ -69,6 +70,7 @@ const SAMPLE_ARGS: Record<string, string[]> = {
   [rateLimitScript.file]: rateLimitScript.args({ key: keys.rateLimit, intervalMs: 125, burst: 1 }),
   [releaseLockScript.file]: releaseLockScript.args({ key: keys.reconcilerLock, owner: "w" }),
   [claimShardScript.file]: claimShardScript.args({ key: keys.shardOf("r-1"), shard: 2 }),
+  [readTimeScript.file]: readTimeScript.args({ key: keys.inflight }),
 };
 
 function maxIndex(source: string, table: "KEYS" | "ARGV"): number {
