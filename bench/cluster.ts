@@ -129,7 +129,7 @@ async function main(): Promise<void> {
       name: "single Redis",
       env: { REDIS_URL: single.url },
       producer: { prefix: "", redisUrl: single.url },
-      nodes: async () => [new Redis(single.url)],
+      nodes: () => Promise.resolve([new Redis(single.url)]),
     };
     let n = 0;
     const only = (process.env["BENCH_CLUSTER_ONLY"] ?? "").split(",").filter(Boolean);

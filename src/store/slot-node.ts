@@ -53,7 +53,9 @@ export async function masterAddressOf(
   }
   let owner = redis.slots[keySlot(key)]?.[0];
   if (owner === undefined) {
-    await redis.refreshSlotsCache();
+    await new Promise<void>((resolve, reject) =>
+      redis.refreshSlotsCache((err) => (err ? reject(err) : resolve())),
+    );
     owner = redis.slots[keySlot(key)]?.[0];
   }
   if (owner === undefined) throw new Error(`no master owns the slot of ${key}`);
