@@ -13,6 +13,7 @@ import {
   IdempotencyConflictError,
   OverRefundError,
   RefundNotFoundError,
+  ShardCountMismatchError,
   ValidationError,
   type FieldIssue,
 } from "../domain/errors.js";
@@ -141,7 +142,12 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
     settings,
   });
   let checked: Promise<void> | undefined;
-  const ready = () => (checked ??= shards.checkShardCount());
+  // A mismatch is final; a failed read (Redis unreachable) is tried again next call.
+  const ready = () =>
+    (checked ??= shards.checkShardCount().catch((err: unknown) => {
+      if (!(err instanceof ShardCountMismatchError)) checked = undefined;
+      throw err;
+    }));
   async function partsOf(refundRequestId: string): Promise<RefundShardParts | null> {
     await ready();
     const shard = await shards.locate(refundRequestId);
