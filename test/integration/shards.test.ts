@@ -4,10 +4,11 @@
  * stored shard count. The same code runs on Redis Cluster (cluster-pipeline.test.ts).
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/program.js";
 import { ShardCountMismatchError } from "../../src/domain/errors.js";
 import { shardOf, shardPrefixes } from "../../src/domain/shard.js";
 import { createRefundProducer, type RefundProducer } from "../../src/producer/enqueue-refund.js";
-import { cleanupPrefix, connect, newPrefix } from "../helpers/redis.js";
+import { cleanupPrefix, connect, newPrefix, redisUrl } from "../helpers/redis.js";
 
 const redis = connect();
 const opened: { producer: RefundProducer; prefix: string }[] = [];
@@ -120,6 +121,16 @@ describe("QUEUE_SHARDS=4 on one Redis", () => {
       /QUEUE_SHARDS is 1 but this deployment's refunds are stored in 4 shard/,
     );
     await producerOf(prefix, 4).ready();
+
+    // The CLI says why and exits 2 (usage: the environment is the operator's to fix).
+    const errors: string[] = [];
+    const io = {
+      env: { REDIS_URL: redisUrl(), QUEUE_PREFIX: prefix, QUEUE_SHARDS: "3" },
+      out: () => undefined,
+      err: (line: string) => errors.push(line),
+    };
+    expect(await runCli(["node", "gatepay-refunds", "status", "R-1"], io)).toBe(2);
+    expect(errors.join("\n")).toMatch(/QUEUE_SHARDS is 3 but .* stored in 4 shard/);
   });
 
   it("refuses shards on a deployment that ran unsharded, which keeps its keys", async () => {
