@@ -99,9 +99,6 @@ async function setUp(name: string, orders: number, perOrder: number): Promise<Ru
       });
     },
     async close() {
-      for (const c of started) {
-        if (c.isRunning()) console.warn(`worker ${c.workerId}:\n${c.logs().slice(-10).join("\n")}`);
-      }
       await Promise.all(started.map((c) => c.stop()));
       await producer.close();
       await sandbox.close();
