@@ -112,6 +112,8 @@ export interface WorkerShard {
   basePrefix: string;
   /** Appended to worker names (`-s<shard>`; empty with one shard). */
   label: string;
+  /** Concurrency of this shard's submit and poll workers; default WORKER_CONCURRENCY. */
+  concurrency?: number;
 }
 
 /**
@@ -158,7 +160,7 @@ export async function startShardWorkers(
   const common = {
     connection,
     prefix: shard.prefix,
-    concurrency: config.worker.concurrency,
+    concurrency: shard.concurrency ?? config.worker.concurrency,
     maxStalledCount: 100,
     stalledInterval: options.stalledIntervalMs ?? 30_000,
     lockDuration: options.lockDurationMs ?? 30_000,
@@ -230,7 +232,8 @@ export async function startShardWorkers(
  * The workers of one process over every shard (QUEUE_SHARDS, README "Scaling out"): one
  * submit worker, one poll worker and one reconciler per shard, each under the shard's
  * hash tag, so on Redis Cluster each shard's queues and records sit on the master that
- * owns its slot. WORKER_CONCURRENCY applies to each shard's workers.
+ * owns its slot. WORKER_CONCURRENCY is the process's: each shard's workers get
+ * ceil(WORKER_CONCURRENCY / QUEUE_SHARDS).
  *
  * Before any worker starts, the shard count is checked against the one the deployment
  * stored: a process with another count would look for live refunds in the wrong shard.
@@ -257,6 +260,8 @@ export async function startRefundWorkers(
           prefix: shardPrefix(config.queuePrefix, i, count),
           basePrefix: config.queuePrefix,
           label: count === 1 ? "" : `-s${i}`,
+          // WORKER_CONCURRENCY is the process's: split evenly over the shards.
+          concurrency: Math.ceil(config.worker.concurrency / count),
         }),
       );
     }
