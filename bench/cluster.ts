@@ -68,7 +68,7 @@ async function runOnce(
     await producer.ready();
     const requests = Array.from({ length: REFUNDS }, (_, i) => ({
       refundRequestId: `B${tag}-${i}`,
-      prepayId: `77${i % ORDERS}0001`,
+      prepayId: `77${tag.slice(1)}0${i % ORDERS}0001`,
       refundAmount: "0.01",
     }));
     const cpu0 = await Promise.all(nodes.map(redisCpuSeconds));
