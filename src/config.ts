@@ -109,6 +109,12 @@ export interface DurabilityConfig {
   readonly timeoutMs: number;
 }
 
+/** One `host:port` of `REDIS_CLUSTER_NODES`. */
+export interface RedisNodeAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
 /** The validated, deep-frozen configuration. */
 export interface Config {
   /** `REDIS_URL` (`redis://` or `rediss://`); default `redis://127.0.0.1:6379`. */
@@ -119,6 +125,14 @@ export interface Config {
    */
   readonly queuePrefix: string;
   readonly durability: DurabilityConfig;
+  /**
+   * `REDIS_CLUSTER_NODES`: seed nodes of a Redis Cluster (`host:port`, comma-separated);
+   * when set every connection is a cluster connection and `REDIS_URL` only lends its
+   * credentials and TLS (README "Scaling out"). Unset by default.
+   */
+  readonly redisClusterNodes: readonly RedisNodeAddress[] | undefined;
+  /** `QUEUE_SHARDS`, 1–256: shards refunds are spread over by order; default 1. */
+  readonly queueShards: number;
   readonly gatepay: GatePayConfig;
   readonly worker: WorkerConfig;
   readonly poll: PollConfig;
@@ -168,6 +182,20 @@ export const CONFIG_ENV_VARS = [
     default: "1000",
     description:
       "Longest wait of one durability barrier, ms; on timeout nothing is sent (the submit is deferred) and an enqueue answers 503",
+    secret: false,
+  },
+  {
+    name: "REDIS_CLUSTER_NODES",
+    default: undefined,
+    description:
+      "Redis Cluster seed nodes, host:port comma-separated; when set, connections use Redis Cluster and REDIS_URL gives only credentials and TLS",
+    secret: false,
+  },
+  {
+    name: "QUEUE_SHARDS",
+    default: "1",
+    description:
+      "Shards refunds are spread over by order (1–256), each its own hash tag; stored on first use, a process with another count refuses to start",
     secret: false,
   },
   {
@@ -366,6 +394,28 @@ const redisUrl = z.string().refine(
   { error: "must be a redis:// or rediss:// URL" },
 );
 
+const clusterNodes = z
+  .string()
+  .transform((s) => s.split(",").map((part) => part.trim()))
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9.-]{1,253}:\d{1,5}$/, {
+            error: "each node must be host:port (host letters, digits, '.', '-')",
+          })
+          .transform((part) => {
+            const at = part.lastIndexOf(":");
+            return { host: part.slice(0, at), port: Number(part.slice(at + 1)) };
+          })
+          .refine((node) => node.port >= 1 && node.port <= 65_535, {
+            error: "each node's port must be 1–65535",
+          }),
+      )
+      .max(64, { error: "must list at most 64 nodes" }),
+  );
+
 const baseUrl = z
   .string()
   .refine(
@@ -420,6 +470,8 @@ const envSchema = z.object({
     .transform((s) => s.toLowerCase())
     .pipe(z.enum(DURABILITY_MODES, { error: `must be one of ${DURABILITY_MODES.join(", ")}` })),
   REDIS_DURABILITY_TIMEOUT_MS: integer(1, 600_000),
+  REDIS_CLUSTER_NODES: clusterNodes.optional(),
+  QUEUE_SHARDS: integer(1, 256),
   GATEPAY_BASE_URL: baseUrl,
   GATEPAY_CLIENT_ID: headerToken.optional(),
   GATEPAY_SECRET_KEY: secret(1).optional(),
@@ -549,6 +601,11 @@ export function loadConfig(
       mode: e.REDIS_DURABILITY,
       timeoutMs: e.REDIS_DURABILITY_TIMEOUT_MS,
     }),
+    redisClusterNodes:
+      e.REDIS_CLUSTER_NODES === undefined
+        ? undefined
+        : Object.freeze(e.REDIS_CLUSTER_NODES.map((node) => Object.freeze(node))),
+    queueShards: e.QUEUE_SHARDS,
     gatepay: Object.freeze({
       baseUrl: e.GATEPAY_BASE_URL,
       clientId: e.GATEPAY_CLIENT_ID,

@@ -11,7 +11,7 @@ import {
 } from "../producer/enqueue-refund.js";
 import { redactUrlCredentials } from "../secret.js";
 import { RedisAuthError, redisAuthFailure } from "../store/redis-auth-error.js";
-import { createRedisConnection } from "../store/redis-connection.js";
+import { connectRedis, redisTargetOf } from "../store/redis-connection.js";
 import { CliExit, EXIT_CODES } from "./output.js";
 import { startTracing } from "./tracing.js";
 
@@ -29,7 +29,7 @@ export async function withProducer<T>(
   config: Config,
   fn: (producer: RefundProducer) => Promise<T>,
 ): Promise<T> {
-  const redis = createRedisConnection(config.redisUrl, {
+  const redis = connectRedis(redisTargetOf(config), {
     lazyConnect: true,
     connectTimeout: CLI_REDIS_CONNECT_TIMEOUT_MS,
     maxRetriesPerRequest: 2,
@@ -47,10 +47,7 @@ export async function withProducer<T>(
       throw new RedisAuthError(config.redisUrl, redisAuthFailure(lastError ?? err)!);
     }
     const reason = lastError?.message ?? (err instanceof Error ? err.message : String(err));
-    throw new CliExit(
-      EXIT_CODES.failure,
-      `cannot reach Redis at ${redactUrlCredentials(config.redisUrl)}: ${reason}`,
-    );
+    throw new CliExit(EXIT_CODES.failure, `cannot reach Redis at ${where(config)}: ${reason}`);
   }
   const tracing = await startTracing(config.tracing);
   const producer = createRefundProducer({ ...producerOptionsFromConfig(config), redis });
@@ -65,4 +62,12 @@ export async function withProducer<T>(
     await redis.quit().catch(() => redis.disconnect());
     await tracing.shutdown().catch(() => undefined);
   }
+}
+
+/** The Redis a command connects to, without credentials: the URL or the cluster seeds. */
+function where(config: Config): string {
+  const nodes = config.redisClusterNodes;
+  return nodes && nodes.length > 0
+    ? `cluster ${nodes.map((n) => `${n.host}:${n.port}`).join(",")}`
+    : redactUrlCredentials(config.redisUrl);
 }

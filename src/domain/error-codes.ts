@@ -56,6 +56,11 @@ export const ERROR_CODES = {
   DURABILITY_TIMEOUT: { httpStatus: 503, exitCode: EXIT_CODES.tempFail },
   /** Redis is not fit to hold refunds (`RedisPostureError`: eviction, missing durability). */
   REDIS_POSTURE: { httpStatus: 500, exitCode: EXIT_CODES.usage },
+  /**
+   * `QUEUE_SHARDS` differs from the shard count stored by the deployment
+   * (`ShardCountMismatchError`): starting would re-route live refunds; the operator's to fix.
+   */
+  SHARD_COUNT_MISMATCH: { httpStatus: 500, exitCode: EXIT_CODES.usage },
 } as const satisfies Record<string, ErrorCodeMeaning>;
 
 /** A key of {@link ERROR_CODES}. */

@@ -90,3 +90,22 @@ export class RefundNotFoundError extends CodedError {
     super(`no refund with refundRequestId "${refundRequestId}"`);
   }
 }
+
+/**
+ * `QUEUE_SHARDS` is not the shard count this deployment stored when it first ran: with
+ * another count, refunds of live orders would be looked for in the wrong shard, so the
+ * process refuses to start (README "Scaling out").
+ */
+export class ShardCountMismatchError extends CodedError {
+  override readonly name = "ShardCountMismatchError";
+  override readonly code = "SHARD_COUNT_MISMATCH";
+  constructor(
+    readonly configured: number,
+    readonly stored: number,
+  ) {
+    super(
+      `QUEUE_SHARDS is ${configured} but this deployment's refunds are stored in ${stored} shard(s); ` +
+        `start every process with QUEUE_SHARDS=${stored} (changing the count of a live deployment is not supported)`,
+    );
+  }
+}

@@ -31,10 +31,14 @@ export async function registerDashboard(app: FastifyInstance, deps: DashboardDep
   const board = new FastifyAdapter();
   board.setBasePath(DASHBOARD_PATH);
   createBullBoard({
-    queues: [
-      new BullMQAdapter(producer.queues.submit, { readOnlyMode }),
-      new BullMQAdapter(producer.queues.poll, { readOnlyMode }),
-    ],
+    // One pair per shard; with several, each shown as `s<shard>:<queue>`.
+    queues: producer.shardQueues.flatMap((q, shard) => {
+      const prefix = producer.shardQueues.length === 1 ? "" : `s${shard}:`;
+      return [
+        new BullMQAdapter(q.submit, { readOnlyMode, prefix }),
+        new BullMQAdapter(q.poll, { readOnlyMode, prefix }),
+      ];
+    }),
     serverAdapter: board,
     options: { uiConfig: { boardTitle: "GatePay refunds" } },
   });

@@ -120,7 +120,7 @@ export async function startHttpServer(options: StartHttpServerOptions): Promise<
     return503OnClosing: true,
   });
 
-  metrics.watchQueues([producer.queues.submit, producer.queues.poll]);
+  metrics.watchQueues(producer.shardQueues.flatMap((q) => [q.submit, q.poll]));
 
   app.addHook("onResponse", (request, reply, done) => {
     // The route pattern, never the raw URL or headers (a token could ride in either); in

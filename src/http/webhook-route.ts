@@ -42,6 +42,17 @@ export async function registerWebhookRoute(
       logger,
       observeAttention: (code) => metrics.observeAttention(code),
     });
+  // Several shards: each refund's report is applied in its own shard (README "Scaling out").
+  const contextOf =
+    producer.shards.count === 1
+      ? undefined
+      : (workers?.contextOf ??
+        (async (refundRequestId: string) => {
+          const parts = await producer.partsOf(refundRequestId);
+          return parts
+            ? reportContextFromStore({ ...parts, settings: settingsFromConfig(config), logger })
+            : null;
+        }));
   await app.register((scope, _opts, registered) => {
     // The signature covers the exact bytes GatePay sent (§7.2): no JSON parser may touch
     // them first, so this scope has a single parser that keeps the raw buffer.
@@ -55,6 +66,7 @@ export async function registerWebhookRoute(
         {
           secret: config.gatepay.secretKey,
           context,
+          contextOf,
           logger,
           metrics,
           ...(storeTimeoutMs !== undefined && { storeTimeoutMs }),

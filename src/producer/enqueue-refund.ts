@@ -13,6 +13,7 @@ import {
   IdempotencyConflictError,
   OverRefundError,
   RefundNotFoundError,
+  ShardCountMismatchError,
   ValidationError,
   type FieldIssue,
 } from "../domain/errors.js";
@@ -27,12 +28,17 @@ import { createRefundQueues, type RefundQueues } from "../jobs/refund-queues.js"
 import { schedulePoll } from "../jobs/schedule-poll.js";
 import { scheduleSubmit } from "../jobs/schedule-submit.js";
 import { createQueueTelemetry, withRefundSpan } from "../jobs/telemetry.js";
-import { createRedisConnection, type RedisConnection } from "../store/redis-connection.js";
-import { RefundStore, type BatchCounts, type CreateOutcome } from "../store/refund-store.js";
+import { connectRedis, type RedisConnection } from "../store/redis-connection.js";
+import { RefundShards } from "../store/refund-shards.js";
+import type { RefundStore, BatchCounts, CreateOutcome } from "../store/refund-store.js";
 
 export interface RefundProducerOptions {
   /** Redis URL; default `redis://127.0.0.1:6379`. Ignored when `redis` is given. */
   redisUrl?: string;
+  /** Redis Cluster seeds (REDIS_CLUSTER_NODES); `redisUrl` then gives credentials and TLS. */
+  clusterNodes?: readonly { host: string; port: number }[] | undefined;
+  /** QUEUE_SHARDS; default 1. */
+  shards?: number;
   /** An ioredis connection to use (not closed by `close()`). */
   redis?: RedisConnection;
   /**
@@ -78,9 +84,28 @@ export type BulkEnqueueItem =
   | { index: number; outcome: "conflict"; record: RefundRecord; error: IdempotencyConflictError }
   | { index: number; outcome: "invalid"; error: ValidationError };
 
+/** A refund's shard: its store and its queues. */
+export interface RefundShardParts {
+  store: RefundStore;
+  queues: RefundQueues;
+}
+
 export interface RefundProducer {
+  /**
+   * The store of the base prefix: every record with one shard; with several, batch
+   * metadata only (records are in `shards.stores`; look refunds up with getRefund/getMany).
+   */
   readonly store: RefundStore;
+  /** Shard 0's queues (with one shard, the queues). */
   readonly queues: RefundQueues;
+  /** Every shard's store (QUEUE_SHARDS, README "Scaling out"). */
+  readonly shards: RefundShards;
+  /** Every shard's queues, in shard order. */
+  readonly shardQueues: readonly RefundQueues[];
+  /** The store and queues of the shard holding `refundRequestId`, or null when none does. */
+  partsOf(refundRequestId: string): Promise<RefundShardParts | null>;
+  /** Records for many ids (null where missing), whatever their shards. */
+  getMany(refundRequestIds: readonly string[]): Promise<(RefundRecord | null)[]>;
   /**
    * Enqueues one refund. Throws {@link ValidationError} (nothing stored),
    * {@link IdempotencyConflictError} (nothing changed) or {@link OverRefundError} (stored
@@ -97,7 +122,8 @@ export interface RefundProducer {
     options?: EnqueueOptions & { chunkSize?: number },
   ): Promise<BulkEnqueueItem[]>;
   /**
-   * Reads the Redis posture and settles the durability mode (done by the first enqueue
+   * Checks QUEUE_SHARDS against the deployment's stored count (ShardCountMismatchError),
+   * reads the Redis posture and settles the durability mode (done by the first enqueue
    * otherwise). Throws `RedisPostureError` when Redis may evict records or cannot give
    * the mode asked for. Returns the mode in force.
    */
@@ -115,6 +141,8 @@ export interface RefundProducer {
 export function producerOptionsFromConfig(config: Config): RefundProducerOptions {
   return {
     redisUrl: config.redisUrl,
+    clusterNodes: config.redisClusterNodes,
+    shards: config.queueShards,
     prefix: config.queuePrefix,
     submitMaxAttempts: config.worker.submitMaxAttempts,
     pollDeadlineMs: config.poll.deadlineMs,
@@ -127,14 +155,38 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
   const prefix = normalizeQueuePrefix(options.prefix);
   const ownsRedis = !options.redis;
   const redis =
-    options.redis ?? createRedisConnection(options.redisUrl ?? "redis://127.0.0.1:6379");
-  const store = new RefundStore(redis, prefix);
+    options.redis ??
+    connectRedis({
+      url: options.redisUrl ?? "redis://127.0.0.1:6379",
+      clusterNodes: options.clusterNodes,
+    });
+  const shards = new RefundShards(redis, prefix, options.shards ?? 1);
+  const store = shards.base;
   const tracing = options.tracing === true;
-  const queues = createRefundQueues(redis, prefix, createQueueTelemetry(tracing));
+  const telemetry = createQueueTelemetry(tracing);
+  const shardQueues = shards.stores.map((s) => createRefundQueues(redis, s.keys.prefix, telemetry));
+  const queues = shardQueues[0]!;
   const settings = { submitMaxAttempts: options.submitMaxAttempts ?? 8 };
   const pollDeadlineMs = options.pollDeadlineMs ?? 86_400_000;
-  const jobCtx = { queues, settings };
+  const jobCtxOf = (record: RefundRecord) => ({
+    queues: shardQueues[shards.shardOfOrder(record.request.prepayId)]!,
+    settings,
+  });
+  let checked: Promise<void> | undefined;
+  // A mismatch is final; a failed read (Redis unreachable) is tried again next call.
+  const shardCountChecked = () =>
+    (checked ??= shards.checkShardCount().catch((err: unknown) => {
+      if (!(err instanceof ShardCountMismatchError)) checked = undefined;
+      throw err;
+    }));
+  async function partsOf(refundRequestId: string): Promise<RefundShardParts | null> {
+    await shardCountChecked();
+    const shard = await shards.locate(refundRequestId);
+    return shard === null ? null : { store: shards.stores[shard]!, queues: shardQueues[shard]! };
+  }
   let monitor: Promise<DurabilityMonitor> | undefined;
+  // One barrier covers every shard on one Redis (WAIT/WAITAOF cover all earlier writes of
+  // the server); on a cluster it covers the base slot's master only (README "Scaling out").
   const durability = (): Promise<DurabilityMonitor> => {
     monitor ??= DurabilityMonitor.start({
       redis,
@@ -177,12 +229,14 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
   ): Promise<EnqueueResult> {
     switch (created.outcome) {
       case "created":
-        await scheduleSubmit(jobCtx, created.record);
+        await scheduleSubmit(jobCtxOf(created.record), created.record);
         return { record: created.record, created: true };
       case "existing":
         // A retry of the same enqueue: make sure its job exists (the first call may have
         // died between the record and the job); BullMQ ignores a job id it already holds.
-        if (created.record.state === "queued") await scheduleSubmit(jobCtx, created.record);
+        if (created.record.state === "queued") {
+          await scheduleSubmit(jobCtxOf(created.record), created.record);
+        }
         return { record: created.record, created: false };
       case "conflict":
         throw new IdempotencyConflictError(
@@ -197,12 +251,16 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
   return {
     store,
     queues,
+    shards,
+    shardQueues,
+    partsOf,
 
     async enqueue(input, opts = {}) {
       const request = parseRefundRequest(input);
       const batchId = checkBatchId(opts.batchId);
+      await shardCountChecked();
       const enqueueDurably = () =>
-        durably(async () => settle(request, await store.create(request, batchId)));
+        durably(async () => settle(request, await shards.create(request, batchId)));
       if (!tracing) return enqueueDurably();
       // The span is active while the submit job is added, so the job joins its trace.
       const attributes = { "gatepay.refund_request_id": request.refundRequestId };
@@ -222,11 +280,12 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
           out[index] = { index, outcome: "invalid", error: err };
         }
       });
+      if (valid.length > 0) await shardCountChecked();
       for (let i = 0; i < valid.length; i += chunkSize) {
         const chunk = valid.slice(i, i + chunkSize);
         const gate = await durability();
         const ticket = gate.ticket();
-        const results = await store.createMany(
+        const results = await shards.createMany(
           chunk.map((c) => c.request),
           batchId,
         );
@@ -249,33 +308,56 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
             toQueue.push(res.record);
           }
         });
-        await scheduleSubmit(jobCtx, toQueue);
+        await Promise.all(
+          shardQueues.map((q, shard) =>
+            scheduleSubmit(
+              { queues: q, settings },
+              toQueue.filter((r) => shards.shardOfOrder(r.request.prepayId) === shard),
+            ),
+          ),
+        );
         await gate.barrier(ticket);
       }
       return out;
     },
 
     async ready() {
+      await shardCountChecked();
       return (await durability()).effective;
     },
 
-    getRefund: (id) => store.get(id),
-    getBatch: (id) => store.batchCounts(id),
+    async getRefund(id) {
+      await shardCountChecked();
+      return shards.get(id);
+    },
+    async getMany(ids) {
+      await shardCountChecked();
+      return shards.getMany(ids);
+    },
+    async getBatch(id) {
+      await shardCountChecked();
+      return shards.batchCounts(id);
+    },
 
     async replay(refundRequestId) {
-      const record = await store.get(refundRequestId);
-      if (!record) throw new RefundNotFoundError(refundRequestId);
-      return durably(() => replayRecord(record));
+      const parts = await partsOf(refundRequestId);
+      const record = (await parts?.store.get(refundRequestId)) ?? null;
+      if (!parts || !record) throw new RefundNotFoundError(refundRequestId);
+      return durably(() => replayRecord(parts, record));
     },
 
     async close() {
       if (monitor) await (await monitor.catch(() => undefined))?.close();
-      await queues.close();
+      await Promise.all(shardQueues.map((q) => q.close()));
       if (ownsRedis) await redis.quit().catch(() => redis.disconnect());
     },
   };
 
-  async function replayRecord(record: RefundRecord): Promise<RefundRecord> {
+  async function replayRecord(
+    parts: RefundShardParts,
+    record: RefundRecord,
+  ): Promise<RefundRecord> {
+    const { store, queues } = parts;
     const { refundRequestId } = record;
     const t = await store.transition(
       refundRequestId,
@@ -285,7 +367,7 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
     if (!t.applied) {
       throw new Error(`refund ${refundRequestId} cannot be replayed: ${t.reason}`);
     }
-    if (t.record.state === "queued") await scheduleSubmit(jobCtx, t.record);
+    if (t.record.state === "queued") await scheduleSubmit({ queues, settings }, t.record);
     else await schedulePoll({ queues, store, now: () => store.now() }, t.record, 1, 0);
     return t.record;
   }

@@ -5,7 +5,7 @@
  * The counts of the batch's refunds by state are another hash, kept by the refund store's
  * scripts with every transition (RefundStore.batchCounts); this store never touches them.
  */
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis-connection.js";
 import {
   BATCH_ROW_COUNT_FIELDS,
   emptyBatchRowCounts,
@@ -55,12 +55,12 @@ function batchProblemsKey(keys: RefundKeys, batchId: string): string {
 
 /** Reads and writes batch metadata; one instance serves every batch of a prefix. */
 export class BatchStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #keys: RefundKeys;
   readonly #now: () => number;
 
   /** `now`: the clock of the metadata's times, epoch ms; default `Date.now`. */
-  constructor(redis: Redis, keys: RefundKeys, now: () => number = Date.now) {
+  constructor(redis: RedisConnection, keys: RefundKeys, now: () => number = Date.now) {
     this.#redis = redis;
     this.#keys = keys;
     this.#now = now;

@@ -13,7 +13,7 @@
  * Counting by state walks the record keys (SCAN, `st` field) up to a cap, because no
  * global counter exists; the answer says when the cap cut it short.
  */
-import type { Redis } from "ioredis";
+import type { RedisConnection as Redis } from "./redis-connection.js";
 import type { RefundRecord } from "../domain/refund-record.js";
 import { FINAL_STATES, type RefundState } from "../domain/refund-state.js";
 import { BatchStore, type BatchMeta, type BatchRowProblemEntry } from "./batch-store.js";

@@ -18,7 +18,9 @@
  * {@link DurabilityMonitor.barrier} refuse (as a timeout) when either connection closed
  * in between.
  */
-import type { Redis } from "ioredis";
+import type { Redis as SingleRedis } from "ioredis";
+import type { RedisConnection as Redis } from "./redis-connection.js";
+import { barrierConnectionFor } from "./slot-node.js";
 import {
   barrierArgs,
   barrierHeld,
@@ -78,7 +80,7 @@ export class DurabilityMonitor {
   readonly requested: DurabilityMode;
   readonly timeoutMs: number;
   readonly #redis: Redis;
-  readonly #barrierRedis: Redis;
+  readonly #barrierRedis: SingleRedis;
   readonly #markerKey: string;
   readonly #logger: Logger | undefined;
   readonly #onEpochChange: ((previous: string, next: string) => void) | undefined;
@@ -97,7 +99,7 @@ export class DurabilityMonitor {
 
   private constructor(
     options: DurabilityMonitorOptions,
-    barrierRedis: Redis,
+    barrierRedis: SingleRedis,
     posture: ServerPosture,
     plan: Extract<DurabilityPlan, { ok: true }>,
   ) {
@@ -126,7 +128,11 @@ export class DurabilityMonitor {
    */
   static async start(options: DurabilityMonitorOptions): Promise<DurabilityMonitor> {
     const mode = options.mode ?? "auto";
-    const barrierRedis = options.redis.duplicate({ maxRetriesPerRequest: 1 });
+    // On Redis Cluster: a connection to the master owning the marker's slot (the shard's),
+    // so WAIT/WAITAOF count that server's replicas and fsyncs (slot-node.ts).
+    const barrierRedis = await barrierConnectionFor(options.redis, options.markerKey, {
+      maxRetriesPerRequest: 1,
+    });
     barrierRedis.on("error", () => undefined); // reconnects on its own; barriers fail meanwhile
     try {
       const posture = await readPosture(barrierRedis);

@@ -37,6 +37,10 @@ export interface RefundKeys {
   batches: string;
   /** Counter the durability barrier writes before WAIT/WAITAOF (src/store/durability.ts). */
   durabilityMarker: string;
+  /** Base prefix only, QUEUE_SHARDS > 1: the shard count the deployment was started with. */
+  shardCount: string;
+  /** Base prefix only, QUEUE_SHARDS > 1: the shard of a refund id (written before its record). */
+  shardOf(refundRequestId: string): string;
 }
 
 /**
@@ -60,5 +64,7 @@ export function refundKeys(queuePrefix: string): RefundKeys {
     none: `${prefix}:none`,
     batches: `${prefix}:batches`,
     durabilityMarker: `${prefix}:durability-marker`,
+    shardCount: `${prefix}:shards`,
+    shardOf: (id) => `${prefix}:shard-of:${id}`,
   };
 }

@@ -4,14 +4,14 @@
  * released only by its holder, atomically (releaseLock-1.lua), so a holder whose lock
  * expired cannot delete the lock someone else took since.
  */
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis-connection.js";
 import { releaseLockScript } from "./scripts.js";
 
 export class LeaseLock {
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly key: string;
 
-  constructor(redis: Redis, key: string) {
+  constructor(redis: RedisConnection, key: string) {
     this.#redis = redis;
     this.key = key;
   }

@@ -12,7 +12,8 @@
  * convention, one level deep): helpers shared by several scripts live in one file.
  */
 import { readFileSync } from "node:fs";
-import type { ChainableCommander, Redis } from "ioredis";
+import type { ChainableCommander } from "ioredis";
+import type { RedisConnection } from "./redis-connection.js";
 
 /** The directory holding the `.lua` files, next to this module in src/ or dist/. */
 export const LUA_DIR = new URL("./lua/", import.meta.url);
@@ -81,13 +82,13 @@ export class LuaScript<Input, Reply, Raw = unknown> {
    * Registers the script on `redis` (once per connection). A pipeline knows only the
    * scripts its connection had when the pipeline was created, so call this first.
    */
-  define(redis: Redis): void {
+  define(redis: RedisConnection): void {
     if (this.command in redis) return;
     redis.defineCommand(this.command, { numberOfKeys: this.numberOfKeys, lua: this.source });
   }
 
   /** Runs the script and parses its reply. */
-  async run(redis: Redis, input: Input): Promise<Reply> {
+  async run(redis: RedisConnection, input: Input): Promise<Reply> {
     this.define(redis);
     const fn = (redis as unknown as Record<string, ScriptFn<Raw>>)[this.command]!;
     return this.#parse(await fn.apply(redis, this.args(input)));

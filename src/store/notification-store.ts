@@ -7,7 +7,7 @@
  * notification body as received; signature headers are never kept).
  */
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisConnection as Redis } from "./redis-connection.js";
 import type { RefundKeys } from "./keys.js";
 
 /** Approximate length of the unmatched-notifications stream. */

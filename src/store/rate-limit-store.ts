@@ -3,14 +3,14 @@
  * every worker in every process, stepped atomically on Redis's own clock
  * (rateLimit-1.lua). The policy (rate, burst, waiting) is the worker's rate-limiter.ts.
  */
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis-connection.js";
 import { rateLimitScript } from "./scripts.js";
 
 export class RateLimitStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly key: string;
 
-  constructor(redis: Redis, key: string) {
+  constructor(redis: RedisConnection, key: string) {
     this.#redis = redis;
     this.key = key;
   }

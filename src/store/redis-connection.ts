@@ -4,16 +4,77 @@
  * here and hand it to the store and to BullMQ; connection policy (retries, timeouts,
  * later cluster seeds and durability) then lives in one module.
  */
-import { Redis, type RedisOptions } from "ioredis";
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
 
-/** A Redis connection as the rest of the code sees it. */
-export type RedisConnection = Redis;
+/**
+ * A Redis connection as the rest of the code sees it: one server, or a Redis Cluster
+ * (ioredis routes each command to the master of its key's slot).
+ */
+export type RedisConnection = Redis | Cluster;
+
+/** Where to connect: `REDIS_URL`, or Redis Cluster seeds (`REDIS_CLUSTER_NODES`). */
+export interface RedisTarget {
+  /** `REDIS_URL`. With `clusterNodes` only its credentials and TLS (`rediss:`) are used. */
+  readonly url: string;
+  readonly clusterNodes?: readonly { readonly host: string; readonly port: number }[] | undefined;
+}
+
+/** The {@link RedisTarget} of a loaded config. */
+export function redisTargetOf(config: {
+  readonly redisUrl: string;
+  readonly redisClusterNodes?: RedisTarget["clusterNodes"];
+}): RedisTarget {
+  return { url: config.redisUrl, clusterNodes: config.redisClusterNodes };
+}
+
+/** True when `redis` is a Redis Cluster connection. */
+export function isClusterConnection(redis: RedisConnection): redis is Cluster {
+  return redis instanceof Cluster;
+}
+
+/**
+ * Opens a connection to `target` with `options` (ioredis's, per node in a cluster):
+ * a single server at `target.url`, or a Redis Cluster from `target.clusterNodes`. A
+ * cluster connection waits for the cluster to be ready (`enableReadyCheck`), follows
+ * `MOVED`/`ASK` redirections (up to 16) and retries `TRYAGAIN` and `CLUSTERDOWN` (a slot
+ * migrating, a failover under way) instead of failing the command; the password,
+ * user name and TLS of `target.url` apply to every node.
+ */
+export function connectRedis(target: RedisTarget, options: RedisOptions = {}): RedisConnection {
+  if (!target.clusterNodes || target.clusterNodes.length === 0) {
+    return new Redis(target.url, options);
+  }
+  const url = new URL(target.url);
+  const nodeOptions: RedisOptions = {
+    ...options,
+    ...(url.username !== "" && { username: decodeURIComponent(url.username) }),
+    ...(url.password !== "" && { password: decodeURIComponent(url.password) }),
+    ...(url.protocol === "rediss:" && { tls: {} }),
+  };
+  const { lazyConnect, retryStrategy, ...redisOptions } = nodeOptions;
+  const clusterOptions: ClusterOptions = {
+    redisOptions,
+    enableReadyCheck: true,
+    maxRedirections: 16,
+    retryDelayOnMoved: 0,
+    retryDelayOnTryAgain: 100,
+    retryDelayOnClusterDown: 100,
+    retryDelayOnFailover: 100,
+    slotsRefreshTimeout: 2_000,
+    ...(lazyConnect !== undefined && { lazyConnect }),
+    ...(retryStrategy && { clusterRetryStrategy: retryStrategy }),
+  };
+  return new Cluster(
+    target.clusterNodes.map((node) => ({ host: node.host, port: node.port })),
+    clusterOptions,
+  );
+}
 
 /**
  * Opens a connection to `url` with `options` (ioredis's). Workers pass
  * `maxRetriesPerRequest: null`, as BullMQ requires of a worker's connection.
  */
-export function createRedisConnection(url: string, options: RedisOptions = {}): RedisConnection {
+export function createRedisConnection(url: string, options: RedisOptions = {}): Redis {
   return new Redis(url, options);
 }
 

@@ -6,8 +6,8 @@
  * machine (domain/refund-state.ts); this module stores them.
  */
 import { randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
 import { attentionReReserves, type RefundAttention } from "../domain/attention.js";
+import { isClusterConnection, type RedisConnection } from "./redis-connection.js";
 import { overRefundEvent } from "../domain/over-refund.js";
 import type { RefundRecord, RefundRequestFields } from "../domain/refund-record.js";
 import {
@@ -34,6 +34,7 @@ import {
   createReservedScript,
   dropIfSettledScript,
   recordAttentionScript,
+  readTimeScript,
   transitionScript,
   type CreateReservedInput,
   type CreateReservedReply,
@@ -77,12 +78,12 @@ export class RefundStore {
   readonly reconcilerLock: LeaseLock;
   /** GatePay notifications for refunds this deployment does not know (notification-store.ts). */
   readonly notifications: NotificationStore;
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #eventsMaxLen: number;
   readonly #stallWindowMs: number;
   readonly #now: () => number;
 
-  constructor(redis: Redis, prefix: string, options: RefundStoreOptions = {}) {
+  constructor(redis: RedisConnection, prefix: string, options: RefundStoreOptions = {}) {
     this.keys = refundKeys(prefix);
     this.reconcilerLock = new LeaseLock(redis, this.keys.reconcilerLock);
     this.notifications = new NotificationStore(redis, this.keys);
@@ -96,7 +97,7 @@ export class RefundStore {
    * The connection, for the other store/ modules (batch metadata) and tests. Code outside
    * store/ goes through the store's methods; only store/ sends commands to Redis.
    */
-  get redis(): Redis {
+  get redis(): RedisConnection {
     return this.#redis;
   }
 
@@ -111,6 +112,11 @@ export class RefundStore {
    * holds a lease and when a "not found" may be believed.
    */
   async sharedNowMs(): Promise<number> {
+    // On a cluster, the clock of the master holding this shard (a keyless TIME could go
+    // to any node): README "Scaling out".
+    if (isClusterConnection(this.#redis)) {
+      return readTimeScript.run(this.#redis, { key: this.keys.inflight });
+    }
     const [seconds, micros] = await this.#redis.time();
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   }

@@ -256,6 +256,32 @@ export const releaseLockScript = new LuaScript<ReleaseLockInput, boolean, number
   (raw) => raw === 1,
 );
 
+/** Input of {@link claimShardScript}. */
+export interface ClaimShardInput {
+  /** The id's index key (RefundKeys.shardOf). */
+  key: string;
+  shard: number;
+  /** A shard found holding the id without its record, that the claim may replace. */
+  staleShard?: number | undefined;
+}
+
+/** Claims an id for a shard (claimShard-1.lua): the shard that owns the id now. */
+export const claimShardScript = new LuaScript<ClaimShardInput, number, string>(
+  "claimShard-1.lua",
+  (i) => ({
+    keys: [i.key],
+    argv: [String(i.shard), i.staleShard === undefined ? "" : String(i.staleShard)],
+  }),
+  (raw) => Number(raw),
+);
+
+/** Redis's TIME on the server holding `key` (readTime-1.lua), in epoch ms. */
+export const readTimeScript = new LuaScript<{ key: string }, number, [string, string]>(
+  "readTime-1.lua",
+  (i) => ({ keys: [i.key], argv: [] }),
+  ([seconds, micros]) => Number(seconds) * 1000 + Math.floor(Number(micros) / 1000),
+);
+
 /** Every script, for checks that they all load and match their files. */
 export const LUA_SCRIPTS: readonly LuaScript<never, unknown, never>[] = [
   createReservedScript,
@@ -265,4 +291,6 @@ export const LUA_SCRIPTS: readonly LuaScript<never, unknown, never>[] = [
   dropIfSettledScript,
   rateLimitScript,
   releaseLockScript,
+  claimShardScript,
+  readTimeScript,
 ];

@@ -270,7 +270,8 @@ export function createMetrics(options: CreateMetricsOptions = {}): RefundMetrics
           // Unreachable Redis: leave the series out rather than report stale depths.
           if (!counts) return;
           for (const state of QUEUE_JOB_STATES) {
-            this.set({ queue: queue.name, state }, counts[state] ?? 0);
+            // inc after reset: a queue name of several shards counts all of them.
+            this.inc({ queue: queue.name, state }, counts[state] ?? 0);
           }
         }),
       );

@@ -23,9 +23,12 @@ import { QUEUE_NAMES } from "../jobs/queue-names.js";
 import { createRefundQueues } from "../jobs/refund-queues.js";
 import { createQueueTelemetry } from "../jobs/telemetry.js";
 import { RateLimitStore } from "../store/rate-limit-store.js";
-import { createRedisConnection } from "../store/redis-connection.js";
 import { DurabilityMonitor, type DurabilityMonitorOptions } from "../store/durability.js";
 import { createRedisProblemReporter } from "../store/redis-problem-reporter.js";
+import { shardPrefix } from "../domain/shard.js";
+import { refundKeys } from "../store/keys.js";
+import { RefundShards } from "../store/refund-shards.js";
+import { connectRedis, redisTargetOf } from "../store/redis-connection.js";
 import { RefundStore } from "../store/refund-store.js";
 import type { RefundContext, RefundSettings } from "./context.js";
 import { attachDurabilityMetrics } from "./durability-metrics.js";
@@ -83,6 +86,13 @@ export interface RefundWorkers {
   waitUntilReady(): Promise<void>;
   /** Drains in-flight jobs, then closes every connection. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Every shard's workers, in shard order (QUEUE_SHARDS; README "Scaling out"). The
+   * fields above are shard 0's.
+   */
+  shards?: readonly RefundWorkers[];
+  /** The context of the shard holding `refundRequestId` (webhooks), or null when none does. */
+  contextOf?: (refundRequestId: string) => Promise<RefundContext | null>;
 }
 
 /** The GatePay client from config; `observer` sees every HTTP attempt (metrics). */
@@ -123,12 +133,27 @@ export function settingsFromConfig(
   };
 }
 
-export async function startRefundWorkers(
+/** The shard one set of workers serves. */
+export interface WorkerShard {
+  /** The shard's key prefix (with one shard, the deployment prefix). */
+  prefix: string;
+  /** The deployment prefix: global keys such as the rate limiter's. */
+  basePrefix: string;
+  /** Appended to worker names (`-s<shard>`; empty with one shard). */
+  label: string;
+  /** Concurrency of this shard's submit and poll workers; default WORKER_CONCURRENCY. */
+  concurrency?: number;
+}
+
+/**
+ * Submit and poll workers and a reconciler for one shard, on a connection of their own.
+ * {@link startRefundWorkers} starts one per shard.
+ */
+export async function startShardWorkers(
   options: StartRefundWorkersOptions,
+  shard: WorkerShard,
 ): Promise<RefundWorkers> {
   const { config } = options;
-  // The one prefix rule (src/domain/queue-prefix.ts), also for a Config built by hand.
-  const queuePrefix = normalizeQueuePrefix(config.queuePrefix);
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const client = options.client ?? buildClient(config, options.metrics?.gatepayObserver);
   const settings = settingsFromConfig(config, options.settings);
@@ -141,11 +166,11 @@ export async function startRefundWorkers(
   settings.leaseMs ??= recovery.leaseMs;
   const workerId = options.workerId ?? randomUUID();
 
-  const connection = createRedisConnection(config.redisUrl, {
+  const connection = connectRedis(redisTargetOf(config), {
     maxRetriesPerRequest: null,
     lazyConnect: false,
   });
-  const store = new RefundStore(connection, queuePrefix);
+  const store = new RefundStore(connection, shard.prefix);
   // Refuses to start on a Redis that may evict records or cannot give the mode asked for.
   let durability: DurabilityMonitor;
   try {
@@ -162,9 +187,10 @@ export async function startRefundWorkers(
     throw err;
   }
   const telemetry = createQueueTelemetry(options.tracing ?? config.tracing.enabled);
-  const queues = createRefundQueues(connection, queuePrefix, telemetry);
+  const queues = createRefundQueues(connection, shard.prefix, telemetry);
   const limiter = createRateLimiter(
-    new RateLimitStore(connection, store.keys.rateLimit),
+    // One GATEPAY_MAX_RPS budget for every shard: the key is under the deployment prefix.
+    new RateLimitStore(connection, refundKeys(shard.basePrefix).rateLimit),
     config.gatepay.maxRps,
   );
   const context: RefundContext = {
@@ -189,9 +215,9 @@ export async function startRefundWorkers(
 
   const common = {
     connection,
-    prefix: queuePrefix,
+    prefix: shard.prefix,
     ...(telemetry ? { telemetry } : {}),
-    concurrency: config.worker.concurrency,
+    concurrency: shard.concurrency ?? config.worker.concurrency,
     maxStalledCount: recovery.maxStalledCount,
     stalledInterval: recovery.stalledIntervalMs,
     lockDuration: recovery.lockDurationMs,
@@ -199,7 +225,7 @@ export async function startRefundWorkers(
   };
   const submitWorker = new Worker(QUEUE_NAMES.submit, createSubmitProcessor(context), {
     ...common,
-    name: `submit-${workerId}`,
+    name: `submit-${workerId}${shard.label}`,
     settings: {
       backoffStrategy: (attemptsMade: number, type?: string, err?: Error) => {
         const asked = err instanceof SubmitRetryError ? err.retryAfterMs : undefined;
@@ -223,7 +249,7 @@ export async function startRefundWorkers(
   });
   const pollWorker = new Worker(QUEUE_NAMES.poll, createPollProcessor(context), {
     ...common,
-    name: `poll-${workerId}`,
+    name: `poll-${workerId}${shard.label}`,
   });
   // One reporter for every connection of this process: a Redis that is down (or refuses
   // the password) makes each of them fail every few hundred milliseconds; the log gets
@@ -282,4 +308,72 @@ export async function startRefundWorkers(
       return closing;
     },
   });
+}
+
+/**
+ * The workers of one process over every shard (QUEUE_SHARDS, README "Scaling out"): one
+ * submit worker, one poll worker and one reconciler per shard, each under the shard's
+ * hash tag, so on Redis Cluster each shard's queues and records sit on the master that
+ * owns its slot. WORKER_CONCURRENCY is the process's: each shard's workers get
+ * ceil(WORKER_CONCURRENCY / QUEUE_SHARDS).
+ *
+ * Before any worker starts, the shard count is checked against the one the deployment
+ * stored: a process with another count would look for live refunds in the wrong shard.
+ * With one shard the check runs beside the start (an unsharded deployment starts exactly
+ * as before) and {@link RefundWorkers.waitUntilReady} reports a mismatch.
+ */
+export async function startRefundWorkers(
+  options: StartRefundWorkersOptions,
+): Promise<RefundWorkers> {
+  const { config } = options;
+  const count = config.queueShards;
+  // The one prefix rule (src/domain/queue-prefix.ts), also for a Config built by hand.
+  const basePrefix = normalizeQueuePrefix(config.queuePrefix);
+  // Its own connection: the shard-count check, then the id → shard index for webhooks.
+  const index = connectRedis(redisTargetOf(config), { maxRetriesPerRequest: null });
+  index.on("error", () => undefined); // the shards' connections report Redis problems
+  const shards = new RefundShards(index, basePrefix, count);
+  const checking = shards.checkShardCount();
+  checking.catch(() => undefined); // awaited below or by waitUntilReady
+  const started: RefundWorkers[] = [];
+  try {
+    if (count > 1) await checking;
+    for (let i = 0; i < count; i++) {
+      started.push(
+        await startShardWorkers(options, {
+          prefix: shardPrefix(basePrefix, i, count),
+          basePrefix,
+          label: count === 1 ? "" : `-s${i}`,
+          // WORKER_CONCURRENCY is the process's: split evenly over the shards.
+          concurrency: Math.ceil(config.worker.concurrency / count),
+        }),
+      );
+    }
+  } catch (err) {
+    await Promise.all(started.map((w) => w.close()));
+    index.disconnect();
+    throw err;
+  }
+  const first = started[0]!;
+  let closing: Promise<void> | undefined;
+  return {
+    ...first,
+    shards: started,
+    async contextOf(refundRequestId) {
+      const shard = await shards.locate(refundRequestId);
+      return shard === null ? null : (started[shard]?.context ?? null);
+    },
+    isRunning: () => started.every((w) => w.isRunning()),
+    async waitUntilReady() {
+      await checking;
+      await Promise.all(started.map((w) => w.waitUntilReady()));
+    },
+    close() {
+      closing ??= (async () => {
+        await Promise.all(started.map((w) => w.close()));
+        index.disconnect();
+      })();
+      return closing;
+    },
+  };
 }

@@ -48,6 +48,11 @@ export interface WebhookReceiverOptions {
    * process, else one built by {@link reportContextFromStore}.
    */
   context: RefundContext;
+  /**
+   * With QUEUE_SHARDS > 1: the context of the shard holding a refund (null when none
+   * does); `context` then only gives the clock.
+   */
+  contextOf?: ((refundRequestId: string) => Promise<RefundContext | null>) | undefined;
   logger: Logger;
   /** Fed with each outcome and with final states this receiver stored. */
   metrics?: {
@@ -187,7 +192,13 @@ export async function receiveRefundWebhook(
             reason: "nonce already acknowledged (replay)",
           };
         }
-        const applied = await apply(ctx, notification, log, bodyText(request.rawBody));
+        const applied = await applyInShard(
+          options.contextOf,
+          ctx,
+          notification,
+          log,
+          bodyText(request.rawBody),
+        );
         await ctx.store.notifications.rememberNonce(notification.nonce);
         return applied;
       })(),
@@ -224,6 +235,22 @@ export async function receiveRefundWebhook(
 
 function bodyText(raw: Buffer | string): string {
   return typeof raw === "string" ? raw : raw.toString("utf8");
+}
+
+/**
+ * {@link apply} with the context of the refund's shard when there are several; a refund no
+ * shard knows goes to the base context, which keeps it as an unmatched notification.
+ */
+async function applyInShard(
+  contextOf: ((refundRequestId: string) => Promise<RefundContext | null>) | undefined,
+  ctx: RefundContext,
+  notification: RefundNotification,
+  log: Logger,
+  body: string,
+): Promise<{ outcome: WebhookOutcome; record: RefundRecord | null; reason?: string }> {
+  if (!contextOf) return apply(ctx, notification, log, body);
+  const shardCtx = await contextOf(notification.refundRequestId);
+  return apply(shardCtx ?? ctx, notification, log, body);
 }
 
 async function apply(

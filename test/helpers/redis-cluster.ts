@@ -158,7 +158,10 @@ export async function startRedisCluster(
           if (!(await cli(node.port, "CLUSTER", "INFO")).includes("cluster_state:ok")) return false;
           // Every node must also know every replica before a test relies on failover.
           const view = await cli(node.port, "CLUSTER", "NODES");
-          return (view.match(/\bslave\b/g) ?? []).length === masters * replicas;
+          if ((view.match(/\bslave\b/g) ?? []).length !== masters * replicas) return false;
+          // A replica counts for WAIT (the durability barrier) only once its sync is done.
+          const info = await cli(node.port, "INFO", "replication");
+          return !info.includes("role:slave") || info.includes("master_link_status:up");
         },
         `cluster_state:ok and ${masters * replicas} replicas seen from ${node.port}`,
         30_000,

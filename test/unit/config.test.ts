@@ -28,6 +28,8 @@ describe("loadConfig defaults", () => {
       redisUrl: "redis://127.0.0.1:6379",
       queuePrefix: "{gatepay}",
       durability: { mode: "auto", timeoutMs: 1_000 },
+      redisClusterNodes: undefined,
+      queueShards: 1,
       gatepay: {
         baseUrl: "https://openplatform.gateapi.io",
         clientId: undefined,
@@ -234,6 +236,35 @@ describe("loadConfig values", () => {
     expect(errorOf({ GATEPAY_BASE_URL: input }).message).toMatch(
       /^GATEPAY_BASE_URL: must be an http/,
     );
+  });
+
+  it("REDIS_CLUSTER_NODES is a list of host:port seeds", () => {
+    expect(
+      loadConfig({ REDIS_CLUSTER_NODES: "10.0.0.1:7000, redis-b.internal:7001" }).redisClusterNodes,
+    ).toEqual([
+      { host: "10.0.0.1", port: 7000 },
+      { host: "redis-b.internal", port: 7001 },
+    ]);
+    expect(loadConfig({ REDIS_CLUSTER_NODES: "" }).redisClusterNodes).toBeUndefined();
+  });
+
+  it.each([["10.0.0.1"], ["a:1,,b:2"], ["host:0"], ["host:70000"], ["redis://a:1"], ["a b:1"]])(
+    "REDIS_CLUSTER_NODES %j is refused",
+    (input) => {
+      expect(errorOf({ REDIS_CLUSTER_NODES: input }).message).toMatch(
+        /^REDIS_CLUSTER_NODES: each node/,
+      );
+    },
+  );
+
+  it("QUEUE_SHARDS is an integer from 1 to 256", () => {
+    expect(loadConfig({ QUEUE_SHARDS: "4" }).queueShards).toBe(4);
+    expect(loadConfig({ QUEUE_SHARDS: "256" }).queueShards).toBe(256);
+    for (const bad of ["0", "257", "1.5", "-1", "four"]) {
+      expect(errorOf({ QUEUE_SHARDS: bad }).message).toBe(
+        `QUEUE_SHARDS: must be an integer from 1 to 256 (got ${JSON.stringify(bad)})`,
+      );
+    }
   });
 
   it("REDIS_URL must be redis or rediss, and its credentials are never echoed", () => {
@@ -473,7 +504,9 @@ describe("CONFIG_ENV_VARS", () => {
     expect(CONFIG_ENV_VARS.map((v) => v.name).sort()).toEqual(
       [
         "REDIS_URL",
+        "REDIS_CLUSTER_NODES",
         "QUEUE_PREFIX",
+        "QUEUE_SHARDS",
         "GATEPAY_BASE_URL",
         "GATEPAY_CLIENT_ID",
         "GATEPAY_SECRET_KEY",

@@ -8,6 +8,7 @@ import {
   OverRefundError,
   RefundNotFoundError,
   ValidationError,
+  ShardCountMismatchError,
 } from "../../src/domain/errors.js";
 import { ForbiddenError } from "../../src/domain/forbidden-error.js";
 import type { RefundRecord } from "../../src/domain/refund-record.js";
@@ -74,6 +75,12 @@ const CASES: { err: CodedError; code: string; httpStatus: number; exitCode: numb
   {
     err: new RedisPostureError(["maxmemory-policy is allkeys-lru"]),
     code: "REDIS_POSTURE",
+    httpStatus: 500,
+    exitCode: 2,
+  },
+  {
+    err: new ShardCountMismatchError(4, 1),
+    code: "SHARD_COUNT_MISMATCH",
     httpStatus: 500,
     exitCode: 2,
   },

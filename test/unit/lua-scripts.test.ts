@@ -21,6 +21,8 @@ import {
   LUA_SCRIPTS,
   rateLimitScript,
   releaseLockScript,
+  claimShardScript,
+  readTimeScript,
   transitionScript,
   recordAttentionScript,
 } from "../../src/store/scripts.js";
@@ -77,6 +79,8 @@ const SAMPLE_ARGS: Record<string, string[]> = {
   }),
   [rateLimitScript.file]: rateLimitScript.args({ key: keys.rateLimit, intervalMs: 125, burst: 1 }),
   [releaseLockScript.file]: releaseLockScript.args({ key: keys.reconcilerLock, owner: "w" }),
+  [claimShardScript.file]: claimShardScript.args({ key: keys.shardOf("r-1"), shard: 2 }),
+  [readTimeScript.file]: readTimeScript.args({ key: keys.inflight }),
 };
 
 function maxIndex(source: string, table: "KEYS" | "ARGV"): number {

@@ -59,7 +59,7 @@ export async function reportRows(
   entries: readonly JournalEntry[],
 ): Promise<BatchReportRow[]> {
   const withRecord = entries.filter((e) => e.c === undefined && e.id !== undefined);
-  const records = await producer.store.getMany(withRecord.map((e) => e.id!));
+  const records = await producer.getMany(withRecord.map((e) => e.id!));
   const byId = new Map<string, RefundRecord | null>();
   withRecord.forEach((e, i) => byId.set(e.id!, records[i] ?? null));
   return entries.map((e) => {

@@ -71,7 +71,7 @@ export async function waitForBatch(
       const still: string[] = [];
       for (let i = 0; i < loose.length; i += DEFAULT_BATCH_CHUNK_SIZE) {
         const ids = loose.slice(i, i + DEFAULT_BATCH_CHUNK_SIZE);
-        const records = await producer.store.getMany(ids);
+        const records = await producer.getMany(ids);
         records.forEach((r, j) => {
           if (r && !FINAL_STATES.has(r.state)) still.push(ids[j]!);
         });
