@@ -3,6 +3,7 @@
  * fetch, an instrumented one, or the global fetch. The signature is made immediately
  * before the call.
  */
+import { answerFromResponse } from "./response-answer.js";
 import type { GatePayTransport, TransportAnswer, TransportRequest } from "./transport.js";
 
 export class FetchTransport implements GatePayTransport {
@@ -16,13 +17,7 @@ export class FetchTransport implements GatePayTransport {
       ...(req.body !== undefined && { body: req.body }),
       signal: req.signal,
     });
-    const text = await response.text();
-    return {
-      status: response.status,
-      retryAfter: response.headers.get("retry-after"),
-      text,
-      answeredAtMs: Date.now(),
-    };
+    return answerFromResponse(response);
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,7 @@
  */
 import ky, { type Hooks, type KyInstance } from "ky";
 import { Agent, type Dispatcher } from "undici";
+import { answerFromResponse } from "./response-answer.js";
 import type { GatePayTransport, TransportAnswer, TransportRequest } from "./transport.js";
 
 const KEEP_ALIVE_MS = 30_000;
@@ -57,13 +58,7 @@ export class KyTransport implements GatePayTransport {
       signal: req.signal,
       ...({ [SIGNER]: () => req.sign() } as object),
     });
-    const text = await response.text();
-    return {
-      status: response.status,
-      retryAfter: response.headers.get("retry-after"),
-      text,
-      answeredAtMs: Date.now(),
-    };
+    return answerFromResponse(response);
   }
 
   async close(): Promise<void> {

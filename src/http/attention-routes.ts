@@ -25,10 +25,19 @@ export function parseListLimit(raw: unknown): number | string {
   return n >= 1 && n <= 1000 ? n : "must be an integer 1–1000";
 }
 
-export function registerAttentionRoutes(app: FastifyInstance, deps: AttentionRoutesDeps): void {
-  const { store, requireToken } = deps;
+/**
+ * Registers `GET path` behind the token: a valid `?limit=` is passed to `list`, whose
+ * items are answered as `{ count, [key]: items }`; a bad one is a VALIDATION_ERROR.
+ */
+function registerLimitedList(
+  app: FastifyInstance,
+  requireToken: RequestGuard,
+  path: string,
+  key: string,
+  list: (limit: number) => Promise<readonly unknown[]>,
+): void {
   app.get<{ Querystring: { limit?: string } }>(
-    "/attention",
+    path,
     { onRequest: requireToken },
     async (request, reply) => {
       const limit = parseListLimit(request.query.limit);
@@ -41,26 +50,18 @@ export function registerAttentionRoutes(app: FastifyInstance, deps: AttentionRou
             ]),
           );
       }
-      const refunds = await store.listAttention({ limit });
-      return reply.send({ count: refunds.length, refunds });
+      const items = await list(limit);
+      return reply.send({ count: items.length, [key]: items });
     },
   );
-  app.get<{ Querystring: { limit?: string } }>(
-    "/notifications/unmatched",
-    { onRequest: requireToken },
-    async (request, reply) => {
-      const limit = parseListLimit(request.query.limit);
-      if (typeof limit === "string") {
-        return reply
-          .code(ERROR_CODES.VALIDATION_ERROR.httpStatus)
-          .send(
-            errorBody("VALIDATION_ERROR", `invalid limit: ${limit}`, [
-              { path: "limit", message: limit },
-            ]),
-          );
-      }
-      const notifications = await store.notifications.listUnmatched({ limit });
-      return reply.send({ count: notifications.length, notifications });
-    },
+}
+
+export function registerAttentionRoutes(app: FastifyInstance, deps: AttentionRoutesDeps): void {
+  const { store, requireToken } = deps;
+  registerLimitedList(app, requireToken, "/attention", "refunds", (limit) =>
+    store.listAttention({ limit }),
+  );
+  registerLimitedList(app, requireToken, "/notifications/unmatched", "notifications", (limit) =>
+    store.notifications.listUnmatched({ limit }),
   );
 }

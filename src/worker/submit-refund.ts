@@ -14,15 +14,13 @@
  * - submit-failure.ts: rejected / dead / deferred, and "permanent after an unknown
  *   outcome is unknown".
  * This file keeps the I/O edges: the lease write, the POST, the lookup, and never
- * clearing another run's lease when a failure is written ({@link writeOwn}).
+ * clearing another run's lease when a failure is written (`writeOwn`, in submit-attempt.ts).
  */
 import { performance } from "node:perf_hooks";
-import { DelayedError, UnrecoverableError, type Job } from "bullmq";
+import { DelayedError, type Job } from "bullmq";
 import { DurabilityTimeoutError } from "../domain/durability-errors.js";
 import { judgeGraceNote } from "../domain/grace-clock.js";
 import { decideNotFound } from "../domain/not-found-decision.js";
-import { mayWriteOwnFailure } from "../domain/own-failure-write.js";
-import { refundAccountOf } from "../domain/refund-account.js";
 import type { RefundRecord } from "../domain/refund-record.js";
 import type { RefundEvent } from "../domain/refund-state.js";
 import {
@@ -32,62 +30,29 @@ import {
   submitLeaseUntilMs,
   type SubmitDecisionSettings,
 } from "../domain/submit-decision.js";
-import { decideSubmitFailure, type SubmitFailure } from "../domain/submit-failure.js";
 import { classifyFailure } from "../gatepay/classify-failure.js";
 import type { GatePayOperation } from "../gatepay/endpoints.js";
 import { GatePaySendDeadlineError } from "../gatepay/send-deadline.js";
 import { reportFromCreate, reportFromDetails } from "../gatepay/refund-report.js";
 import { SubmitJobData } from "../jobs/job-data.js";
 import { schedulePoll } from "../jobs/schedule-poll.js";
-import type { Logger } from "../logger.js";
-import type { TransitionOutcome } from "../store/refund-store.js";
 import { answeredAtSharedMs } from "./answered-at.js";
 import { applyReport } from "./apply-report.js";
 import type { RefundContext, RefundSettings } from "./context.js";
 import { sendDeadlineMs } from "./recovery-time.js";
+import {
+  accountOf,
+  failAttempt,
+  SubmitRetryError,
+  waitUntil,
+  writeOwn,
+  type Attempt,
+  type SubmitOutcome,
+} from "./submit-attempt.js";
 
-/** A retryable failure: BullMQ retries the job; the backoff honours `retryAfterMs`. */
-export class SubmitRetryError extends Error {
-  override readonly name = "SubmitRetryError";
-  constructor(
-    message: string,
-    readonly retryAfterMs: number | undefined,
-  ) {
-    super(message);
-  }
-}
-
-export type SubmitOutcome =
-  "accepted" | "found" | "finalized" | "skipped" | "missing" | "retry" | "rejected" | "dead";
+export { SubmitRetryError, type SubmitOutcome } from "./submit-attempt.js";
 
 const MAX_DECISION_ROUNDS = 5;
-
-/** The account every call about this refund uses (domain/refund-account.ts). */
-function accountOf(ctx: RefundContext, record: RefundRecord): string | null {
-  return refundAccountOf(record, ctx.client.onBehalfOf);
-}
-
-/** Waits (without using an attempt) until `atMs` on the shared clock, then runs again. */
-async function waitUntil(
-  job: Job,
-  token: string | undefined,
-  atMs: number,
-  nowMs: number,
-): Promise<never> {
-  // BullMQ reads the delay on the local clock: convert from the shared one.
-  await job.moveToDelayed(Date.now() + Math.max(0, atMs - nowMs) + 10, token);
-  throw new DelayedError();
-}
-
-interface Attempt {
-  ctx: RefundContext;
-  job: Job;
-  token: string | undefined;
-  log: Logger;
-  attemptNo: number;
-  lastAttempt: boolean;
-  leaseOwner: string;
-}
 
 function decisionSettings(settings: RefundSettings): SubmitDecisionSettings {
   return {
@@ -357,73 +322,4 @@ async function send(run: Attempt, record: RefundRecord, sendBy: number): Promise
   }
   await applyReport(ctx, record, reportFromCreate(result, new Date(ctx.now()).toISOString()), log);
   return "accepted";
-}
-
-/**
- * Writes `event` against the run's own view of the record. If the record moved, it is
- * applied to the fresh record only when no other run holds a live lease there and no
- * other send started since ({@link mayWriteOwnFailure}).
- */
-async function writeOwn(
-  run: Attempt,
-  record: RefundRecord,
-  event: RefundEvent,
-): Promise<TransitionOutcome | undefined> {
-  const { ctx } = run;
-  const id = record.refundRequestId;
-  const t = await ctx.store.transition(id, event, record, { retryOnConflict: false });
-  if (t.applied || t.reason !== "conflict" || !t.record) return t;
-  const fresh = t.record;
-  const now = await ctx.store.sharedNowMs();
-  if (!mayWriteOwnFailure(record, fresh, run.leaseOwner, now)) {
-    run.log.info(
-      { leaseOwner: fresh.submit.leaseOwner, attempts: fresh.attempts },
-      "another run holds the lease or sent since; leaving the record to it",
-    );
-    return undefined;
-  }
-  // Against exactly the record just judged: if it moved again (another run took the
-  // lease meanwhile), retrying would write over that run's send unjudged.
-  const again = await ctx.store.transition(id, event, fresh, { retryOnConflict: false });
-  if (again.applied || again.reason !== "conflict") return again;
-  run.log.info("the record moved again; leaving it to the newer run");
-  return undefined;
-}
-
-/**
- * Records a failed attempt (the event {@link decideSubmitFailure} names) and tells BullMQ
- * what to do: retry (throw), or stop (UnrecoverableError after the record says
- * `rejected` or `dead`). `mayExist`: this attempt's request may have reached GatePay;
- * `answeredAtMs`: when GatePay's failure answer to it arrived (shared clock).
- */
-async function failAttempt(
-  run: Attempt,
-  record: RefundRecord,
-  failure: SubmitFailure,
-  mayExist: boolean,
-  answeredAtMs?: number,
-): Promise<never> {
-  const verdict = decideSubmitFailure({
-    failure,
-    mayExist,
-    answeredAtMs,
-    hadUnknownOutcome: record.submit.hadUnknownOutcome === true,
-    attemptNo: run.attemptNo,
-    lastAttempt: run.lastAttempt,
-  });
-  // Stamped with this run's send, so a late write cannot lower another send's "may exist".
-  const event: RefundEvent =
-    verdict.event.type === "submit-deferred"
-      ? { ...verdict.event, sentAttempt: record.attempts }
-      : verdict.event;
-  await writeOwn(run, record, event);
-  const { code, message } = verdict.event.error;
-  switch (verdict.outcome) {
-    case "rejected":
-      throw new UnrecoverableError(`rejected by GatePay: ${code}`);
-    case "dead":
-      throw new UnrecoverableError(`dead: ${code}`);
-    case "retry":
-      throw new SubmitRetryError(`${code}: ${message}`, verdict.retryAfterMs);
-  }
 }

@@ -7,9 +7,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { onTestFinished } from "vitest";
-import { startHttpServer, type HttpServer } from "../../src/http/server.js";
-import { createLogger } from "../../src/logger.js";
-import { createMetrics } from "../../src/worker/metrics.js";
+import type { HttpServer } from "../../src/http/server.js";
+import { startTestHttpServer } from "./http-server.js";
 import { startPipeline, type Pipeline, type PipelineOptions } from "./pipeline.js";
 
 export const API_TOKEN = "console-api-token-3c9d1e7a";
@@ -28,16 +27,10 @@ export async function startConsole(
     env: { API_TOKEN, ADMIN_TOKEN, SUBMIT_MAX_ATTEMPTS: "3", ...options.env },
   });
   p.sandbox.seedOrders({ prepayId: ORDER, amount: "1000", currency: "USDT", kind: "order" });
-  const server = await startHttpServer({
-    config: p.config,
-    producer: p.producer,
-    logger: createLogger({ level: "silent" }),
-    metrics: createMetrics({ defaultMetrics: false, queuePrefix: p.config.queuePrefix }),
-    port: 0,
-    host: "127.0.0.1",
-    ...(options.durability && { durability: options.durability }),
-  });
-  onTestFinished(() => server.close());
+  const server = await startTestHttpServer(
+    p,
+    options.durability ? { durability: options.durability } : {},
+  );
   return { p, server };
 }
 

@@ -22,6 +22,7 @@ import {
 } from "../../src/gatepay/schemas.js";
 import { signPayload } from "../../src/gatepay/signing.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { CONVERT } from "../helpers/sandbox-http.js";
 
 const CLIENT_ID = "sdk-client";
 const SECRET = "sdk-secret";
@@ -31,14 +32,6 @@ const ORDER = {
   amount: "10",
   currency: "USDT",
   kind: "order",
-} as const;
-const CONVERT = {
-  prepayId: "77001",
-  amount: "100",
-  currency: "USDT",
-  kind: "convert",
-  payCurrency: "BTC",
-  payAmount: "0.0015",
 } as const;
 const NONCE_LETTERS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 

@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decideNotFound } from "../../src/domain/not-found-decision.js";
-import type { RefundRecord, RefundState, SubmitState } from "../../src/domain/refund-record.js";
-import { applyRefundEvent } from "../../src/domain/refund-state.js";
+import type { RefundRecord } from "../../src/domain/refund-record.js";
 import {
   checkLeaseFence,
   decideSubmit,
@@ -9,49 +7,16 @@ import {
   submitClock,
   submitLeaseUntilMs,
   type SubmitDecision,
-  type SubmitDecisionSettings,
 } from "../../src/domain/submit-decision.js";
-
-const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
-const ME = "worker-a/submit-r-1/1";
-const OTHER = "worker-b/submit-r-1/1";
-const SETTINGS: SubmitDecisionSettings = {
-  timeoutMs: 10_000,
-  leaseMarginMs: 5_000,
-  unknownOutcomeGraceMs: 30_000,
-  pollFirstDelayMs: 10_000,
-};
-/** The earliest look-up after a send at T0: timeout + grace. */
-const LOOK_AT = T0 + SETTINGS.timeoutMs + SETTINGS.unknownOutcomeGraceMs;
-
-/** A record in `state`; `submit` and `extra` override fields. */
-function recordIn(
-  state: RefundState,
-  submit: Partial<SubmitState> = {},
-  extra: Partial<RefundRecord> = {},
-): RefundRecord {
-  const at = new Date(T0 - 60_000).toISOString();
-  return {
-    refundRequestId: "r-1",
-    kind: "order",
-    request: {
-      kind: "order",
-      refundRequestId: "r-1",
-      prepayId: "1991810932510167040",
-      refundAmount: "10",
-    },
-    state,
-    attempts: 0,
-    history: [{ state: "queued", at, event: "created" }],
-    createdAt: at,
-    updatedAt: at,
-    submit: { mayExist: false, generation: 0, ...submit },
-    version: 1,
-    ...extra,
-  };
-}
-
-const POLL = { poll: { acceptedAtMs: T0, deadlineAtMs: T0 + 86_400_000 } };
+import {
+  T0,
+  ME,
+  OTHER,
+  SETTINGS,
+  LOOK_AT,
+  recordIn,
+  POLL,
+} from "../helpers/submit-decision-fixtures.js";
 
 interface Row {
   name: string;
@@ -290,132 +255,5 @@ describe("the lease and its fence", () => {
       expect(hold).toMatchObject({ action: "unknown-outcome", code: "LEASE_FENCE" });
       expect(hold?.reason).toContain(`${Math.round(lostMs)} ms`);
     }
-  });
-});
-
-describe("decideNotFound", () => {
-  const GRACE = SETTINGS.unknownOutcomeGraceMs;
-  it.each([
-    {
-      name: "first not-found: note it, ask again a grace period later",
-      first: undefined,
-      now: T0,
-      expected: { action: "note-first", lookAgainAtMs: T0 + GRACE },
-    },
-    {
-      name: "second not-found within the grace period: not yet proof",
-      first: T0,
-      now: T0 + GRACE - 1,
-      expected: { action: "wait", lookAgainAtMs: T0 + GRACE },
-    },
-    {
-      name: "second not-found at the same instant: not yet proof",
-      first: T0,
-      now: T0,
-      expected: { action: "wait", lookAgainAtMs: T0 + GRACE },
-    },
-    {
-      name: "second not-found a grace period later: confirmed, re-send",
-      first: T0,
-      now: T0 + GRACE,
-      expected: { action: "confirm" },
-    },
-    {
-      name: "second not-found long after: confirmed",
-      first: T0,
-      now: T0 + 10 * GRACE,
-      expected: { action: "confirm" },
-    },
-    {
-      name: "replay of a refund only ever refused (noted at 0): one not-found is enough",
-      first: 0,
-      now: T0,
-      expected: { action: "confirm" },
-    },
-  ])("$name", ({ first, now, expected }) => {
-    expect(decideNotFound(first, now, GRACE)).toEqual(expected);
-  });
-
-  it("with no grace, the first not-found asks again at once", () => {
-    expect(decideNotFound(undefined, T0, 0)).toEqual({ action: "note-first", lookAgainAtMs: T0 });
-  });
-});
-
-describe("unknown outcome → two not-founds → re-send, through the state machine", () => {
-  it("never sends before a second not-found a grace period after the first", () => {
-    const GRACE = SETTINGS.unknownOutcomeGraceMs;
-    const step = (r: RefundRecord, event: Parameters<typeof applyRefundEvent>[1], at: number) => {
-      const t = applyRefundEvent(r, event, at);
-      expect(t.changed).toBe(true);
-      return t.record;
-    };
-    let r = recordIn("queued");
-    expect(decideSubmit(r, T0, ME, SETTINGS)).toEqual({ action: "send" });
-
-    r = step(
-      r,
-      {
-        type: "submit-started",
-        attempt: 1,
-        leaseOwner: ME,
-        leaseUntilMs: submitLeaseUntilMs(T0, SETTINGS),
-        sentAtMs: T0,
-      },
-      T0,
-    );
-    // Another run sees the live lease and waits.
-    expect(decideSubmit(r, T0 + 1_000, OTHER, SETTINGS)).toEqual({
-      action: "wait-until",
-      atMs: T0 + 15_000,
-      reason: "lease",
-    });
-
-    // The POST timed out: unknown outcome.
-    r = step(
-      r,
-      {
-        type: "submit-deferred",
-        mayExist: true,
-        error: { code: "UNKNOWN-OUTCOME", message: "timed out" },
-      },
-      T0 + 10_000,
-    );
-    expect(decideSubmit(r, T0 + 11_000, OTHER, SETTINGS)).toEqual({
-      action: "wait-until",
-      atMs: LOOK_AT,
-      reason: "look-up-time",
-    });
-    expect(decideSubmit(r, LOOK_AT, OTHER, SETTINGS)).toEqual({ action: "look-up" });
-
-    // First not-found: noted, not believed.
-    const first = decideNotFound(r.submit.notFoundAtMs, LOOK_AT, GRACE);
-    expect(first).toEqual({ action: "note-first", lookAgainAtMs: LOOK_AT + GRACE });
-    r = step(r, { type: "not-found", confirmed: false, atMs: LOOK_AT }, LOOK_AT);
-    expect(decideSubmit(r, LOOK_AT + GRACE, OTHER, SETTINGS)).toEqual({ action: "look-up" });
-    expect(decideNotFound(r.submit.notFoundAtMs, LOOK_AT + GRACE - 1, GRACE).action).toBe("wait");
-
-    // Second not-found a grace period later: confirmed, and only now is a send decided.
-    expect(decideNotFound(r.submit.notFoundAtMs, LOOK_AT + GRACE, GRACE)).toEqual({
-      action: "confirm",
-    });
-    r = step(r, { type: "not-found", confirmed: true }, LOOK_AT + GRACE);
-    expect(decideSubmit(r, LOOK_AT + GRACE, OTHER, SETTINGS)).toEqual({ action: "send" });
-
-    // A new send clears the noted not-found: the next unknown outcome needs two again.
-    r = step(
-      r,
-      {
-        type: "submit-started",
-        attempt: 2,
-        leaseOwner: OTHER,
-        leaseUntilMs: LOOK_AT + GRACE + 15_000,
-        sentAtMs: LOOK_AT + GRACE,
-      },
-      LOOK_AT + GRACE,
-    );
-    expect(r.submit.notFoundAtMs).toBeUndefined();
-    expect(decideNotFound(r.submit.notFoundAtMs, LOOK_AT + 2 * GRACE, GRACE).action).toBe(
-      "note-first",
-    );
   });
 });

@@ -2,7 +2,7 @@
  * The webhook receiver's refusals, which must happen before any state is read: the
  * context here throws on any use, so a refusal that touched the store would fail the
  * test. Accepted webhooks (which read and write Redis) are covered in
- * test/integration/http-webhooks.test.ts.
+ * test/integration/http-webhooks-*.test.ts.
  */
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";

@@ -6,7 +6,7 @@
  */
 import type { RefundRecord } from "../../domain/refund-record.js";
 import type { AttentionItem, UnmatchedNotification } from "../../store/console-queries.js";
-import { consoleHref, html, isoTime, type Html } from "./html.js";
+import { consoleHref, html, isoTime, type Html, dataTable } from "./html.js";
 
 /** What the attention page shows. */
 export interface AttentionData {
@@ -72,54 +72,26 @@ function recordTable(records: (RefundRecord | null)[], action: string): Html {
         </tr>`,
     );
   if (rows.length === 0) return html`<p>None.</p>`;
-  return html`<div class="scroll">
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Refund</th>
-          <th scope="col">Order</th>
-          <th scope="col">Attempts</th>
-          <th scope="col">Last error</th>
-          <th scope="col">Since</th>
-          <th scope="col">Action</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${rows}
-      </tbody>
-    </table>
-  </div>`;
+  return dataTable(["Refund", "Order", "Attempts", "Last error", "Since", "Action"], rows);
 }
 
 function flaggedTable(items: AttentionItem[]): Html {
   if (items.length === 0) return html`<p>None.</p>`;
-  return html`<div class="scroll">
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Refund</th>
-          <th scope="col">State</th>
-          <th scope="col">Code</th>
-          <th scope="col">Detail</th>
-          <th scope="col">Flagged</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${items.map(
-          (i) =>
-            html`<tr>
-              <td>
-                <a href="${consoleHref("refunds", i.refundRequestId)}">${i.refundRequestId}</a>
-              </td>
-              <td>${i.record?.state ?? "no record"}</td>
-              <td><code>${i.attention?.code ?? "—"}</code></td>
-              <td>${i.attention?.detail ?? "—"}</td>
-              <td>${i.attention?.at ?? isoTime(i.atMs)}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  return dataTable(
+    ["Refund", "State", "Code", "Detail", "Flagged"],
+    items.map(
+      (i) =>
+        html`<tr>
+          <td>
+            <a href="${consoleHref("refunds", i.refundRequestId)}">${i.refundRequestId}</a>
+          </td>
+          <td>${i.record?.state ?? "no record"}</td>
+          <td><code>${i.attention?.code ?? "—"}</code></td>
+          <td>${i.attention?.detail ?? "—"}</td>
+          <td>${i.attention?.at ?? isoTime(i.atMs)}</td>
+        </tr>`,
+    ),
+  );
 }
 
 // A notification's signature or any credential-like field is never shown.
@@ -127,33 +99,24 @@ const HIDDEN_FIELD = /sign|secret|token|key|auth|password/i;
 
 function unmatchedTable(items: UnmatchedNotification[]): Html {
   if (items.length === 0) return html`<p>None.</p>`;
-  return html`<div class="scroll">
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Received</th>
-          <th scope="col">Fields</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${items.map(
-          (n) =>
-            html`<tr>
-              <td>${isoTime(Number(n.id.split("-")[0]))}</td>
-              <td>
-                <dl class="inline">
-                  ${Object.entries(n.fields)
-                    .filter(([k]) => !HIDDEN_FIELD.test(k))
-                    .map(
-                      ([k, v]) =>
-                        html`<dt>${k}</dt>
-                          <dd>${v}</dd>`,
-                    )}
-                </dl>
-              </td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  return dataTable(
+    ["Received", "Fields"],
+    items.map(
+      (n) =>
+        html`<tr>
+          <td>${isoTime(Number(n.id.split("-")[0]))}</td>
+          <td>
+            <dl class="inline">
+              ${Object.entries(n.fields)
+                .filter(([k]) => !HIDDEN_FIELD.test(k))
+                .map(
+                  ([k, v]) =>
+                    html`<dt>${k}</dt>
+                      <dd>${v}</dd>`,
+                )}
+            </dl>
+          </td>
+        </tr>`,
+    ),
+  );
 }

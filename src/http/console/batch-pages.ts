@@ -4,7 +4,7 @@
  */
 import type { BatchRowProblemEntry } from "../../store/batch-store.js";
 import type { BatchSummary } from "../../store/console-queries.js";
-import { consoleHref, html, isoTime, type Html } from "./html.js";
+import { consoleHref, html, isoTime, type Html, dataTable } from "./html.js";
 import { batchProgress, progressBar } from "./progress.js";
 
 /** The list of batches, newest first. */
@@ -69,22 +69,7 @@ export function batchBody(b: BatchSummary, problems: BatchRowProblemEntry[]): Ht
   const problemTable =
     problems.length === 0
       ? html`<p>Every row read made a refund.</p>`
-      : html`<div class="scroll">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Line</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Refund id</th>
-                <th scope="col">Code</th>
-                <th scope="col">Reason</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${problemRows}
-            </tbody>
-          </table>
-        </div>`;
+      : dataTable(["Line", "Kind", "Refund id", "Code", "Reason"], problemRows);
   return html`${progressBar(b.batchId, p)}
     <p>
       <a href="${consoleHref("batches", b.batchId, "report.csv")}" download

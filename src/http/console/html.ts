@@ -146,3 +146,19 @@ export function isoTime(ms: number | undefined): string {
     ? "—"
     : new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
+
+/** A table in a scrolling box: one `<th scope="col">` per heading, then the rows. */
+export function dataTable(headings: readonly string[], rows: unknown): Html {
+  return html`<div class="scroll">
+    <table>
+      <thead>
+        <tr>
+          ${headings.map((h) => html`<th scope="col">${h}</th>`)}
+        </tr>
+      </thead>
+      <tbody>
+        ${rows}
+      </tbody>
+    </table>
+  </div>`;
+}

@@ -5,7 +5,7 @@
  */
 import { REFUND_STATES } from "../../domain/refund-record.js";
 import type { MinuteBucket, StateCounts } from "../../store/console-queries.js";
-import { consoleHref, html, isoTime, type Html } from "./html.js";
+import { consoleHref, html, isoTime, type Html, dataTable } from "./html.js";
 
 /** One queue's job counts by BullMQ state. */
 export interface QueueDepth {
@@ -176,22 +176,7 @@ function gatepayTable(rates: GatePayRate[]): Html {
       <td>${detail || "—"}</td>
     </tr>`;
   });
-  return html`<div class="scroll">
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Endpoint</th>
-          <th scope="col">Attempts</th>
-          <th scope="col">Errors</th>
-          <th scope="col">Error rate</th>
-          <th scope="col">By kind</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${rows}
-      </tbody>
-    </table>
-  </div>`;
+  return dataTable(["Endpoint", "Attempts", "Errors", "Error rate", "By kind"], rows);
 }
 
 function durability(d: OverviewData["durability"]): Html {

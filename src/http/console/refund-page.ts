@@ -4,7 +4,7 @@
  * as the CLI's `replay`: a dead refund is looked up at GatePay before any re-send).
  */
 import type { RefundRecord } from "../../domain/refund-record.js";
-import { consoleHref, html, type Html } from "./html.js";
+import { consoleHref, html, type Html, dataTable } from "./html.js";
 
 /** States a replay may start from: the CLI's `replay` accepts the same. */
 export const REPLAYABLE_STATES: ReadonlySet<string> = new Set(["dead", "stuck"]);
@@ -133,31 +133,19 @@ function gatepayAnswer(r: RefundRecord): Html {
 
 function jobsTable(jobs: JobView[]): Html {
   if (jobs.length === 0) return html`<p>No job drives this refund now.</p>`;
-  return html`<div class="scroll">
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Queue</th>
-          <th scope="col">Job</th>
-          <th scope="col">State</th>
-          <th scope="col">Attempts made</th>
-          <th scope="col">Last failure</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${jobs.map(
-          (j) =>
-            html`<tr>
-              <td>${j.queue}</td>
-              <td><code>${j.id}</code></td>
-              <td>${j.state}</td>
-              <td>${j.attemptsMade}</td>
-              <td>${j.failedReason ?? "—"}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  return dataTable(
+    ["Queue", "Job", "State", "Attempts made", "Last failure"],
+    jobs.map(
+      (j) =>
+        html`<tr>
+          <td>${j.queue}</td>
+          <td><code>${j.id}</code></td>
+          <td>${j.state}</td>
+          <td>${j.attemptsMade}</td>
+          <td>${j.failedReason ?? "—"}</td>
+        </tr>`,
+    ),
+  );
 }
 
 function replayForm(d: RefundPageData): Html | "" {

@@ -1,0 +1,107 @@
+/**
+ * The enqueue throughput and batch memory sections.
+ */
+import type { RssMeasure } from "./enqueue.js";
+import { ratio } from "./stats.js";
+import { f0, f1, fx, met, mib, table } from "./report-format.js";
+import type { BenchResults } from "./report-types.js";
+
+export function enqueueSection(r: BenchResults): string {
+  const e = r.enqueue;
+  if (!e?.length) return "";
+  const base = e.find((x) => x.name.startsWith("Queue.addBulk"));
+  const bulk = e.find((x) => x.name === "enqueueBulk");
+  const file = e.find((x) => x.name.startsWith("batch FILE"));
+  const lines = [
+    "## 3. Enqueue rate",
+    "",
+    `${f0(e[0]?.refunds)} refunds on an empty Redis, chunks of 500: bare \`Queue.addBulk\` (one ` +
+      "job carrying the request, no record), the producer's `enqueueBulk` (validation, over-refund " +
+      "reservation, record, event, submit job with its id, attempts and retention), and `runBatch` " +
+      "over a CSV file of the same refunds in its own process (what `gatepay-refunds batch FILE` " +
+      "does: stream, validate, de-duplicate, enqueue, journal, batch metadata). Beside the rate, " +
+      "the CPU each refund cost the producer process and the redis-server (INFO cpu). Target ≥ 0.8×.",
+    "",
+    table(
+      [
+        "",
+        "refunds/s (median)",
+        "runs",
+        "ratio",
+        "target",
+        "producer CPU µs/refund",
+        "Redis CPU µs/refund",
+      ],
+      e.map((x) => {
+        const q = ratio(x.perSecond, base?.perSecond ?? NaN);
+        return [
+          x.name,
+          f0(x.perSecond),
+          x.runs.map(f0).join(", "),
+          x === base ? "1" : fx(q),
+          x === base ? "baseline" : `≥ 0.8× (${met(q >= 0.8)})`,
+          f0(x.producerCpuUs),
+          f0(x.redisCpuUs),
+        ];
+      }),
+    ),
+  ];
+  if (base && bulk) {
+    lines.push(
+      "",
+      `Why enqueueBulk is short: per refund it costs Redis ${f0(bulk.redisCpuUs)} µs of CPU against ` +
+        `${f0(base.redisCpuUs)} for the bare job, and the producer ${f0(bulk.producerCpuUs)} µs against ` +
+        `${f0(base.producerCpuUs)}. The Redis side is the create script (record, reservation, ` +
+        "in-flight index, event: 8 commands and a script call) plus a job with a custom id (one " +
+        "EXISTS more) and retention options; the producer side is validation, the request " +
+        "fingerprint (SHA-256), decimal amount arithmetic and serialising the record. On 2 cores " +
+        "the producer and redis-server share the CPU, so both count. The records are the design's " +
+        "point; what can go is per-refund overhead: reading the order's cap and reservation with " +
+        "one HMGET instead of two HGETs, and computing the fingerprint from the validated fields " +
+        "without sorting keys for every request.",
+    );
+  }
+  if (base && file && bulk) {
+    lines.push(
+      "",
+      `\`batch FILE\` adds ${f0(file.producerCpuUs - bulk.producerCpuUs)} µs of producer CPU per ` +
+        "refund over enqueueBulk: CSV parsing, row classification, the duplicate-id index, the " +
+        "journal line per row and the batch metadata writes per chunk.",
+    );
+  }
+  return lines.join("\n");
+}
+
+export function memorySection(r: BenchResults): string {
+  const m = r.batchMemory;
+  if (!m?.length) return "";
+  const label: Record<RssMeasure["mode"], string> = {
+    stream: "bare line reader (baseline)",
+    validate:
+      "batch FILE, reading side (strict pass: parse, validate, de-duplicate; refused at the last row, nothing stored)",
+    batch: "batch FILE, full run (enqueue every row)",
+  };
+  return [
+    "## 4. Memory while streaming a batch file",
+    "",
+    "Peak resident memory of the process (sampled every 25 ms) and V8 heap still in use after a " +
+      "full collection at the end (what the run kept, as opposed to garbage not yet collected).",
+    "",
+    table(
+      ["process", "rows", "peak RSS MiB", "heap after GC MiB", "time s"],
+      m.map((x) => [
+        label[x.mode],
+        f0(x.rows),
+        mib(x.peakRssBytes),
+        mib(x.heapAfterGcBytes),
+        f1(x.elapsedMs / 1000),
+      ]),
+    ),
+    "",
+    "The reading side keeps one structure that grows with the file by design: the duplicate-id " +
+      "index (12 bytes per slot, at most half full, doubled when it fills: 24–48 bytes per row, " +
+      "and both tables live during a doubling), about 24 MiB at 1,000,000 rows. The heap left " +
+      "after collection stays flat; the rest of the RSS growth is the collector letting the " +
+      "young generation and old space grow before collecting.",
+  ].join("\n");
+}

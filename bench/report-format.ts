@@ -1,0 +1,69 @@
+/**
+ * Number formats and small look-ups shared by the BENCHMARKS.md sections.
+ */
+import type { ClientMeasure } from "./client.js";
+import type { ScenarioResult } from "./lifecycle.js";
+import type { RedisCost } from "./redis-cost.js";
+import type { SystemMode } from "./system.js";
+
+export const MODE_LABEL: Record<SystemMode, string> = {
+  baseline: "bare BullMQ + undici.request",
+  pipeline: "pipeline (shipped client)",
+  "pipeline-fetch": "pipeline, client given the global fetch",
+};
+
+export const f0 = (n: number | undefined): string =>
+  n === undefined || !Number.isFinite(n) ? "–" : Math.round(n).toLocaleString("en-US");
+export const f1 = (n: number | undefined): string =>
+  n === undefined || !Number.isFinite(n) ? "–" : n.toFixed(1);
+export const f2 = (n: number | undefined): string =>
+  n === undefined || !Number.isFinite(n) ? "–" : n.toFixed(2);
+export const fx = (n: number | undefined): string =>
+  n === undefined || !Number.isFinite(n) ? "–" : `${n.toFixed(2)}×`;
+/** A ratio near a threshold: three decimals, so 1.497 is not shown as 1.50. */
+export const fx3 = (n: number | undefined): string =>
+  n === undefined || !Number.isFinite(n) ? "–" : `${n.toFixed(3)}×`;
+export const mib = (b: number | undefined): string =>
+  b === undefined || !Number.isFinite(b) ? "–" : (b / 2 ** 20).toFixed(1);
+export const met = (ok: boolean | undefined): string =>
+  ok === undefined ? "–" : ok ? "met" : "**short**";
+
+export function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
+  return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+export function find(
+  results: readonly ScenarioResult[],
+  mode: SystemMode,
+  latencyMs: number,
+  concurrency: number,
+): ScenarioResult | undefined {
+  return results.find(
+    (r) => r.mode === mode && r.latencyMs === latencyMs && r.concurrency === concurrency,
+  );
+}
+
+export function scenarios(results: readonly ScenarioResult[]): [number, number][] {
+  const seen = new Map<string, [number, number]>();
+  for (const r of results)
+    seen.set(`${r.latencyMs}/${r.concurrency}`, [r.latencyMs, r.concurrency]);
+  return [...seen.values()];
+}
+
+export function cost(
+  results: readonly RedisCost[] | undefined,
+  mode: SystemMode,
+  regime: RedisCost["regime"],
+) {
+  return results?.find((c) => c.mode === mode && c.regime === regime);
+}
+
+export function clientBy(results: readonly ClientMeasure[] | undefined, prefix: string) {
+  return results?.find((c) => c.variant.startsWith(prefix));
+}
+
+export function sumKinds(c: RedisCost): number {
+  const k = c.memoryByKind;
+  return k.record + k.order + k.events + k.jobs + k.other;
+}

@@ -1,0 +1,143 @@
+/**
+ * "Where the time goes": CPU profiles, the client and transports, the unknown-outcome
+ * cost, and what could be made faster.
+ */
+import { REDACT_PATHS } from "../src/logger.js";
+import { renderTransports } from "./report-transports.js";
+import { renderUnknownOutcome } from "./report-unknown-outcome.js";
+import { ratio } from "./stats.js";
+import { clientBy, cost, f0, f1, f2, fx, fx3, table } from "./report-format.js";
+import type { BenchResults, ProfileResult } from "./report-types.js";
+
+export function whereTimeGoes(r: BenchResults): string {
+  const parts: string[] = ["## 2. Where the pipeline's time goes"];
+  const p = r.profiles?.find((x) => x.mode === "pipeline");
+  const b = r.profiles?.find((x) => x.mode === "baseline");
+  if (p && b) {
+    const groups = new Set<string>();
+    for (const x of [...p.shares.slice(0, 16), ...b.shares.slice(0, 10)]) groups.add(x.where);
+    const rows = [...groups]
+      .map((g) => {
+        const ps = p.shares.find((x) => x.where === g)?.share ?? 0;
+        const bs = b.shares.find((x) => x.where === g)?.share ?? 0;
+        return { g, pms: ps * p.cpuMsPerRefund, bms: bs * b.cpuMsPerRefund, ps, bs };
+      })
+      .sort((x, y) => y.pms - x.pms)
+      .map((x) => [
+        x.g,
+        `${f2(x.bms)} (${f0(x.bs * 100)} %)`,
+        `${f2(x.pms)} (${f0(x.ps * 100)} %)`,
+      ]);
+    rows.push(["total", f2(b.cpuMsPerRefund), f2(p.cpuMsPerRefund)]);
+    parts.push(
+      "",
+      "CPU profiles of the worker processes (0 ms latency, concurrency 50, profiled from after " +
+        "start-up; `bench/profile-summary.ts`): self time charged to the npm package or project file " +
+        "that caused it (native code and Node internals such as socket writes go to the nearest " +
+        "owner up the call stack), in ms of CPU per refund.",
+      "",
+      table(["where", "baseline ms/refund (share)", "pipeline ms/refund (share)"], rows),
+    );
+  }
+  const c = r.client;
+  if (c?.length) {
+    const bare = clientBy(c, "bare undici");
+    const bareFetch = clientBy(c, "bare global fetch");
+    const shipped = clientBy(c, "GatePayClient, shipped");
+    const withFetch = clientBy(c, "GatePayClient, fetch option: global fetch");
+    parts.push(
+      "",
+      "### The HTTP client",
+      "",
+      "The same call pair (signed POST + signed GET) per refund, 50 at a time, each variant in a " +
+        "process of its own against the sandbox process (`bench/client.ts`). Until this benchmark " +
+        "measured it, the client sent through ky over the global fetch (8.5× the CPU of bare " +
+        "`request` per pair in that run); it now sends with undici's `request` by default and calls " +
+        "a `fetch` only when given one.",
+      "",
+      table(
+        ["way of calling", "pairs/s", "CPU ms per pair", "CPU vs bare undici.request"],
+        c.map((x) => [
+          x.variant,
+          f0(x.pairsPerSecond),
+          x.cpuMsPerPair.toFixed(3),
+          fx(ratio(x.cpuMsPerPair, bare?.cpuMsPerPair ?? NaN)),
+        ]),
+      ),
+    );
+    if (bare && bareFetch && shipped && withFetch) {
+      parts.push(
+        "",
+        `Reading the table: the global fetch costs ${f2(bareFetch.cpuMsPerPair - bare.cpuMsPerPair)} ms ` +
+          "per pair more than undici's `request` for the same two calls (Request/Response objects, " +
+          `web streams). The shipped client costs ${f2(shipped.cpuMsPerPair - bare.cpuMsPerPair)} ms ` +
+          "per pair more than bare `request`: its own work per call (zod on the request and on the " +
+          "answer, the lossless JSON reader, AbortSignal.timeout and AbortSignal.any, the observer). " +
+          `Given the global fetch through its \`fetch\` option it costs ${f2(withFetch.cpuMsPerPair)} ms.`,
+      );
+    }
+    parts.push(...renderTransports(c));
+  }
+  parts.push(...renderUnknownOutcome(r.unknownOutcome));
+  parts.push("", suggestions(r));
+  return parts.join("\n");
+}
+
+export function suggestions(r: BenchResults): string {
+  const p = r.profiles?.find((x) => x.mode === "pipeline");
+  const b = r.profiles?.find((x) => x.mode === "baseline");
+  const ms = (x: ProfileResult | undefined, ...groups: string[]): number =>
+    x
+      ? groups.reduce((t, g) => t + (x.shares.find((s) => s.where === g)?.share ?? 0), 0) *
+        x.cpuMsPerRefund
+      : NaN;
+  const shipped = clientBy(r.client, "GatePayClient, shipped");
+  const bare = clientBy(r.client, "bare undici");
+  const sat = cost(r.redisCost, "pipeline", "saturated");
+  const satBase = cost(r.redisCost, "baseline", "saturated");
+  const lines = [
+    "### What would close the gap (not changed here: src/ belongs to others)",
+    "",
+    p && b
+      ? `Per refund the pipeline's worker spends ${f2(p.cpuMsPerRefund)} ms of CPU against the ` +
+        `baseline's ${f2(b.cpuMsPerRefund)}. From the profile: ioredis ${f2(ms(p, "npm: ioredis", "npm: redis-parser"))} ms ` +
+        `(baseline ${f2(ms(b, "npm: ioredis", "npm: redis-parser"))}), garbage collection ${f2(ms(p, "GC"))} ms ` +
+        `(baseline ${f2(ms(b, "GC"))}), logging ${f2(ms(p, "npm: pino", "npm: @pinojs/redact", "npm: sonic-boom"))} ms, ` +
+        `zod ${f2(ms(p, "npm: zod"))} ms, the project's own modules ` +
+        `${f2(p.shares.filter((s) => s.where.startsWith("project: src/")).reduce((t, s) => t + s.share, 0) * p.cpuMsPerRefund)} ms.`
+      : "",
+    "",
+    "1. **Fewer Redis round trips per refund.** After the accepted transition come " +
+      "`learnOrderAmount` (an HSET on the order) and `setDriver` (an HSET on the record and a ZADD " +
+      "on the in-flight index): two more round trips. Given the order amount, the poll job id and " +
+      "its due time, the transition script could do both: the job id joins the record's HSET and " +
+      "the due time becomes the score of the transition's own ZADD — two commands and two round " +
+      "trips fewer. Where the submit lease reads Redis's clock with a separate TIME, the lease " +
+      "script can call TIME itself (a round trip fewer each time; the command is still counted). " +
+      "The record read at the start of each job (HGET) could be skipped for a poll job whose data " +
+      "carries the record version, reading only on a mismatch.",
+    `2. **Logging.** pino with ${REDACT_PATHS.length} redact paths (\`@pinojs/redact\`) serialises every \`info\` line ` +
+      "through the redaction tree; the per-job child loggers with bindings add to it. Redact only " +
+      "the paths that can hold secrets in this code (the error serializer and request headers), " +
+      "or log the per-job outcome at `debug` and keep one `info` line per final state.",
+    "3. **Allocation.** Each transition serialises the whole record (history included) and each " +
+      "job parses it again; the answers go through the lossless JSON reader and then zod. Fewer " +
+      "copies per refund means less garbage-collection time (the GC line above).",
+    "4. **The client's own work per call**" +
+      (shipped && bare
+        ? ` (${f2(shipped.cpuMsPerPair - bare.cpuMsPerPair)} ms per pair over bare \`request\`): `
+        : ": ") +
+      "the request is validated with zod although the producer validated it on enqueue, and " +
+      "each answer goes through the lossless JSON reader and then zod. A hand-written check of " +
+      "the few answer fields the worker reads would do.",
+  ];
+  if (sat && satBase) {
+    lines.push(
+      "",
+      `Redis commands per refund stand at ${f1(sat.commandsPerRefund)} (saturated), ${fx3(
+        sat.commandsPerRefund / satBase.commandsPerRefund,
+      )} the baseline; suggestion 1 would save about two commands and four round trips per refund.`,
+    );
+  }
+  return lines.join("\n");
+}
