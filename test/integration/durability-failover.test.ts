@@ -117,6 +117,18 @@ async function runScenario(mode: "replica" | "none"): Promise<{
     await p.producer.enqueue({ refundRequestId: id, prepayId: PREPAY, refundAmount: "2" });
   }
 
+  // Both modes start from the same point: the replica holds the early refunds. (In `none`
+  // mode nothing waited for it, and a stall right after the enqueues could leave the
+  // promoted replica without them.) A write and WAIT on a connection of the test's own
+  // cover every earlier write: replication is one ordered stream.
+  const direct = new Redis(c.master.url);
+  try {
+    await direct.incr("failover-test:synced");
+    expect(await direct.call("WAIT", "1", "10000")).toBe(1);
+  } finally {
+    direct.disconnect();
+  }
+
   // The replication link stalls: from now on the master acknowledges writes the replica
   // never sees (a lagging replica; SIGSTOP would not do: the kernel keeps the stream).
   c.link.stall();
