@@ -23,7 +23,6 @@ import type { RefundRecord, RefundRequestFields } from "../domain/refund-record.
 import type { DurabilityMode, EffectiveDurability } from "../domain/durability.js";
 import { RedisPostureError } from "../domain/durability-errors.js";
 import type { Logger } from "../logger.js";
-import { DurabilityMonitor } from "../store/durability.js";
 import { createRefundQueues, type RefundQueues } from "../jobs/refund-queues.js";
 import { schedulePoll } from "../jobs/schedule-poll.js";
 import { scheduleSubmit } from "../jobs/schedule-submit.js";
@@ -31,6 +30,7 @@ import { createQueueTelemetry, withRefundSpan } from "../jobs/telemetry.js";
 import { connectRedis, type RedisConnection } from "../store/redis-connection.js";
 import { RefundShards } from "../store/refund-shards.js";
 import type { RefundStore, BatchCounts, CreateOutcome } from "../store/refund-store.js";
+import { ShardBarriers } from "./shard-barriers.js";
 
 export interface RefundProducerOptions {
   /** Redis URL; default `redis://127.0.0.1:6379`. Ignored when `redis` is given. */
@@ -184,42 +184,47 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
     const shard = await shards.locate(refundRequestId);
     return shard === null ? null : { store: shards.stores[shard]!, queues: shardQueues[shard]! };
   }
-  let monitor: Promise<DurabilityMonitor> | undefined;
-  // One barrier covers every shard on one Redis (WAIT/WAITAOF cover all earlier writes of
-  // the server); on a cluster it covers the base slot's master only (README "Scaling out").
-  const durability = (): Promise<DurabilityMonitor> => {
-    monitor ??= DurabilityMonitor.start({
+  let barriers: Promise<ShardBarriers> | undefined;
+  // A barrier per server taking our writes: one on a single Redis (shard-barriers.ts).
+  const durability = (): Promise<ShardBarriers> => {
+    barriers ??= ShardBarriers.start({
       redis,
-      markerKey: store.keys.durabilityMarker,
+      baseMarkerKey: store.keys.durabilityMarker,
+      shardMarkerKeys: shards.stores.map((s) => s.keys.durabilityMarker),
       mode: options.durability?.mode ?? "auto",
       timeoutMs: options.durability?.timeoutMs ?? 1_000,
       logger: options.logger,
     });
     // A refused posture stays refused; a Redis that did not answer is asked again next time.
-    monitor.catch((err: unknown) => {
-      if (!(err instanceof RedisPostureError)) monitor = undefined;
+    barriers.catch((err: unknown) => {
+      if (!(err instanceof RedisPostureError)) barriers = undefined;
     });
-    return monitor;
+    return barriers;
   };
+  /** The shard a record lives in: its order's. */
+  const shardOfRecord = (record: RefundRecord) => shards.shardOfOrder(record.request.prepayId);
   /**
-   * Runs `write`, then the barrier over it, before the caller hears of success (or of a
-   * stored refusal such as an over-refund): an acknowledged enqueue must survive a
-   * failover. A barrier that does not hold throws DurabilityTimeoutError (retryable: the
-   * same request again is idempotent).
+   * Runs `write`, then the barriers over it (the base's and `shard`'s), before the caller
+   * hears of success (or of a stored refusal such as an over-refund): an acknowledged
+   * enqueue must survive a failover. A conflict also waits on the conflicting record's
+   * shard (another caller's write, maybe not durable yet). A barrier that does not hold
+   * throws DurabilityTimeoutError (retryable: the same request again is idempotent).
    */
-  async function durably<T>(write: () => Promise<T>): Promise<T> {
+  async function durably<T>(shard: number, write: () => Promise<T>): Promise<T> {
     const gate = await durability();
-    const ticket = gate.ticket();
+    const tickets = gate.tickets();
     let result: T;
     try {
       result = await write();
     } catch (err) {
-      if (err instanceof IdempotencyConflictError || err instanceof OverRefundError) {
-        await gate.barrier(ticket);
+      if (err instanceof IdempotencyConflictError) {
+        await gate.barrier(tickets, [shard, shardOfRecord(err.existing)]);
+      } else if (err instanceof OverRefundError) {
+        await gate.barrier(tickets, [shard]);
       }
       throw err;
     }
-    await gate.barrier(ticket);
+    await gate.barrier(tickets, [shard]);
     return result;
   }
 
@@ -260,7 +265,9 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
       const batchId = checkBatchId(opts.batchId);
       await shardCountChecked();
       const enqueueDurably = () =>
-        durably(async () => settle(request, await shards.create(request, batchId)));
+        durably(shards.shardOfOrder(request.prepayId), async () =>
+          settle(request, await shards.create(request, batchId)),
+        );
       if (!tracing) return enqueueDurably();
       // The span is active while the submit job is added, so the job joins its trace.
       const attributes = { "gatepay.refund_request_id": request.refundRequestId };
@@ -284,14 +291,18 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
       for (let i = 0; i < valid.length; i += chunkSize) {
         const chunk = valid.slice(i, i + chunkSize);
         const gate = await durability();
-        const ticket = gate.ticket();
+        const tickets = gate.tickets();
         const results = await shards.createMany(
           chunk.map((c) => c.request),
           batchId,
         );
         const toQueue: RefundRecord[] = [];
+        // Every shard written in this chunk (or holding a record it answered with).
+        const written = new Set<number>();
         results.forEach((res, j) => {
           const { index, request } = chunk[j]!;
+          written.add(shards.shardOfOrder(request.prepayId));
+          written.add(shardOfRecord(res.record));
           if (res.outcome === "conflict") {
             const error = new IdempotencyConflictError(
               res.record,
@@ -316,7 +327,7 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
             ),
           ),
         );
-        await gate.barrier(ticket);
+        await gate.barrier(tickets, written);
       }
       return out;
     },
@@ -343,11 +354,11 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
       const parts = await partsOf(refundRequestId);
       const record = (await parts?.store.get(refundRequestId)) ?? null;
       if (!parts || !record) throw new RefundNotFoundError(refundRequestId);
-      return durably(() => replayRecord(parts, record));
+      return durably(shardOfRecord(record), () => replayRecord(parts, record));
     },
 
     async close() {
-      if (monitor) await (await monitor.catch(() => undefined))?.close();
+      if (barriers) await (await barriers.catch(() => undefined))?.close();
       await Promise.all(shardQueues.map((q) => q.close()));
       if (ownsRedis) await redis.quit().catch(() => redis.disconnect());
     },
