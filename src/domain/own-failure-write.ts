@@ -15,6 +15,7 @@
  *   event loop, a paused VM); see `anotherSendSince`.
  * In every case the record is left to the newer run.
  */
+import { sameClock } from "./grace-clock.js";
 import type { RefundRecord } from "./refund-record.js";
 import { anotherSendSince, otherLiveLeaseUntil } from "./submit-decision.js";
 
@@ -23,14 +24,20 @@ import { anotherSendSince, otherLiveLeaseUntil } from "./submit-decision.js";
  * @param fresh the record as it is now.
  * @param leaseOwner this run's lease owner id.
  * @param nowMs now on the shared (Redis) clock.
+ * @param nowEpoch the Redis server epoch `nowMs` was read under: another run's lease
+ *   stored under another epoch cannot be judged expired, so it counts as live.
  */
 export function mayWriteOwnFailure(
   own: RefundRecord,
   fresh: RefundRecord,
   leaseOwner: string,
   nowMs: number,
+  nowEpoch?: string,
 ): boolean {
-  if (otherLiveLeaseUntil(fresh.submit, leaseOwner, nowMs) !== undefined) return false;
+  const s = fresh.submit;
+  const otherLease = !!s.leaseOwner && s.leaseOwner !== leaseOwner;
+  if (otherLease && !sameClock(s.clockEpoch, nowEpoch)) return false;
+  if (otherLiveLeaseUntil(s, leaseOwner, nowMs) !== undefined) return false;
   // Another run leased or sent since this run's view (attempts, last send or lease owner
   // moved): its outcome, not this run's, is the record's (issue 18's stalled-run case).
   return !anotherSendSince(own, fresh);

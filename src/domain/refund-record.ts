@@ -106,6 +106,12 @@ export interface SubmitState {
    * from here rather than from the send plus the timeout. Cleared by the next send.
    */
   answeredAtMs?: number;
+  /**
+   * The Redis server epoch (`run_id:replid`) `lastSentAtMs`, `leaseUntilMs` and
+   * `answeredAtMs` were read under: under another epoch they are not compared with now,
+   * the clock restarts (grace-clock.ts). Absent (written before epochs were kept): trusted.
+   */
+  clockEpoch?: string | undefined;
   /** When GatePay first answered "not found" since the last send (shared clock, ms). */
   notFoundAtMs?: number;
   /** The Redis server epoch (`run_id:replid`) `notFoundAtMs` was read under (grace-clock.ts). */

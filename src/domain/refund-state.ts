@@ -10,6 +10,7 @@
  *   terminal: a replay re-drives them, and a later final status from GatePay (webhook or
  *   poll) settles them, because GatePay's word about money is better than our give-up.
  */
+import { restartSubmitClock, sameClock, type ClockRestartedEvent } from "./grace-clock.js";
 import { noteAttention, type RefundAttention } from "./attention.js";
 import {
   REFUND_STATES,
@@ -58,6 +59,8 @@ export type RefundEvent =
       leaseUntilMs: number;
       /** When the POST leaves, on the shared (Redis) clock; default the transition time. */
       sentAtMs?: number;
+      /** The server epoch `sentAtMs` and `leaseUntilMs` were read under (grace-clock.ts). */
+      epoch?: string;
       /**
        * The mode the refund is sent in, kept so every lookup uses the same account:
        * a sub-account id, or null for merchant mode.
@@ -80,6 +83,8 @@ export type RefundEvent =
       sentAttempt?: number;
       /** When an answer to the send arrived (shared clock, ms); absent when none came. */
       answeredAtMs?: number;
+      /** The server epoch `answeredAtMs` was read under: kept only under the send's. */
+      answeredEpoch?: string;
     }
   /**
    * GatePay does not know the refund. One answer is not believed: only a second
@@ -95,6 +100,7 @@ export type RefundEvent =
       /** Replace an earlier note taken under another epoch (the grace clock restarts). */
       restart?: boolean;
     }
+  | ClockRestartedEvent
   /** GatePay has the refund (POST answer, or a lookup found it). */
   | { type: "accepted"; answer: GatePayAnswer; deadlineAtMs: number }
   /** GatePay reports the refund in progress (poll, webhook). */
@@ -151,6 +157,7 @@ function target(record: RefundRecord, event: RefundEvent): string {
       return s === "queued" || s === "submitting" ? "submitting" : `cannot submit from ${s}`;
     case "submit-deferred":
     case "not-found":
+    case "clock-restarted":
       return s === "submitting" || s === "queued" ? s : `no submit in progress (${s})`;
     case "accepted":
       // A lookup after a replay (dead) or a late POST answer may report acceptance;
@@ -211,6 +218,7 @@ function noteFor(event: RefundEvent): string | undefined {
     case "succeeded":
       return event.answer.status ?? event.answer.source;
     case "not-found":
+    case "clock-restarted":
     case "replayed":
     case "redriven":
       return undefined;
@@ -219,8 +227,7 @@ function noteFor(event: RefundEvent): string | undefined {
 
 /**
  * A new refund's first record: `queued`, version 1, nothing sent, one `created` history
- * entry. Every later change goes through {@link applyRefundEvent}, so these two functions
- * are the only places a record's state and history are built.
+ * entry. With {@link applyRefundEvent}, the only places a record's state and history are built.
  */
 export function createRefundRecord(
   request: RefundRequestFields,
@@ -286,6 +293,7 @@ export function applyRefundEvent(
       next.submit.leaseOwner = event.leaseOwner;
       next.submit.leaseUntilMs = event.leaseUntilMs;
       if (event.onBehalfOf !== undefined) next.submit.onBehalfOf = event.onBehalfOf;
+      next.submit.clockEpoch = event.epoch; // undefined (unknown) drops the old one
       delete next.submit.notFoundAtMs;
       delete next.submit.notFoundEpoch;
       delete next.submit.answeredAtMs;
@@ -297,7 +305,10 @@ export function applyRefundEvent(
       next.submit.mayExist =
         event.mayExist || (record.submit.mayExist && event.sentAttempt !== record.attempts);
       if (event.mayExist) next.submit.hadUnknownOutcome = true;
-      if (event.answeredAtMs !== undefined) next.submit.answeredAtMs = event.answeredAtMs;
+      // An answer timed on another server's clock than the send is dropped (grace-clock.ts).
+      if (sameClock(record.submit.clockEpoch, event.answeredEpoch)) {
+        if (event.answeredAtMs !== undefined) next.submit.answeredAtMs = event.answeredAtMs;
+      }
       delete next.submit.leaseOwner;
       delete next.submit.leaseUntilMs;
       next.lastError = { ...event.error, at };
@@ -348,6 +359,9 @@ export function applyRefundEvent(
       next.lastError = { ...event.error, at };
       clearLease(next);
       break;
+    case "clock-restarted":
+      restartSubmitClock(next.submit, event);
+      break;
     case "redriven":
       next.submit.generation = record.submit.generation + 1;
       break;
@@ -358,8 +372,7 @@ export function applyRefundEvent(
       if (to === "queued" && record.attempts > 0) {
         next.submit.mayExist = true;
         if (!record.submit.mayExist && !record.submit.hadUnknownOutcome) {
-          // Every earlier attempt was refused outright (nothing can exist): one
-          // "not found" is enough, no second lookup a grace period later.
+          // All earlier attempts were refused outright (nothing exists): one not-found does.
           next.submit.notFoundAtMs = 0;
         } else {
           delete next.submit.notFoundAtMs;

@@ -16,7 +16,12 @@
  *    HTTP 5xx, 300000), else the send plus the request timeout.
  * 4. Otherwise: send, under a fresh lease ({@link submitLeaseUntilMs}), and only if the
  *    lease landed in time ({@link checkLeaseFence}).
+ * 5. Stored shared-clock times (another run's lease, the last send, the answer) are
+ *    compared with now only when both were read under the same Redis server epoch: after
+ *    a failover or restart the clock is another host's, so the times are re-based on the
+ *    new clock first (`restart-clock`, grace-clock.ts), never trusted.
  */
+import { sameClock } from "./grace-clock.js";
 import type { RefundRecord, SubmitState } from "./refund-record.js";
 
 /** The settings the decision reads, all in ms. */
@@ -47,7 +52,9 @@ export type SubmitDecision =
   /** Ask GatePay whether it has the refund before anything is sent. */
   | { action: "look-up" }
   /** Take the lease and POST. */
-  | { action: "send" };
+  | { action: "send" }
+  /** The record's times were read on another Redis server's clock: re-base them on now's. */
+  | { action: "restart-clock" };
 
 /**
  * Which clock `nowMs` of {@link decideSubmit} must be read from for `record`: the shared
@@ -74,13 +81,15 @@ export function otherLiveLeaseUntil(
 
 /**
  * Decides what a submit job does with `record` at `nowMs` (read from the clock
- * {@link submitClock} names), as run `leaseOwner`.
+ * {@link submitClock} names), as run `leaseOwner`. `nowEpoch`: the Redis server epoch
+ * `nowMs` was read under, together with it (undefined: unknown, the times are trusted).
  */
 export function decideSubmit(
   record: RefundRecord | null,
   nowMs: number,
   leaseOwner: string,
   settings: SubmitDecisionSettings,
+  nowEpoch?: string,
 ): SubmitDecision {
   if (!record) return { action: "skip", reason: "missing" };
   if (record.state === "accepted" && record.poll) {
@@ -92,6 +101,10 @@ export function decideSubmit(
     return { action: "skip", reason: "not-submitting" };
   }
   const s = record.submit;
+  const otherLease = !!s.leaseOwner && s.leaseOwner !== leaseOwner;
+  if ((otherLease || s.mayExist) && !sameClock(s.clockEpoch, nowEpoch)) {
+    return { action: "restart-clock" };
+  }
   const leaseUntil = otherLiveLeaseUntil(s, leaseOwner, nowMs);
   // Another run may have a POST in flight: wait for its lease, then look again.
   if (leaseUntil !== undefined) return { action: "wait-until", atMs: leaseUntil, reason: "lease" };

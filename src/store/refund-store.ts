@@ -8,6 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { attentionReReserves, type RefundAttention } from "../domain/attention.js";
 import { isClusterConnection, type RedisConnection } from "./redis-connection.js";
+import type { SharedClockReading } from "../domain/grace-clock.js";
 import { overRefundEvent } from "../domain/over-refund.js";
 import type { RefundRecord, RefundRequestFields } from "../domain/refund-record.js";
 import {
@@ -34,6 +35,7 @@ import {
   createReservedScript,
   dropIfSettledScript,
   recordAttentionScript,
+  readClockScript,
   readTimeScript,
   transitionScript,
   type CreateReservedInput,
@@ -50,10 +52,7 @@ function newWriteId(): string {
 export interface RefundStoreOptions {
   /** Approximate cap of the events stream (XADD MAXLEN ~). Default 100,000. */
   eventsMaxLen?: number;
-  /**
-   * How long a non-final refund may go without any write before the reconciler looks at
-   * it. Default 5 minutes.
-   */
+  /** How long a non-final refund may go unwritten before the reconciler looks at it; 5 min. */
   stallWindowMs?: number;
   now?: () => number;
 }
@@ -109,11 +108,10 @@ export class RefundStore {
   /**
    * Now on Redis's clock (TIME), in epoch ms. Leases and grace periods are compared on
    * this one clock, so workers on machines whose clocks disagree still agree on who
-   * holds a lease and when a "not found" may be believed.
+   * holds a lease and when a "not found" may be believed. On a cluster, the clock of the
+   * master holding this shard (a keyless TIME could go to any node).
    */
   async sharedNowMs(): Promise<number> {
-    // On a cluster, the clock of the master holding this shard (a keyless TIME could go
-    // to any node): README "Scaling out".
     if (isClusterConnection(this.#redis)) {
       return readTimeScript.run(this.#redis, { key: this.keys.inflight });
     }
@@ -121,7 +119,11 @@ export class RefundStore {
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   }
 
-  /** The record, or null when there is none. */
+  /** {@link sharedNowMs} and that server's epoch, read together (domain/grace-clock.ts). */
+  async sharedClock(): Promise<SharedClockReading> {
+    return readClockScript.run(this.#redis, { key: this.keys.inflight });
+  }
+
   async get(refundRequestId: string): Promise<RefundRecord | null> {
     const json = await this.#redis.hget(this.keys.record(refundRequestId), "rec");
     return json === null ? null : decodeRecord(json);
@@ -155,10 +157,7 @@ export class RefundStore {
     return this.#interpretCreate(input, await createReservedScript.run(this.#redis, input));
   }
 
-  /**
-   * {@link create} for many requests: one pipelined round trip for the whole list (plus
-   * one per over-refund, which is rare). Results are in input order.
-   */
+  /** {@link create} for many: one pipelined round trip (plus one per rare over-refund), in order. */
   async createMany(
     requests: readonly RefundRequestFields[],
     batchId?: string,
@@ -239,8 +238,7 @@ export class RefundStore {
 
   /**
    * Applies `event` with compare-and-set, re-reading and re-deciding on a version race
-   * (unless `retryOnConflict` is false). `current` skips the first read when the caller
-   * just read the record.
+   * (unless `retryOnConflict` is false); `current`: the record the caller just read.
    */
   async transition(
     refundRequestId: string,

@@ -6,6 +6,8 @@
  * dies when. Every key a script touches carries the deployment's hash tag (keys.ts), so
  * they run on Redis Cluster too.
  */
+import { serverEpoch } from "../domain/durability.js";
+import type { SharedClockReading } from "../domain/grace-clock.js";
 import type { RefundRecord } from "../domain/refund-record.js";
 import type { RefundState } from "../domain/refund-state.js";
 import type { RefundKeys } from "./keys.js";
@@ -282,6 +284,20 @@ export const readTimeScript = new LuaScript<{ key: string }, number, [string, st
   ([seconds, micros]) => Number(seconds) * 1000 + Math.floor(Number(micros) / 1000),
 );
 
+/** Redis's TIME and the server's epoch, read together on the server holding `key` (readClock-1.lua). */
+export const readClockScript = new LuaScript<
+  { key: string },
+  SharedClockReading,
+  [string, string, string, string]
+>(
+  "readClock-1.lua",
+  (i) => ({ keys: [i.key], argv: [] }),
+  ([seconds, micros, runId, replId]) => ({
+    nowMs: Number(seconds) * 1000 + Math.floor(Number(micros) / 1000),
+    epoch: serverEpoch({ runId, replId }),
+  }),
+);
+
 /** Every script, for checks that they all load and match their files. */
 export const LUA_SCRIPTS: readonly LuaScript<never, unknown, never>[] = [
   createReservedScript,
@@ -293,4 +309,5 @@ export const LUA_SCRIPTS: readonly LuaScript<never, unknown, never>[] = [
   releaseLockScript,
   claimShardScript,
   readTimeScript,
+  readClockScript,
 ];

@@ -4,6 +4,7 @@
  * a failed attempt without clearing another run's lease ({@link writeOwn}).
  */
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
+import type { SharedClockReading } from "../domain/grace-clock.js";
 import { mayWriteOwnFailure } from "../domain/own-failure-write.js";
 import { refundAccountOf } from "../domain/refund-account.js";
 import type { RefundRecord } from "../domain/refund-record.js";
@@ -70,8 +71,8 @@ export async function writeOwn(
   const t = await ctx.store.transition(id, event, record, { retryOnConflict: false });
   if (t.applied || t.reason !== "conflict" || !t.record) return t;
   const fresh = t.record;
-  const now = await ctx.store.sharedNowMs();
-  if (!mayWriteOwnFailure(record, fresh, run.leaseOwner, now)) {
+  const clock = await ctx.store.sharedClock();
+  if (!mayWriteOwnFailure(record, fresh, run.leaseOwner, clock.nowMs, clock.epoch)) {
     run.log.info(
       { leaseOwner: fresh.submit.leaseOwner, attempts: fresh.attempts },
       "another run holds the lease or sent since; leaving the record to it",
@@ -90,19 +91,20 @@ export async function writeOwn(
  * Records a failed attempt (the event {@link decideSubmitFailure} names) and tells BullMQ
  * what to do: retry (throw), or stop (UnrecoverableError after the record says
  * `rejected` or `dead`). `mayExist`: this attempt's request may have reached GatePay;
- * `answeredAtMs`: when GatePay's failure answer to it arrived (shared clock).
+ * `answered`: when GatePay's failure answer to it arrived (shared clock) and that
+ * clock's server epoch.
  */
 export async function failAttempt(
   run: Attempt,
   record: RefundRecord,
   failure: SubmitFailure,
   mayExist: boolean,
-  answeredAtMs?: number,
+  answered?: SharedClockReading,
 ): Promise<never> {
   const verdict = decideSubmitFailure({
     failure,
     mayExist,
-    answeredAtMs,
+    answeredAtMs: answered?.nowMs,
     hadUnknownOutcome: record.submit.hadUnknownOutcome === true,
     attemptNo: run.attemptNo,
     lastAttempt: run.lastAttempt,
@@ -110,7 +112,11 @@ export async function failAttempt(
   // Stamped with this run's send, so a late write cannot lower another send's "may exist".
   const event: RefundEvent =
     verdict.event.type === "submit-deferred"
-      ? { ...verdict.event, sentAttempt: record.attempts }
+      ? {
+          ...verdict.event,
+          sentAttempt: record.attempts,
+          ...(answered ? { answeredEpoch: answered.epoch } : {}),
+        }
       : verdict.event;
   await writeOwn(run, record, event);
   const { code, message } = verdict.event.error;

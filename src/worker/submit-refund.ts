@@ -19,7 +19,7 @@
 import { performance } from "node:perf_hooks";
 import { DelayedError, type Job } from "bullmq";
 import { DurabilityTimeoutError } from "../domain/durability-errors.js";
-import { judgeGraceNote } from "../domain/grace-clock.js";
+import { judgeGraceNote, type SharedClockReading } from "../domain/grace-clock.js";
 import { decideNotFound } from "../domain/not-found-decision.js";
 import type { RefundRecord } from "../domain/refund-record.js";
 import type { RefundEvent } from "../domain/refund-state.js";
@@ -95,8 +95,13 @@ export function createSubmitProcessor(ctx: RefundContext) {
 
     for (let round = 0; round < MAX_DECISION_ROUNDS; round++) {
       const record = await ctx.store.get(refundRequestId);
-      const now = submitClock(record) === "shared" ? await ctx.store.sharedNowMs() : ctx.now();
-      const decision = decideSubmit(record, now, run.leaseOwner, decisionSettings(ctx.settings));
+      // Redis's time and its server's epoch read together (one script): a failover between
+      // two reads would pair one host's clock with another's identity (grace-clock.ts).
+      const clock: { nowMs: number; epoch?: string } =
+        submitClock(record) === "shared" ? await ctx.store.sharedClock() : { nowMs: ctx.now() };
+      const now = clock.nowMs;
+      const settings = decisionSettings(ctx.settings);
+      const decision = decideSubmit(record, now, run.leaseOwner, settings, clock.epoch);
       // (Every decision but "skip" has a record; the second test only tells the compiler.)
       if (decision.action === "skip" || !record) {
         if (!record) {
@@ -113,8 +118,11 @@ export function createSubmitProcessor(ctx: RefundContext) {
           return done("skipped", { state: record.state });
         case "wait-until":
           return waitUntil(job, token, decision.atMs, now);
+        case "restart-clock":
+          await restartClock(run, record, { nowMs: now, epoch: clock.epoch ?? "" });
+          continue; // decide again on the re-based times
         case "look-up": {
-          const looked = await lookUp(run, record, now);
+          const looked = await lookUp(run, record, now, clock.epoch);
           if (looked === "re-send") continue; // mayExist cleared: decide again, now free to send
           return done(looked);
         }
@@ -130,6 +138,30 @@ export function createSubmitProcessor(ctx: RefundContext) {
 }
 
 /**
+ * Re-bases the record's shared-clock times on the clock of the server answering now (it
+ * changed since they were read: a failover or restart): another run's lease is held a full
+ * lease from now, the grace before a look-up starts again. Never trusts the elapsed time.
+ */
+async function restartClock(
+  run: Attempt,
+  record: RefundRecord,
+  clock: SharedClockReading,
+): Promise<void> {
+  const { ctx, log } = run;
+  log.warn(
+    { event: "clock-restarted", previousEpoch: record.submit.clockEpoch, epoch: clock.epoch },
+    "Redis changed since the lease or send was timed (failover or restart): times restart",
+  );
+  const event: RefundEvent = {
+    type: "clock-restarted",
+    atMs: clock.nowMs,
+    epoch: clock.epoch,
+    leaseUntilMs: submitLeaseUntilMs(clock.nowMs, ctx.settings),
+  };
+  await ctx.store.transition(record.refundRequestId, event, record, { retryOnConflict: false });
+}
+
+/**
  * Takes the lease with a compare-and-set that is not retried ("record-moved" when
  * anything changed since the record was read: decide again from the top), checks the
  * fence, then sends.
@@ -142,7 +174,7 @@ async function leaseAndSend(
   await ctx.limiter.acquire();
   // Local time before the shared clock is read: the send deadline counts from here.
   const localLeaseAt = ctx.now();
-  const leaseAt = await ctx.store.sharedNowMs();
+  const { nowMs: leaseAt, epoch } = await ctx.store.sharedClock();
   const fenceStart = performance.now();
   const ticket = ctx.durability.ticket();
   const started = await ctx.store.transition(
@@ -153,6 +185,7 @@ async function leaseAndSend(
       leaseOwner: run.leaseOwner,
       leaseUntilMs: submitLeaseUntilMs(leaseAt, ctx.settings),
       sentAtMs: leaseAt,
+      epoch,
       onBehalfOf: accountOf(ctx, record),
     },
     record,
@@ -214,6 +247,7 @@ async function lookUp(
   run: Attempt,
   record: RefundRecord,
   now: number,
+  epoch: string | undefined,
 ): Promise<SubmitOutcome | "re-send"> {
   const { ctx, log } = run;
   const id = record.refundRequestId;
@@ -237,8 +271,7 @@ async function lookUp(
     return state === "succeeded" || state === "failed" ? "finalized" : "found";
   }
   // A note read on another Redis server's clock (failover, restart) is not compared
-  // with this one's: the grace period starts again.
-  const epoch = ctx.durability.epoch;
+  // with this one's: the grace period starts again. `epoch` was read with `now`.
   const note = judgeGraceNote(record.submit, epoch);
   if (note.note === "restart") {
     log.warn(
@@ -317,8 +350,8 @@ async function send(run: Attempt, record: RefundRecord, sendBy: number): Promise
     const d = classifyFailure(err, operation);
     log.warn({ err, decision: d.action, code: d.code }, "refund submission failed");
     const unknown = d.action === "unknown-outcome";
-    const answeredAtMs = unknown ? await answeredAtSharedMs(ctx.store, err) : undefined;
-    return failAttempt(run, record, d, unknown, answeredAtMs);
+    const answered = unknown ? await answeredAtSharedMs(ctx.store, err) : undefined;
+    return failAttempt(run, record, d, unknown, answered);
   }
   await applyReport(ctx, record, reportFromCreate(result, new Date(ctx.now()).toISOString()), log);
   return "accepted";

@@ -22,6 +22,7 @@ import {
   rateLimitScript,
   releaseLockScript,
   claimShardScript,
+  readClockScript,
   readTimeScript,
   transitionScript,
   recordAttentionScript,
@@ -81,6 +82,7 @@ const SAMPLE_ARGS: Record<string, string[]> = {
   [releaseLockScript.file]: releaseLockScript.args({ key: keys.reconcilerLock, owner: "w" }),
   [claimShardScript.file]: claimShardScript.args({ key: keys.shardOf("r-1"), shard: 2 }),
   [readTimeScript.file]: readTimeScript.args({ key: keys.inflight }),
+  [readClockScript.file]: readClockScript.args({ key: keys.inflight }),
 };
 
 function maxIndex(source: string, table: "KEYS" | "ARGV"): number {

@@ -1,0 +1,18 @@
+--[[
+  Redis's clock and the identity of the server it is read on, in one step: a failover
+  between reading the time and reading the server's epoch would pair one host's clock
+  with another host's identity (src/domain/grace-clock.ts). On Redis Cluster the key
+  routes the call to the master holding the shard's records.
+
+  Input:
+    KEYS[1] any key of the shard (only routes the call; never read or written)
+
+  Output:
+    { seconds, microseconds, run_id, master_replid } (TIME, then INFO server replication)
+]]
+local _ = KEYS[1]
+local time = redis.call('TIME')
+local info = redis.call('INFO', 'server', 'replication')
+local runId = string.match(info, 'run_id:(%w+)') or ''
+local replId = string.match(info, 'master_replid:(%w+)') or ''
+return { time[1], time[2], runId, replId }
