@@ -111,7 +111,7 @@ export const EXTRA_COMMANDS: Record<string, string> = {
   zrem: "the in-flight entry removed when final",
   evalsha: "the store's scripts: one create, one per transition",
   exists: "custom job ids: BullMQ checks that the id is new",
-  time: "the submit lease and grace periods on Redis's clock (sharedNowMs)",
+  time: "the submit lease and grace periods on Redis's clock (readClock-1.lua, with an INFO for the server's epoch that this count leaves out with the measurement's own INFO calls)",
   hmget: "the create script's look-up of an existing record",
   hincrby: "the over-refund reservation",
   multi: "setDriver's transaction",

@@ -48,8 +48,9 @@ export interface DurabilityGate {
   /** The mode in force (`none`, `replica`, `aof`, `replica+aof`). */
   readonly effective: string;
   /**
-   * The Redis server's epoch (`run_id:replid`) as last read, or undefined when unknown:
-   * grace clocks noted under another epoch restart (src/domain/grace-clock.ts).
+   * The Redis server's epoch (`run_id:replid`) as last read by the monitor, or undefined
+   * when unknown. Not for pairing with a time: the submit processor reads the epoch with
+   * the time, in one script (`store.sharedClock()`, src/domain/grace-clock.ts).
    */
   readonly epoch: string | undefined;
   ticket(): number;
