@@ -10,15 +10,21 @@
  * connection on the master owning that tag's slot (src/store/slot-node.ts). A write is
  * acknowledged once the base's barrier and the barrier of every shard it wrote have held.
  *
+ * After a failover the old barrier connection reaches a replica (`MOVED`): the barrier
+ * fails (the caller retries), and the tag's monitor is replaced by one on the slot's new
+ * master, which reads that server's posture first. A write whose tickets came from the
+ * replaced monitor is refused as a timeout: it may have gone to the old master.
+ *
  * On a single Redis every tag is on the one server, and one `WAIT` covers every earlier
  * write of that server (replication is one ordered stream): there is exactly one monitor,
  * and every shard's barrier is that one. Same with one shard, whose tag is the base tag.
  */
 import type { DurabilityMode, EffectiveDurability } from "../domain/durability.js";
-import { RedisPostureError } from "../domain/durability-errors.js";
+import { DurabilityTimeoutError, RedisPostureError } from "../domain/durability-errors.js";
 import type { Logger } from "../logger.js";
 import { DurabilityMonitor } from "../store/durability.js";
 import { isClusterConnection, type RedisConnection } from "../store/redis-connection.js";
+import { masterAddressOf } from "../store/slot-node.js";
 
 export interface ShardBarriersOptions {
   redis: RedisConnection;
@@ -35,15 +41,16 @@ export interface ShardBarriersOptions {
 export type BarrierTickets = ReadonlyMap<DurabilityMonitor, number>;
 
 export class ShardBarriers {
-  readonly #base: DurabilityMonitor;
-  /** Each shard's monitor, in shard order (the base's itself where they share a server). */
-  readonly #ofShard: readonly DurabilityMonitor[];
-  readonly #all: readonly DurabilityMonitor[];
+  readonly #options: ShardBarriersOptions;
+  /** The monitor of each distinct marker key (one on a single Redis). */
+  readonly #byKey: Map<string, DurabilityMonitor>;
+  /** Re-resolutions under way, by marker key. */
+  readonly #following = new Map<string, Promise<void>>();
+  #closed = false;
 
-  private constructor(base: DurabilityMonitor, ofShard: readonly DurabilityMonitor[]) {
-    this.#base = base;
-    this.#ofShard = ofShard;
-    this.#all = [...new Set([base, ...ofShard])];
+  private constructor(options: ShardBarriersOptions, byKey: Map<string, DurabilityMonitor>) {
+    this.#options = options;
+    this.#byKey = byKey;
   }
 
   /**
@@ -52,44 +59,34 @@ export class ShardBarriers {
    * ({@link RedisPostureError}) is thrown before any other failure.
    */
   static async start(options: ShardBarriersOptions): Promise<ShardBarriers> {
-    const { redis, baseMarkerKey, mode, timeoutMs, logger } = options;
-    const start = (markerKey: string) =>
-      DurabilityMonitor.start({ redis, markerKey, mode, timeoutMs, logger });
-    if (!isClusterConnection(redis)) {
-      const one = await start(baseMarkerKey);
-      return new ShardBarriers(
-        one,
-        options.shardMarkerKeys.map(() => one),
-      );
+    if (!isClusterConnection(options.redis)) {
+      const one = await startMonitor(options, options.baseMarkerKey);
+      return new ShardBarriers(options, new Map([[options.baseMarkerKey, one]]));
     }
-    const keys = [...new Set([baseMarkerKey, ...options.shardMarkerKeys])];
-    const settled = await Promise.allSettled(keys.map(start));
+    const keys = [...new Set([options.baseMarkerKey, ...options.shardMarkerKeys])];
+    const settled = await Promise.allSettled(keys.map((key) => startMonitor(options, key)));
     const started = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
     const failures = settled.flatMap((s): unknown[] => (s.status === "rejected" ? [s.reason] : []));
     if (failures.length > 0) {
       await Promise.all(started.map((m) => m.close()));
       throw failures.find((e) => e instanceof RedisPostureError) ?? failures[0];
     }
-    const byKey = new Map(keys.map((k, i) => [k, started[i]!]));
-    return new ShardBarriers(
-      byKey.get(baseMarkerKey)!,
-      options.shardMarkerKeys.map((k) => byKey.get(k)!),
-    );
+    return new ShardBarriers(options, new Map(keys.map((k, i) => [k, started[i]!])));
   }
 
   /** The base server's mode in force (`auto` resolved). */
   get effective(): EffectiveDurability {
-    return this.#base.effective;
+    return this.#monitor(this.#options.baseMarkerKey).effective;
   }
 
   /** Distinct monitors (so distinct barrier connections): 1 on a single Redis. */
   get monitorCount(): number {
-    return this.#all.length;
+    return this.#byKey.size;
   }
 
   /** One mark per monitor, taken before a write (the barrier refuses if a connection dropped). */
   tickets(): BarrierTickets {
-    return new Map(this.#all.map((m) => [m, m.ticket()]));
+    return new Map([...this.#byKey.values()].map((m) => [m, m.ticket()]));
   }
 
   /**
@@ -98,17 +95,82 @@ export class ShardBarriers {
    * distinct monitor). Throws `DurabilityTimeoutError` when any of them did not hold.
    */
   async barrier(tickets: BarrierTickets, shards: Iterable<number>): Promise<void> {
-    const monitors = new Set([this.#base]);
-    for (const shard of shards) {
-      const m = this.#ofShard[shard];
-      if (m === undefined) throw new RangeError(`no shard ${shard}`);
-      monitors.add(m);
-    }
-    await Promise.all([...monitors].map((m) => m.barrier(tickets.get(m))));
+    const keys = new Set([this.#keyOf(undefined)]);
+    for (const shard of shards) keys.add(this.#keyOf(shard));
+    await Promise.all([...keys].map((key) => this.#barrierOn(key, tickets)));
   }
 
   /** Closes every monitor. */
   async close(): Promise<void> {
-    await Promise.all(this.#all.map((m) => m.close()));
+    this.#closed = true;
+    await Promise.all(this.#following.values());
+    await Promise.all([...this.#byKey.values()].map((m) => m.close()));
   }
+
+  /** The marker key of `shard`'s monitor (the base's for `undefined`, or on a single Redis). */
+  #keyOf(shard: number | undefined): string {
+    const { baseMarkerKey, shardMarkerKeys } = this.#options;
+    if (shard === undefined) return baseMarkerKey;
+    const key = shardMarkerKeys[shard];
+    if (key === undefined) throw new RangeError(`no shard ${shard}`);
+    return this.#byKey.has(key) ? key : baseMarkerKey;
+  }
+
+  #monitor(key: string): DurabilityMonitor {
+    return this.#byKey.get(key)!;
+  }
+
+  async #barrierOn(key: string, tickets: BarrierTickets): Promise<void> {
+    const monitor = this.#monitor(key);
+    const ticket = tickets.get(monitor);
+    if (ticket === undefined) {
+      throw new DurabilityTimeoutError(
+        monitor.effective,
+        "the barrier moved to the slot's new master after the write (a failover)",
+      );
+    }
+    try {
+      await monitor.barrier(ticket);
+    } catch (err) {
+      if (err instanceof DurabilityTimeoutError) this.#follow(key, monitor);
+      throw err;
+    }
+  }
+
+  /**
+   * After a failed barrier on a cluster: when the tag's slot has another master now,
+   * replaces the monitor with one on that master (it reads the posture first). Runs in the
+   * background, once at a time per key; a failure leaves the old monitor for next time.
+   */
+  #follow(key: string, failed: DurabilityMonitor): void {
+    const { redis } = this.#options;
+    if (this.#closed || !isClusterConnection(redis) || this.#following.has(key)) return;
+    const following = (async () => {
+      await new Promise<void>((resolve) => redis.refreshSlotsCache(() => resolve()));
+      const owner = await masterAddressOf(redis, key);
+      if (!owner || `${owner.host}:${owner.port}` === failed.barrierAddress) return;
+      const next = await startMonitor(this.#options, key);
+      if (this.#closed || this.#byKey.get(key) !== failed) {
+        await next.close();
+        return;
+      }
+      this.#byKey.set(key, next);
+      this.#options.logger?.warn(
+        { markerKey: key, previous: failed.barrierAddress, next: next.barrierAddress },
+        "durability barrier follows the slot's new master",
+      );
+      await failed.close();
+    })()
+      .catch(() => undefined) // tried again after the next failed barrier
+      .finally(() => this.#following.delete(key));
+    this.#following.set(key, following);
+  }
+}
+
+function startMonitor(
+  options: ShardBarriersOptions,
+  markerKey: string,
+): Promise<DurabilityMonitor> {
+  const { redis, mode, timeoutMs, logger } = options;
+  return DurabilityMonitor.start({ redis, markerKey, mode, timeoutMs, logger });
 }

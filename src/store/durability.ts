@@ -171,6 +171,11 @@ export class DurabilityMonitor {
     return serverEpoch(this.#posture);
   }
 
+  /** `host:port` the barrier connection goes to (on a cluster: the marker slot's master then). */
+  get barrierAddress(): string {
+    return `${this.#barrierRedis.options.host ?? ""}:${this.#barrierRedis.options.port ?? ""}`;
+  }
+
   /** Barrier rounds run so far (each may cover many writes). */
   get barrierRounds(): number {
     return this.#barriers;

@@ -139,6 +139,55 @@ describe("on Redis Cluster (3 masters with a replica each), QUEUE_SHARDS=4", () 
     });
     expect(waits).toEqual(expected);
   });
+
+  it("follows a shard master's failover: enqueues wait on the promoted master", async () => {
+    const requests = requestsOverShards("fo");
+    const ownerOf = await slotOwners();
+    const baseOwner = ownerOf(keySlot(refundKeys(prefix).durabilityMarker));
+    // A shard whose master does not also hold the base tag: only its barrier must move.
+    const request = requests.find(
+      (r) => ownerOf(keySlot(markerOfShard(shardOf(r.prepayId, SHARDS)))) !== baseOwner,
+    )!;
+    const oldMaster = ownerOf(keySlot(markerOfShard(shardOf(request.prepayId, SHARDS))));
+    const view = await cluster.cli(oldMaster, "CLUSTER", "NODES");
+    const oldId = view
+      .split("\n")
+      .find((l) => l.includes("myself"))!
+      .split(" ")[0]!;
+    const replicaLine = view.split("\n").find((l) => l.includes(` slave ${oldId} `))!;
+    const promoted = Number(/:(\d+)@/.exec(replicaLine)![1]);
+    expect((await cluster.cli(promoted, "CLUSTER", "FAILOVER")).trim()).toBe("OK");
+    await waitFor(
+      async () => ((await cluster.masterPorts()).includes(promoted) ? true : null),
+      `node ${promoted} to be a master`,
+      30_000,
+    );
+    // The first tries may fail (the old barrier connection answers MOVED: retryable);
+    // a retry of the same request is idempotent.
+    const refused: string[] = [];
+    await waitFor(
+      async () => {
+        try {
+          await producer.enqueue(request);
+          return true;
+        } catch (err) {
+          refused.push((err as Error).name);
+          return null;
+        }
+      },
+      "an enqueue on the failed-over shard to be acknowledged",
+      30_000,
+      200,
+    );
+    expect(new Set(refused).size).toBeLessThanOrEqual(1);
+    if (refused.length > 0) expect(refused[0]).toBe("DurabilityTimeoutError");
+    const waits = await waitsDuring(() => producer.enqueue(request));
+    expect(waits.get(promoted)).toBeGreaterThanOrEqual(1);
+  }, 90_000);
+
+  function markerOfShard(shard: number): string {
+    return refundKeys(shardPrefixes(prefix, SHARDS)[shard]!).durabilityMarker;
+  }
 });
 
 describe("on a single Redis with a replica, QUEUE_SHARDS=4", () => {
