@@ -104,15 +104,16 @@ export function redisSection(r: BenchResults): string {
 
 /** Where the pipeline's extra calls of a command come from (src/store, src/worker). */
 export const EXTRA_COMMANDS: Record<string, string> = {
-  hget: "the record read at the start of each job; each transition's version check; the create script's reads of the order's cap and reservation",
-  hset: "the record write of the create and of each transition; the reservation entry; learnOrderAmount; setDriver",
+  hget: "the record read at the start of each job",
+  hset: "the record write of the create and of each transition (the accepted one also notes the poll job: setDriver); the reservation entry; the order amount GatePay reported (learnOrderAmount, in the accepted transition's script)",
   xadd: "one events-stream entry per transition (created, submitting, accepted, succeeded)",
-  zadd: "the in-flight index (create, transitions, setDriver)",
+  zadd: "the in-flight index (create, submitting, accepted with the poll's due time)",
   zrem: "the in-flight entry removed when final",
   evalsha: "the store's scripts: one create, one per transition",
   exists: "custom job ids: BullMQ checks that the id is new",
-  time: "the submit lease and grace periods on Redis's clock (sharedNowMs)",
-  hmget: "the create script's look-up of an existing record",
+  time: "the submit lease on Redis's clock (sharedNowMs; also grace periods, not on this path)",
+  hmget:
+    "the create script's look-ups of an existing record and of the order's cap and reservation; each transition's compare-and-set (version and write id)",
   hincrby: "the over-refund reservation",
   multi: "setDriver's transaction",
   exec: "setDriver's transaction",

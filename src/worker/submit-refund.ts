@@ -95,7 +95,9 @@ export function createSubmitProcessor(ctx: RefundContext) {
 
     for (let round = 0; round < MAX_DECISION_ROUNDS; round++) {
       const record = await ctx.store.get(refundRequestId);
-      const now = submitClock(record) === "shared" ? await ctx.store.sharedNowMs() : ctx.now();
+      // "none": the decision reads no clock (a send); the lease reads Redis's clock itself.
+      const clock = submitClock(record, run.leaseOwner);
+      const now = clock === "shared" ? await ctx.store.sharedNowMs() : ctx.now();
       const decision = decideSubmit(record, now, run.leaseOwner, decisionSettings(ctx.settings));
       // (Every decision but "skip" has a record; the second test only tells the compiler.)
       if (decision.action === "skip" || !record) {
