@@ -31,6 +31,16 @@ import {
   type SystemMode,
 } from "./system.js";
 
+/** Issue 17's target for pipeline / baseline commands per refund. */
+export const COMMANDS_RATIO_TARGET = 1.3;
+
+/**
+ * The limit test/integration/redis-commands-per-refund.test.ts holds the saturated ratio to:
+ * what the pipeline reached (100.2 vs 71.1 commands, 1.409×) plus one command per refund
+ * of headroom. Lower it as the pipeline gets cheaper; never raise it to fit a change.
+ */
+export const COMMANDS_RATIO_GUARD = 1.43;
+
 /** Options of {@link measureRedisCost}. */
 export interface RedisCostOptions {
   /** A dedicated Redis: every command it runs during the measurement is counted. */

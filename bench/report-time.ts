@@ -107,15 +107,14 @@ export function suggestions(r: BenchResults): string {
         `${f2(p.shares.filter((s) => s.where.startsWith("project: src/")).reduce((t, s) => t + s.share, 0) * p.cpuMsPerRefund)} ms.`
       : "",
     "",
-    "1. **Fewer Redis round trips per refund.** After the accepted transition come " +
-      "`learnOrderAmount` (an HSET on the order) and `setDriver` (an HSET on the record and a ZADD " +
-      "on the in-flight index): two more round trips. Given the order amount, the poll job id and " +
-      "its due time, the transition script could do both: the job id joins the record's HSET and " +
-      "the due time becomes the score of the transition's own ZADD — two commands and two round " +
-      "trips fewer. Where the submit lease reads Redis's clock with a separate TIME, the lease " +
-      "script can call TIME itself (a round trip fewer each time; the command is still counted). " +
-      "The record read at the start of each job (HGET) could be skipped for a poll job whose data " +
-      "carries the record version, reading only on a mismatch.",
+    "1. **Fewer Redis round trips per refund.** Done (issue 17): the accepted transition's " +
+      "script notes the poll job (a field of its HSET, the due time as the score of its ZADD) " +
+      "and stores the order amount GatePay reported, where `setDriver` and " +
+      "`learnOrderAmount` each took a round trip after it; a submit job reads Redis's clock " +
+      "once, for the lease, when its decision reads no clock (a send). Left: the lease script " +
+      "could call TIME itself (a round trip fewer; the command is still counted), and the " +
+      "record read at the start of each job (HGET) stays: a poll job needs the record to " +
+      "skip a refund a webhook already settled without asking GatePay.",
     `2. **Logging.** pino with ${REDACT_PATHS.length} redact paths (\`@pinojs/redact\`) serialises every \`info\` line ` +
       "through the redaction tree; the per-job child loggers with bindings add to it. Redact only " +
       "the paths that can hold secrets in this code (the error serializer and request headers), " +
@@ -136,7 +135,7 @@ export function suggestions(r: BenchResults): string {
       "",
       `Redis commands per refund stand at ${f1(sat.commandsPerRefund)} (saturated), ${fx3(
         sat.commandsPerRefund / satBase.commandsPerRefund,
-      )} the baseline; suggestion 1 would save about two commands and four round trips per refund.`,
+      )} the baseline (103.1 before suggestion 1: three commands and three of the worker's nine store round trips per refund fewer).`,
     );
   }
   return lines.join("\n");

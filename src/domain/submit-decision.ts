@@ -61,9 +61,20 @@ export type SubmitDecision =
  * (Redis) clock whenever a lease or send time may be compared (`queued`, `submitting`);
  * the local clock otherwise — a poll delay is on BullMQ's local clock, and a job with
  * nothing to do costs no round trip.
+ *
+ * Given the deciding run's `leaseOwner`: `none` when the decision reads no clock at all —
+ * a `queued` or `submitting` record with neither another run's lease nor a send whose
+ * outcome is unknown is sent whatever the time (the lease then reads the shared clock
+ * itself), so the shared clock is not read twice in a row. Any `nowMs` will do then.
  */
-export function submitClock(record: RefundRecord | null): "shared" | "local" {
-  return record?.state === "queued" || record?.state === "submitting" ? "shared" : "local";
+export function submitClock(
+  record: RefundRecord | null,
+  leaseOwner?: string,
+): "shared" | "local" | "none" {
+  if (record?.state !== "queued" && record?.state !== "submitting") return "local";
+  const s = record.submit;
+  const otherLease = Boolean(s.leaseOwner) && s.leaseOwner !== leaseOwner;
+  return leaseOwner !== undefined && !s.mayExist && !otherLease ? "none" : "shared";
 }
 
 /**

@@ -15,7 +15,6 @@ import {
   applyRefundEvent,
   createRefundRecord,
   FINAL_STATES,
-  isFinalState,
   type RefundEvent,
   type RefundState,
 } from "../domain/refund-state.js";
@@ -30,6 +29,13 @@ import {
   reservationField,
   reservedUnitsOf,
 } from "./record-codec.js";
+import type {
+  BatchCounts,
+  CreateOutcome,
+  RefundStoreOptions,
+  TransitionOptions,
+  TransitionOutcome,
+} from "./refund-store-types.js";
 import {
   createFinalScript,
   createReservedScript,
@@ -41,35 +47,22 @@ import {
   type CreateReservedInput,
   type CreateReservedReply,
 } from "./scripts.js";
+import { transitionWrite } from "./transition-write.js";
 
 export { requestFingerprint };
+export type {
+  BatchCounts,
+  CreateOutcome,
+  RefundDriver,
+  RefundStoreOptions,
+  TransitionOptions,
+  TransitionOutcome,
+} from "./refund-store-types.js";
 
 /** 96 random bits: unique per write for any practical purpose. */
 function newWriteId(): string {
   return randomBytes(12).toString("base64url");
 }
-
-export interface RefundStoreOptions {
-  /** Approximate cap of the events stream (XADD MAXLEN ~). Default 100,000. */
-  eventsMaxLen?: number;
-  /** How long a non-final refund may go unwritten before the reconciler looks at it; 5 min. */
-  stallWindowMs?: number;
-  now?: () => number;
-}
-
-export type CreateOutcome =
-  | { outcome: "created"; record: RefundRecord }
-  | { outcome: "existing"; record: RefundRecord }
-  | { outcome: "conflict"; record: RefundRecord }
-  | { outcome: "over-refund"; record: RefundRecord };
-
-export type TransitionOutcome =
-  /** `attention`: no state change; GatePay contradicted a terminal record (attention.ts). */
-  | { applied: true; record: RefundRecord; previous: RefundRecord; attention?: RefundAttention }
-  | { applied: false; record: RefundRecord | null; reason: string };
-
-/** Batch counts by state, plus `total`. */
-export type BatchCounts = Partial<Record<RefundState | "total", number>>;
 
 export class RefundStore {
   readonly keys: RefundKeys;
@@ -238,13 +231,15 @@ export class RefundStore {
 
   /**
    * Applies `event` with compare-and-set, re-reading and re-deciding on a version race
-   * (unless `retryOnConflict` is false); `current`: the record the caller just read.
+   * (unless `retryOnConflict` is false). `current` skips the first read when the caller
+   * just read the record. What `options` asks to write along (a driver, the order amount)
+   * is written in the same script, atomically with the record.
    */
   async transition(
     refundRequestId: string,
     event: RefundEvent,
     current?: RefundRecord | null,
-    options: { retryOnConflict?: boolean } = {},
+    options: TransitionOptions = {},
   ): Promise<TransitionOutcome> {
     let record = current ?? (await this.get(refundRequestId));
     let fresh = !current;
@@ -268,23 +263,17 @@ export class RefundStore {
         if (await this.#recordAttention(record, next, result.attention)) {
           return { applied: true, record: next, previous: record, attention: result.attention };
         }
-        if (options.retryOnConflict === false) {
-          return { applied: false, record: await this.get(refundRequestId), reason: "conflict" };
+      } else {
+        const write = transitionWrite(record, next, options, {
+          keys: this.keys,
+          eventsMaxLen: this.#eventsMaxLen,
+          stallWindowMs: this.#stallWindowMs,
+          nowMs: this.#now(),
+        });
+        if (await transitionScript.run(this.#redis, write.input)) {
+          return { applied: true, record: next, previous: record, ...write.written };
         }
-        record = await this.get(refundRequestId);
-        fresh = true;
-        continue;
       }
-      const written = await transitionScript.run(this.#redis, {
-        keys: this.keys,
-        eventsMaxLen: this.#eventsMaxLen,
-        previous: record,
-        next,
-        // No money moved and none will: what the refund held of its order is free again.
-        releaseReservation: next.state === "rejected" || next.state === "failed",
-        reconcileAtMs: isFinalState(next.state) ? null : this.#now() + this.#stallWindowMs,
-      });
-      if (written) return { applied: true, record: next, previous: record };
       // A decision taken on the old version (such as "nobody holds the submit lease") may
       // not hold any more: callers that need that say retryOnConflict: false and decide anew.
       if (options.retryOnConflict === false) {

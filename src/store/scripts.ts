@@ -66,6 +66,10 @@ export interface TransitionInput extends RecordWrite {
   releaseReservation: boolean;
   /** New reconcile time (epoch ms), or null to drop the refund from the in-flight index. */
   reconcileAtMs: number | null;
+  /** The job that drives the refund from now on (the record's `job` field), if it changes. */
+  driverJobId?: string | undefined;
+  /** The order's amount (micro-units) and currency GatePay reported, to store on the order. */
+  orderAmount?: { units: bigint; currency?: string | undefined } | undefined;
 }
 
 export interface RecordAttentionInput extends RecordWrite {
@@ -199,6 +203,9 @@ export const transitionScript = new LuaScript<TransitionInput, boolean, number>(
         String(next.version),
         previous.writeId ?? "",
         next.writeId ?? "",
+        i.driverJobId ?? "",
+        i.orderAmount === undefined ? "" : String(i.orderAmount.units),
+        i.orderAmount?.currency ?? "",
       ],
     };
   },

@@ -9,7 +9,7 @@ import { answerMismatchError, answerMismatches } from "../domain/answer-match.js
 import type { GatePayReport } from "../domain/gatepay-report.js";
 import type { RefundRecord } from "../domain/refund-record.js";
 import { eventForReport } from "../domain/report-event.js";
-import { schedulePoll } from "../jobs/schedule-poll.js";
+import { pollDriver, schedulePoll } from "../jobs/schedule-poll.js";
 import type { Logger } from "../logger.js";
 import type { TransitionOutcome } from "../store/refund-store.js";
 import type { RefundContext } from "./context.js";
@@ -38,7 +38,18 @@ export async function applyReport(
     return ctx.store.transition(record.refundRequestId, { type: "answer-mismatch", error }, record);
   }
   const event = eventForReport(record, report, ctx.now() + ctx.settings.poll.deadlineMs);
-  const result = await ctx.store.transition(record.refundRequestId, event, record);
+  const firstPollMs = ctx.settings.poll.firstDelayMs;
+  // GatePay told the order's amount: the over-refund guard's cap (learnOrderAmount).
+  const orderAmount =
+    report.orderAmount && !record.gatepay?.orderAmount
+      ? { amount: report.orderAmount, currency: report.answer.orderCurrency }
+      : undefined;
+  // The order amount and the first poll's driver ride on the transition's own write.
+  const result = await ctx.store.transition(record.refundRequestId, event, record, {
+    orderAmount,
+    driver: (next) =>
+      next.state === "accepted" ? pollDriver(ctx, next, 1, firstPollMs) : undefined,
+  });
   if (result.applied && result.attention) {
     const { code, detail } = result.attention;
     log.error(
@@ -47,15 +58,16 @@ export async function applyReport(
     );
     ctx.observeAttention?.(code);
   }
-  if (report.orderAmount && !record.gatepay?.orderAmount) {
+  if (orderAmount && !(result.applied && result.orderAmountStored)) {
+    // Nothing written (or a contradiction noted): the amount is learned all the same.
     await ctx.store.learnOrderAmount(
       record.request.prepayId,
-      report.orderAmount,
-      report.answer.orderCurrency,
+      orderAmount.amount,
+      orderAmount.currency,
     );
   }
   if (result.applied && result.record.state === "accepted") {
-    await schedulePoll(ctx, result.record, 1, ctx.settings.poll.firstDelayMs);
+    await schedulePoll(ctx, result.record, 1, firstPollMs, result.driver);
   }
   return result;
 }

@@ -97,8 +97,11 @@ export function createSubmitProcessor(ctx: RefundContext) {
       const record = await ctx.store.get(refundRequestId);
       // Redis's time and its server's epoch read together (one script): a failover between
       // two reads would pair one host's clock with another's identity (grace-clock.ts).
+      // "none": the decision reads no clock (a send); the lease reads Redis's clock itself.
       const clock: { nowMs: number; epoch?: string } =
-        submitClock(record) === "shared" ? await ctx.store.sharedClock() : { nowMs: ctx.now() };
+        submitClock(record, run.leaseOwner) === "shared"
+          ? await ctx.store.sharedClock()
+          : { nowMs: ctx.now() };
       const now = clock.nowMs;
       const settings = decisionSettings(ctx.settings);
       const decision = decideSubmit(record, now, run.leaseOwner, settings, clock.epoch);

@@ -1,7 +1,9 @@
 /**
  * Guard on the Redis cost of a refund lifecycle (DESIGN.md "Performance"): the pipeline
- * (records, reservation, event stream, leases, poll bookkeeping) may spend at most 1.5×
- * the Redis commands of a bare BullMQ lifecycle making the same two GatePay calls.
+ * (records, reservation, event stream, leases, poll bookkeeping) may spend at most
+ * COMMANDS_RATIO_GUARD (1.43×: what it reaches, 1.409×, plus one command per refund of
+ * headroom; issue 17's target is 1.3×) the Redis commands of a bare BullMQ lifecycle
+ * making the same two GatePay calls.
  *
  * Commands are counted with INFO commandstats (Lua-internal commands included) on a
  * redis-server of this file's own, so no other test's traffic is counted. The refunds run
@@ -14,12 +16,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
-import { measureRedisCost, type RedisCost } from "../../bench/redis-cost.js";
+import { COMMANDS_RATIO_GUARD, measureRedisCost, type RedisCost } from "../../bench/redis-cost.js";
 import { BENCH_CLIENT_ID, BENCH_SECRET } from "../../bench/refunds.js";
 import { startBenchRedis, type BenchRedis } from "../../bench/redis-server.js";
 
 const REFUNDS = 300;
-const MAX_RATIO = 1.5;
+const MAX_RATIO = COMMANDS_RATIO_GUARD;
 
 describe("Redis commands per refund lifecycle", () => {
   let redis: BenchRedis;

@@ -171,7 +171,9 @@ export function* submitRun(ctx: ProtocolCtx, run: SubmitRun, id: string): Gen<Su
   for (let round = 0; round < 5; round++) {
     const stored = yield* read(ctx, id);
     const rec = stored?.rec ?? null;
-    const now = submitClock(rec) === "shared" ? yield* sharedNow(ctx) : ctx.localNow();
+    // submit-refund.ts: "none" (a send, whatever the time) reads no clock before the lease.
+    const now =
+      submitClock(rec, run.leaseOwner) === "shared" ? yield* sharedNow(ctx) : ctx.localNow();
     const decision = decideSubmit(rec, now, run.leaseOwner, ctx.settings);
     ctx.note(`decide ${decision.action}${"reason" in decision ? ` (${decision.reason})` : ""}`);
     if (decision.action === "skip" || !stored) return { kind: "done", outcome: "skipped" };

@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { RefundRecord } from "../../src/domain/refund-record.js";
+import type { RefundRecord, SubmitState } from "../../src/domain/refund-record.js";
 import {
   checkLeaseFence,
   decideSubmit,
@@ -205,6 +206,81 @@ describe("submitClock", () => {
     [recordIn("dead"), "local"],
   ] as const)("%# → %s", (record, clock) => {
     expect(submitClock(record)).toBe(clock);
+  });
+
+  it.each([
+    ["queued, nothing sent", recordIn("queued"), "none"],
+    ["submitting, no lease", recordIn("submitting"), "none"],
+    [
+      "submitting, our own lease",
+      recordIn("submitting", { leaseOwner: ME, leaseUntilMs: T0 + 1 }),
+      "none",
+    ],
+    [
+      "submitting, another's lease",
+      recordIn("submitting", { leaseOwner: OTHER, leaseUntilMs: T0 + 1 }),
+      "shared",
+    ],
+    [
+      "submitting, another's ended lease",
+      recordIn("submitting", { leaseOwner: OTHER, leaseUntilMs: T0 - 1 }),
+      "shared",
+    ],
+    ["queued, outcome unknown", recordIn("queued", { mayExist: true, lastSentAtMs: T0 }), "shared"],
+    [
+      "submitting, outcome unknown, our lease",
+      recordIn("submitting", { mayExist: true, leaseOwner: ME }),
+      "shared",
+    ],
+    ["accepted", recordIn("accepted", {}, POLL), "local"],
+    ["no record", null, "local"],
+  ] as const)("given the run's lease owner: %s → %s", (_name, record, clock) => {
+    expect(submitClock(record, ME)).toBe(clock);
+  });
+
+  // The claim "none" makes: the decision is the same whatever the clock says, so the
+  // worker may skip reading Redis's clock before it.
+  it("`none`: the decision is the same at every time", () => {
+    const times = [0, T0 - 86_400_000, T0 - 1, T0, T0 + 1, LOOK_AT, T0 + 86_400_000, 2 ** 52];
+    const candidates = ROWS.map((row) => row.record).concat([
+      recordIn("submitting", { leaseOwner: ME, leaseUntilMs: T0 + 1 }),
+      recordIn("queued", { leaseOwner: ME, leaseUntilMs: T0 + 1 }, { attempts: 2 }),
+    ]);
+    const none = candidates.filter((record) => submitClock(record, ME) === "none");
+    expect(none.length).toBeGreaterThanOrEqual(3);
+    for (const record of none) {
+      const decisions = times.map((now) => decideSubmit(record, now, ME, SETTINGS));
+      for (const d of decisions) expect(d).toEqual({ action: "send" });
+    }
+  });
+
+  it("`none` (property): over any submit state, no time changes the decision", () => {
+    const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+    const time = fc.integer({ min: 0, max: 2 * T0 });
+    fc.assert(
+      fc.property(
+        fc.constantFrom("queued", "submitting"),
+        fc.boolean(),
+        optional(fc.constantFrom(ME, OTHER, "")),
+        optional(time),
+        optional(time),
+        optional(time),
+        time,
+        time,
+        (state, mayExist, leaseOwner, leaseUntilMs, lastSentAtMs, answeredAtMs, t1, t2) => {
+          const submit = { mayExist, leaseOwner, leaseUntilMs, lastSentAtMs, answeredAtMs };
+          const record = recordIn(
+            state,
+            JSON.parse(JSON.stringify(submit)) as Partial<SubmitState>,
+          );
+          if (submitClock(record, ME) !== "none") return;
+          expect(decideSubmit(record, t1, ME, SETTINGS)).toEqual(
+            decideSubmit(record, t2, ME, SETTINGS),
+          );
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
 
