@@ -57,6 +57,11 @@ describe("reconciler", () => {
     await p.startWorkers();
     await p.producer.enqueue({ refundRequestId: "CHAIN", prepayId: ORDER, refundAmount: "1" });
     await p.waitState("CHAIN", "accepted");
+    // The accepted write itself noted poll 1 as the driver, due a minute out (a crash
+    // before the job was added leaves exactly this: a driver with no job).
+    expect(await p.producer.store.getDriver("CHAIN")).toBe(pollJobId("CHAIN", 1));
+    const score = Number(await p.redis.zscore(`${p.prefix}:inflight`, "CHAIN"));
+    expect(score).toBeGreaterThan(Date.now() + 60_000);
     // Lose the (far-future) first poll, as if a crash had swallowed it.
     const job = await waitFor(
       () => p.producer.queues.poll.getJob(pollJobId("CHAIN", 1)),
