@@ -26,6 +26,11 @@ export interface SystemOptions {
   pollFirstDelayMs?: number;
   /** Producer chunk size; default 500 (enqueueBulk's default). */
   chunkSize?: number;
+  /**
+   * More of the service's variables (REDIS_DURABILITY, REDIS_CLUSTER_NODES, QUEUE_SHARDS);
+   * the baseline reads only REDIS_CLUSTER_NODES (a cluster connection, one hash tag).
+   */
+  env?: Readonly<Record<string, string>>;
 }
 
 /** The workers side of a system. */
