@@ -48,64 +48,13 @@ import {
   DEFAULT_STALLED_INTERVAL_MS,
 } from "../src/worker/recovery-time.js";
 import type { SystemMode } from "./system.js";
+import { only, settings, wants, type Section } from "./run-settings.js";
+import { durabilityUnavailable, runDurability } from "./durability.js";
+import { runCluster, runScale } from "./scale.js";
 import { runUnknownOutcome } from "./unknown-outcome.js";
 import { runWebhookLatency } from "./webhook.js";
 
 const env = process.env;
-const quick = env["BENCH_QUICK"] === "1";
-const num = (name: string, full: number, small: number): number => {
-  const v = env[name];
-  if (v === undefined || v === "") return quick ? small : full;
-  const n = Number(v.replace(/_/g, ""));
-  if (!Number.isFinite(n) || n < 0) throw new RangeError(`${name} must be a number ≥ 0`);
-  return n;
-};
-const list = (name: string, full: string, small: string): number[] =>
-  (env[name] ?? (quick ? small : full))
-    .split(",")
-    .filter((s) => s.trim() !== "")
-    .map((s) => Number(s.trim()));
-
-const settings = {
-  refunds: num("BENCH_REFUNDS", 600, 300),
-  rounds: num("BENCH_ROUNDS", 3, 3),
-  warmup: num("BENCH_WARMUP", 200, 100),
-  roundMs: num("BENCH_ROUND_MS", 1_500, 800),
-  latencies: list("BENCH_LATENCY", "0,50", "0,50"),
-  concurrencies: list("BENCH_CONCURRENCY", "10,50,200", "10,50"),
-  fetchAt: env["BENCH_FETCH"] ?? "50",
-  enqueue: num("BENCH_ENQUEUE", 100_000, 10_000),
-  enqueueRuns: num("BENCH_ENQUEUE_RUNS", 1, 1),
-  rssRows: num("BENCH_RSS_ROWS", 1_000_000, 100_000),
-  rssEnqueueRows: list("BENCH_RSS_ENQUEUE_ROWS", "10000,50000", "2000,10000"),
-  costRefunds: num("BENCH_COST_REFUNDS", 500, 200),
-  webhooks: num("BENCH_WEBHOOKS", 500, 200),
-  clientPairs: num("BENCH_CLIENT_PAIRS", 600, 300),
-  recoveryKills: num("BENCH_RECOVERY_KILLS", 4, 2),
-  recoveryFeed: num("BENCH_RECOVERY_FEED", 40, 40),
-  unknownRefunds: num("BENCH_UNKNOWN_REFUNDS", 300, 100),
-};
-const SECTIONS = [
-  "signing",
-  "cost",
-  "lifecycle",
-  "profile",
-  "client",
-  "unknown",
-  "webhook",
-  "enqueue",
-  "memory",
-  "recovery",
-] as const;
-type Section = (typeof SECTIONS)[number];
-const only = (env["BENCH_ONLY"] ?? "").split(",").filter((s) => s !== "");
-for (const s of only) {
-  if (!(SECTIONS as readonly string[]).includes(s)) {
-    throw new RangeError(`BENCH_ONLY: unknown section ${s} (expected ${SECTIONS.join(", ")})`);
-  }
-}
-const wants = (s: Section): boolean => only.length === 0 || only.includes(s);
-
 const log = (line: string): void => console.log(line);
 
 function packageVersion(name: string): string {
@@ -281,6 +230,35 @@ async function main(): Promise<void> {
       }
       return out;
     });
+
+    const scaleSizes = {
+      sandbox,
+      refunds: settings.refunds,
+      rounds: settings.rounds,
+      warmup: settings.warmup,
+      roundTargetMs: settings.roundMs,
+      log,
+    };
+    const noValkey = wants("durability") ? durabilityUnavailable() : undefined;
+    if (noValkey) results.pending.push({ section: "durability", reason: noValkey });
+    else {
+      results.durability = await section("durability", results, () =>
+        runDurability({
+          ...scaleSizes,
+          latenciesMs: settings.durabilityLatencies,
+          concurrency: settings.durabilityConcurrency,
+        }),
+      );
+    }
+    const scaleOptions = {
+      ...scaleSizes,
+      latenciesMs: settings.scaleLatencies,
+      concurrency: settings.scaleConcurrency,
+    };
+    results.scale = await section("scale", results, () =>
+      runScale({ ...scaleOptions, redisUrl: redis.url }),
+    );
+    results.cluster = await section("cluster", results, () => runCluster(scaleOptions));
 
     results.client = await section("client", results, () =>
       runClientBench({
