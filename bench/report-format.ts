@@ -67,3 +67,32 @@ export function sumKinds(c: RedisCost): number {
   const k = c.memoryByKind;
   return k.record + k.order + k.events + k.jobs + k.other;
 }
+
+/**
+ * "met", or "**short** by …" how far `x` is from `target` (`atLeast`: x ≥ target is met;
+ * else x ≤ target), in the figure's own unit (`fmt`); "–" when `x` is not a number.
+ */
+export function verdict(
+  x: number | undefined,
+  target: number,
+  atLeast: boolean,
+  fmt: (n: number) => string = (n) => `${n.toFixed(2)}×`,
+): string {
+  if (x === undefined || !Number.isFinite(x)) return "–";
+  const ok = atLeast ? x >= target : x <= target;
+  return ok ? "met" : `**short** by ${fmt(Math.abs(x - target))}`;
+}
+
+/** A contender of a labelled run (durability, scale, cluster) in one scenario. */
+export function byLabel(
+  results: readonly ScenarioResult[],
+  label: string,
+  latencyMs: number,
+): ScenarioResult | undefined {
+  return results.find((r) => r.label === label && r.latencyMs === latencyMs);
+}
+
+/** The latencies a labelled run measured, in order. */
+export function latenciesOf(results: readonly ScenarioResult[]): number[] {
+  return [...new Set(results.map((r) => r.latencyMs))];
+}

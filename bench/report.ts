@@ -8,7 +8,10 @@ import { enqueueSection, memorySection } from "./report-enqueue.js";
 import { MODE_LABEL, f0, f2, table } from "./report-format.js";
 import { lifecycleSection } from "./report-lifecycle.js";
 import { recordMemorySection, redisSection } from "./report-redis.js";
-import { environment, summary } from "./report-summary.js";
+import { durabilitySection } from "./report-durability.js";
+import { scaleSection } from "./report-scale.js";
+import { environment } from "./report-summary.js";
+import { summary } from "./report-targets.js";
 import { whereTimeGoes } from "./report-time.js";
 import type { BenchResults } from "./report-types.js";
 import { signingSection, webhookSection } from "./report-webhook.js";
@@ -51,6 +54,8 @@ export function renderReport(r: BenchResults): string {
     environment(r.env),
     summary(r),
     lifecycleSection(r),
+    durabilitySection(r),
+    scaleSection(r),
     whereTimeGoes(r),
     enqueueSection(r),
     memorySection(r),
