@@ -64,7 +64,7 @@ const HEAD = [
   "Redis cmds/refund",
 ];
 
-export function scaleSection(r: BenchResults): string {
+export function scaleSection(r: Pick<BenchResults, "scale" | "cluster">): string {
   const out: string[] = [];
   const intro =
     "The lifecycle of section 1 (the producer here, workers in processes of their own, " +

@@ -2,13 +2,27 @@
  * `npm run bench`: every benchmark against its baseline in one run, on a dedicated
  * redis-server (killed at the end) and the sandbox in a child process, then BENCHMARKS.md.
  *
- * Sizes and sections (environment variables):
- * - BENCH_ONLY: comma list of sections to run (default all): signing, cost, lifecycle,
- *   profile, client, unknown, webhook, enqueue, memory
+ * Sections (BENCH_ONLY: comma list, default all), with their time at default sizes on the
+ * 2-core development machine (about 25 min in all):
+ * - signing (~5 s), cost (~40 s: Redis commands per refund, two regimes)
+ * - lifecycle (~3 min: 2 latencies × 3 concurrencies), profile (~30 s)
+ * - durability (~4 min: six systems on three Valkey servers of the run, 2 latencies; pending
+ *   when valkey-server, or BENCH_VALKEY, is not installed; bench/durability.ts)
+ * - scale (~3 min: 1 vs 2 worker processes, single Redis), cluster (~5 min: a 3-master
+ *   cluster, 1 vs 4 shards, 1 vs 2 processes; bench/scale.ts, `npm run bench:cluster`)
+ * - client (~40 s), unknown (~2–3 min, real time: default timeouts and grace), webhook
+ *   (~20 s), enqueue (~1 min), memory (~1 min), recovery (~4 min)
+ *
+ * Sizes (environment variables; bench/run-settings.ts):
  * - BENCH_REFUNDS (600): lifecycle refunds per round at 0 ms latency (rounds at 50 ms are
- *   sized to about BENCH_ROUND_MS, default 1500, at the latency-bound rate)
+ *   sized to about BENCH_ROUND_MS, default 1500, at the latency-bound rate); also the
+ *   durability, scale and cluster sections' rounds
  * - BENCH_ROUNDS (3), BENCH_WARMUP (200): measured and warm-up rounds per system
  * - BENCH_LATENCY ("0,50"), BENCH_CONCURRENCY ("10,50,200")
+ * - BENCH_DURABILITY_LATENCY ("0,50"), BENCH_DURABILITY_CONCURRENCY (50); BENCH_VALKEY
+ *   (valkey-server): the durability section's server binary
+ * - BENCH_SCALE_LATENCY ("0,50"), BENCH_SCALE_CONCURRENCY (50, per worker process): the
+ *   scale and cluster sections
  * - BENCH_FETCH ("50"): concurrencies where the pipeline also runs with its client given
  *   the global fetch through its `fetch` option ("all" or "none" also accepted)
  * - BENCH_ENQUEUE (100000), BENCH_ENQUEUE_RUNS (1): enqueue-rate refunds and runs
@@ -18,8 +32,7 @@
  * - BENCH_WEBHOOKS (500), BENCH_CLIENT_PAIRS (600)
  * - BENCH_RECOVERY_KILLS (4): SIGKILLs per BullMQ timing in the recovery benchmark;
  *   BENCH_RECOVERY_FEED (40): refunds enqueued per second meanwhile
- * - BENCH_UNKNOWN_REFUNDS (300): refunds of the unknown-outcome batch (section `unknown`,
- *   real time: the default 10 s timeout and grace, so a few minutes)
+ * - BENCH_UNKNOWN_REFUNDS (300): refunds of the unknown-outcome batch
  * - BENCH_QUICK=1: small sizes for a smoke run (minutes become seconds)
  * - BENCH_OUT: where to write the report (default BENCHMARKS.md at the repository root)
  * - BENCH_JSON: where to write the raw results (default a file in the OS temp directory);
