@@ -117,7 +117,8 @@ export function createPipelineProducer(options: SystemOptions): LifecycleProduce
     async countSucceeded(ids: readonly string[]) {
       let n = 0;
       for (let i = 0; i < ids.length; i += 1_000) {
-        const records = await producer.store.getMany(ids.slice(i, i + 1_000));
+        // The producer's getMany finds records in any shard (QUEUE_SHARDS > 1).
+        const records = await producer.getMany(ids.slice(i, i + 1_000));
         n += records.filter((r) => r?.state === "succeeded").length;
       }
       return n;

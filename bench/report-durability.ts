@@ -4,7 +4,17 @@
 import { DURABILITY_LABELS as L } from "./durability.js";
 import type { ScenarioResult } from "./lifecycle.js";
 import { ratio } from "./stats.js";
-import { byLabel, f0, f1, f2, fx, latenciesOf, table, verdict } from "./report-format.js";
+import {
+  byLabel,
+  f0,
+  f1,
+  f2,
+  fx,
+  latenciesOf,
+  roundProblems,
+  table,
+  verdict,
+} from "./report-format.js";
 import type { BenchResults } from "./report-types.js";
 
 /** Each barrier mode against `none` and against the bare baseline on its own server. */
@@ -118,5 +128,7 @@ export function durabilitySection(r: BenchResults): string {
       ],
       rows,
     ),
+    "",
+    roundProblems(s),
   ].join("\n");
 }

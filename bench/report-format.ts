@@ -96,3 +96,23 @@ export function byLabel(
 export function latenciesOf(results: readonly ScenarioResult[]): number[] {
   return [...new Set(results.map((r) => r.latencyMs))];
 }
+
+/**
+ * One line on the rounds of labelled runs: which rounds timed out or ended with records
+ * not `succeeded`, or that none did.
+ */
+export function roundProblems(results: readonly ScenarioResult[]): string {
+  const problems = results.flatMap((s) =>
+    s.rounds
+      .filter(
+        (x) => x.error !== undefined || (x.succeeded !== undefined && x.succeeded !== x.refunds),
+      )
+      .map(
+        (x) =>
+          `${s.label ?? s.mode} ${s.latencyMs} ms: ${x.error ?? `${x.succeeded}/${x.refunds} succeeded`}`,
+      ),
+  );
+  return problems.length > 0
+    ? `Rounds with problems: ${problems.join("; ")}.`
+    : "Every round ended with every refund final (and, for the pipeline, every record `succeeded`).";
+}

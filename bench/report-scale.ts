@@ -6,7 +6,17 @@ import type { ScenarioResult } from "./lifecycle.js";
 import { scaleLabel } from "./scale.js";
 import type { ScaleResult } from "./scale.js";
 import { ratio } from "./stats.js";
-import { byLabel, f0, f1, f2, fx, latenciesOf, table, verdict } from "./report-format.js";
+import {
+  byLabel,
+  f0,
+  f1,
+  f2,
+  fx,
+  latenciesOf,
+  roundProblems,
+  table,
+  verdict,
+} from "./report-format.js";
 import type { BenchResults } from "./report-types.js";
 
 /** What a contender label says: system, shards, processes. */
@@ -81,6 +91,8 @@ export function scaleSection(r: Pick<BenchResults, "scale" | "cluster">): string
       intro,
       "",
       table(HEAD, rowsOf(r.scale)),
+      "",
+      roundProblems(r.scale.scenarios),
     );
   }
   if (r.cluster?.scenarios.length) {
@@ -106,6 +118,8 @@ export function scaleSection(r: Pick<BenchResults, "scale" | "cluster">): string
         intro,
       "",
       table(HEAD, rowsOf(c)),
+      "",
+      roundProblems(c.scenarios),
       "",
       single.length > 0
         ? `Redis commands per refund, cluster against one plain Redis (1 worker process): ${notes.join("; ")}.`
