@@ -42,6 +42,8 @@ export interface RoundResult {
   eventLoopUtilization: number;
   /** Pipeline only: records in `succeeded` after the round. */
   succeeded?: number;
+  /** Pipeline only: records with a deferred submit (barrier timeout, unknown outcome). */
+  deferred?: number;
   /** With `nodes`: what the round cost the Redis servers, per refund. */
   redis?: RoundRedis;
   error?: string;
@@ -229,8 +231,10 @@ async function runRound(
     round.error = `only ${finals} of ${count} refunds final after ${o.roundTimeoutMs} ms`;
   }
   if (before && after) round.redis = roundRedis(before, after, finals);
-  if (c.producer.countSucceeded) {
-    round.succeeded = await c.producer.countSucceeded(refunds.map((x) => x.refundRequestId));
+  if (c.producer.check) {
+    const seen = await c.producer.check(refunds.map((x) => x.refundRequestId));
+    round.succeeded = seen.succeeded;
+    round.deferred = seen.deferred;
   }
   return round;
 }
@@ -315,6 +319,7 @@ async function runScenario(
             `${round.refundsPerSecond.toFixed(0)} refunds/s (${round.refunds} in ${round.elapsedMs} ms, ` +
             `cpu ${round.cpuMsPerRefund.toFixed(2)} ms/refund, elu ${round.eventLoopUtilization.toFixed(2)}` +
             (round.redis ? `, ${round.redis.commandsPerRefund.toFixed(1)} cmds/refund` : "") +
+            (round.deferred ? `, ${round.deferred} deferred` : "") +
             ")" +
             (round.error ? ` ERROR ${round.error}` : ""),
         );

@@ -114,14 +114,17 @@ export function createPipelineProducer(options: SystemOptions): LifecycleProduce
       const bad = items.find((i) => i.outcome !== "created");
       if (bad) throw new Error(`enqueueBulk: item ${bad.index} was ${bad.outcome}`);
     },
-    async countSucceeded(ids: readonly string[]) {
-      let n = 0;
+    async check(ids: readonly string[]) {
+      let succeeded = 0;
+      let deferred = 0;
       for (let i = 0; i < ids.length; i += 1_000) {
         // The producer's getMany finds records in any shard (QUEUE_SHARDS > 1).
-        const records = await producer.getMany(ids.slice(i, i + 1_000));
-        n += records.filter((r) => r?.state === "succeeded").length;
+        for (const r of await producer.getMany(ids.slice(i, i + 1_000))) {
+          if (r?.state === "succeeded") succeeded += 1;
+          if (r?.history.some((h) => h.event === "submit-deferred")) deferred += 1;
+        }
       }
-      return n;
+      return { succeeded, deferred };
     },
     close: () => producer.close(),
   };

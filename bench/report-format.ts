@@ -99,20 +99,33 @@ export function latenciesOf(results: readonly ScenarioResult[]): number[] {
 
 /**
  * One line on the rounds of labelled runs: which rounds timed out or ended with records
- * not `succeeded`, or that none did.
+ * not `succeeded` (or that none did), and which had deferred submits.
  */
 export function roundProblems(results: readonly ScenarioResult[]): string {
+  const name = (s: ScenarioResult, i: number) =>
+    `${s.label ?? s.mode} ${s.latencyMs} ms round ${i + 1}`;
   const problems = results.flatMap((s) =>
-    s.rounds
-      .filter(
-        (x) => x.error !== undefined || (x.succeeded !== undefined && x.succeeded !== x.refunds),
-      )
-      .map(
-        (x) =>
-          `${s.label ?? s.mode} ${s.latencyMs} ms: ${x.error ?? `${x.succeeded}/${x.refunds} succeeded`}`,
-      ),
+    s.rounds.flatMap((x, i) =>
+      x.error !== undefined || (x.succeeded !== undefined && x.succeeded !== x.refunds)
+        ? [`${name(s, i)}: ${x.error ?? `${x.succeeded}/${x.refunds} succeeded`}`]
+        : [],
+    ),
   );
-  return problems.length > 0
-    ? `Rounds with problems: ${problems.join("; ")}.`
-    : "Every round ended with every refund final (and, for the pipeline, every record `succeeded`).";
+  const deferred = results.flatMap((s) =>
+    s.rounds.flatMap((x, i) =>
+      x.deferred ? [`${name(s, i)} (${x.elapsedMs} ms): ${x.deferred} of ${x.refunds}`] : [],
+    ),
+  );
+  return [
+    problems.length > 0
+      ? `Rounds with problems: ${problems.join("; ")}.`
+      : "Every round ended with every refund final (and, for the pipeline, every record `succeeded`).",
+    ...(deferred.length > 0
+      ? [
+          `Rounds with deferred submits (a send withheld because the barrier did not hold ` +
+            `within \`REDIS_DURABILITY_TIMEOUT_MS\`, or an unknown outcome; the job waits and ` +
+            `tries again): ${deferred.join("; ")}.`,
+        ]
+      : []),
+  ].join(" ");
 }

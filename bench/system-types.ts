@@ -47,7 +47,11 @@ export interface LifecycleWorkers {
 /** The producer side of a system. */
 export interface LifecycleProducer {
   enqueue(refunds: readonly BenchRefund[]): Promise<void>;
-  /** How many of `ids` have a `succeeded` record (systems with records only). */
-  countSucceeded?(ids: readonly string[]): Promise<number>;
+  /**
+   * How many of `ids` have a `succeeded` record, and how many records show a deferred
+   * submit (`submit-deferred`: a send withheld because the durability barrier timed out,
+   * or an unknown outcome); systems with records only.
+   */
+  check?(ids: readonly string[]): Promise<{ succeeded: number; deferred: number }>;
   close(): Promise<void>;
 }
