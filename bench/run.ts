@@ -3,12 +3,14 @@
  * redis-server (killed at the end) and the sandbox in a child process, then BENCHMARKS.md.
  *
  * Sections (BENCH_ONLY: comma list, default all), with their time at default sizes on the
- * 2-core development machine (about 25 min in all):
+ * 2-core development machine (about 30 min in all when the machine is otherwise busy;
+ * worker-process start-up under load is a good part of the new sections' time):
  * - signing (~5 s), cost (~40 s: Redis commands per refund, two regimes)
- * - lifecycle (~3 min: 2 latencies × 3 concurrencies), profile (~30 s)
- * - durability (~4 min: six systems on three Valkey servers of the run, 2 latencies; pending
- *   when valkey-server, or BENCH_VALKEY, is not installed; bench/durability.ts)
- * - scale (~3 min: 1 vs 2 worker processes, single Redis), cluster (~5 min: a 3-master
+ * - lifecycle (~3–4 min: 2 latencies × 3 concurrencies), profile (~30 s)
+ * - durability (~5–7 min: six systems on three Valkey servers of the run, 2 latencies;
+ *   pending when valkey-server, or BENCH_VALKEY, is not installed; bench/durability.ts;
+ *   BENCH_DURABILITY_LATENCY=0 halves it)
+ * - scale (~2–3 min: 1 vs 2 worker processes, single Redis), cluster (~4–5 min: a 3-master
  *   cluster, 1 vs 4 shards, 1 vs 2 processes; bench/scale.ts, `npm run bench:cluster`)
  * - client (~40 s), unknown (~2–3 min, real time: default timeouts and grace), webhook
  *   (~20 s), enqueue (~1 min), memory (~1 min), recovery (~4 min)
