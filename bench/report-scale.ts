@@ -109,6 +109,7 @@ export function scaleSection(r: Pick<BenchResults, "scale" | "cluster">): string
         );
       });
     });
+    if (out.length > 0) out.push("");
     out.push(
       "## 1d. Scaling: Redis Cluster with shards (issues 15 and 17)",
       "",
