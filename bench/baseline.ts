@@ -11,7 +11,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { Queue, Worker, type Job } from "bullmq";
-import { Redis } from "ioredis";
+import { Cluster, Redis } from "ioredis";
 import { Agent, request } from "undici";
 import { ENDPOINTS } from "../src/gatepay/endpoints.js";
 import { buildSignedHeaders } from "../src/gatepay/signing.js";
@@ -62,9 +62,25 @@ function dataStatus(statusCode: number, text: string): string {
   return json.data?.status ?? "";
 }
 
+/**
+ * The baseline's connection: one Redis, or a cluster connection when `env` names
+ * REDIS_CLUSTER_NODES (the jobs then live in the one slot of the prefix's hash tag).
+ */
+function connect(options: SystemOptions): Redis | Cluster {
+  const seeds = options.env?.["REDIS_CLUSTER_NODES"];
+  if (seeds === undefined || seeds === "") {
+    return new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  }
+  const nodes = seeds.split(",").map((s) => {
+    const [host, port] = s.trim().split(":");
+    return { host: host ?? "127.0.0.1", port: Number(port) };
+  });
+  return new Cluster(nodes, { redisOptions: { maxRetriesPerRequest: null } });
+}
+
 /** Starts the bare submit and poll workers. */
 export async function startBaselineWorkers(options: SystemOptions): Promise<LifecycleWorkers> {
-  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const connection = connect(options);
   const dispatcher = new Agent({ keepAliveTimeout: 30_000 });
   const pollQueue = new Queue<PollData>(POLL_QUEUE, { connection, prefix: options.prefix });
   const createUrl = `${options.sandboxUrl}${ENDPOINTS.orderRefund.merchantPath}`;
@@ -136,7 +152,7 @@ export async function startBaselineWorkers(options: SystemOptions): Promise<Life
 
 /** A bare producer: `Queue.addBulk` of submit jobs carrying the request, in chunks. */
 export function createBaselineProducer(options: SystemOptions): LifecycleProducer {
-  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const connection = connect(options);
   const queue = new Queue<SubmitData>(SUBMIT_QUEUE, { connection, prefix: options.prefix });
   const chunkSize = options.chunkSize ?? 500;
   return {

@@ -1,153 +1,151 @@
 /**
- * `npx tsx bench/durability.ts`: what the durability barrier costs (README "Durability").
- * The whole pipeline (producer enqueueBulk, submit and poll workers, the sandbox in this
- * process, settle delay 0) runs the same refunds on Valkey 8 in three modes, in one run:
- * `none` (AOF everysec, no barrier: the baseline), `aof` (WAITAOF 1 0 on the same server
- * settings) and `replica` (WAIT 1 to a local replica). Prints refunds/s and the ratio to
- * `none`. Sizes: BENCH_DURABILITY_REFUNDS (default 1000), BENCH_DURABILITY_ROUNDS (2).
- * Not part of `npm run bench` yet: run it by hand.
+ * What the durability barrier costs (issue 12, README "Durability"), and the lifecycle with
+ * the barrier on against a bare BullMQ baseline on the same server (issue 17 item 1).
+ * Section `durability` of `npm run bench` (`BENCH_ONLY=durability npm run bench` alone).
+ *
+ * Three Valkey 8 servers of this run (killed by pid at the end): an AOF server
+ * (`appendonly yes`, `appendfsync everysec`, as README "Running Redis for money"), and a
+ * master (no AOF) with a local replica. On them, with the lifecycle harness
+ * (bench/lifecycle.ts: worker processes of their own, the sandbox process, rounds
+ * interleaved, medians), six systems take turns:
+ *
+ * - on the AOF server: the bare baseline, the pipeline with `REDIS_DURABILITY=none`, and
+ *   with `aof` (WAITAOF 1 0 before each send and each enqueue acknowledgement);
+ * - on the master with a replica: the bare baseline, the pipeline with `none`, and with
+ *   `replica` (WAIT 1).
+ *
+ * The barrier's cost is each mode against `none` on the same server; "lifecycle with the
+ * barrier on" is each barrier mode against the bare baseline on the same server. Each
+ * round also reads WAIT/WAITAOF calls from INFO commandstats, which shows the barrier ran.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
-import pino from "pino";
-import { freePort } from "../src/cli/demo/find-redis.js";
-import { loadConfig } from "../src/config.js";
-import { createLogger } from "../src/logger.js";
-import { createRefundProducer } from "../src/producer/enqueue-refund.js";
-import { startSandbox } from "../src/sandbox/index.js";
-import { redisAnswers } from "../src/store/redis-connection.js";
-import { startRefundWorkers } from "../src/worker/start-workers.js";
+import { execFileSync } from "node:child_process";
+import { Redis } from "ioredis";
+import { runLifecycle, type ContenderSpec, type ScenarioResult } from "./lifecycle.js";
+import { startBenchRedis, type BenchRedis } from "./redis-server.js";
+import type { SandboxProcess } from "./sandbox-process.js";
 
-const CLIENT = "bench-durability";
-const SECRET = "bench-durability-secret-0123456789";
-const REFUNDS = Number(process.env["BENCH_DURABILITY_REFUNDS"] ?? 1000);
-const ROUNDS = Number(process.env["BENCH_DURABILITY_ROUNDS"] ?? 2);
-const VALKEY = process.env["BENCH_VALKEY"] ?? "valkey-server";
+/** The labels of the six systems. */
+export const DURABILITY_LABELS = {
+  bareAof: "bare@aof",
+  noneAof: "none@aof",
+  aof: "aof@aof",
+  bareReplica: "bare@replica",
+  noneReplica: "none@replica",
+  replica: "replica@replica",
+} as const;
 
-interface Server {
-  url: string;
-  port: number;
-  stop(): Promise<void>;
+export interface DurabilityResult {
+  /** The servers' version, e.g. `Valkey 8.0.1`. */
+  server: string;
+  scenarios: ScenarioResult[];
+  /** Redis nodes in the order of each round's `redis.cpuMsPerRefund`. */
+  nodes: string[];
 }
 
-async function startServer(args: string[]): Promise<Server> {
-  const port = await freePort();
-  const dir = await mkdtemp(join(tmpdir(), "bench-durability-"));
-  const child: ChildProcess = spawn(
-    VALKEY,
-    ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", ...args],
-    { stdio: "ignore" },
-  );
-  const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; i < 200 && !(await redisAnswers(url, 200)); i++) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    url,
-    port,
-    async stop() {
-      if (child.pid !== undefined) process.kill(child.pid, "SIGKILL");
-      await new Promise((r) => child.once("exit", r));
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+export interface DurabilityOptions {
+  sandbox: SandboxProcess;
+  latenciesMs: readonly number[];
+  concurrency: number;
+  refunds: number;
+  rounds: number;
+  warmup: number;
+  roundTargetMs: number;
+  /** The server binary; default `BENCH_VALKEY` or `valkey-server`. */
+  binary?: string;
+  log?: (line: string) => void;
 }
 
-async function runMode(url: string, mode: string, sandboxUrl: string, round: number) {
-  const prefix = `bd-${mode.replace("+", "-")}-${round}`;
-  const config = loadConfig(
-    {
-      REDIS_URL: url,
-      QUEUE_PREFIX: prefix,
-      REDIS_DURABILITY: mode,
-      GATEPAY_BASE_URL: sandboxUrl,
-      GATEPAY_CLIENT_ID: CLIENT,
-      GATEPAY_SECRET_KEY: SECRET,
-      WORKER_CONCURRENCY: "50",
-    },
-    { require: ["gatepay"] },
-  );
-  const logger = createLogger({ level: "error", destination: pino.destination("/dev/null") });
-  const workers = await startRefundWorkers({
-    config,
-    logger,
-    settings: { poll: { firstDelayMs: 0, maxDelayMs: 50, deadlineMs: 3_600_000 } },
-    reconciler: { intervalMs: 0 },
-  });
-  await workers.waitUntilReady();
-  let finals = 0;
-  let resolveAll: () => void = () => undefined;
-  const all = new Promise<void>((r) => (resolveAll = r));
-  workers.pollWorker.on("completed", (_job, result: { outcome?: string } | undefined) => {
-    if (result?.outcome === "final" && ++finals === REFUNDS) resolveAll();
-  });
-  const producer = createRefundProducer({
-    redisUrl: url,
-    prefix: config.queuePrefix,
-    durability: config.durability,
-  });
-  const requests = Array.from({ length: REFUNDS }, (_, i) => ({
-    refundRequestId: `${prefix}-${i}`,
-    prepayId: `${900000 + round}`, // `round` is the case's id here
-    refundAmount: "0.01",
-  }));
-  const started = performance.now();
-  await producer.enqueueBulk(requests, { chunkSize: 100 });
-  await all;
-  const seconds = (performance.now() - started) / 1000;
-  const rounds = workers.durability.barrierRounds;
-  await producer.close();
-  await workers.close();
-  return { perSecond: REFUNDS / seconds, barrierRounds: rounds };
-}
-
-async function main(): Promise<void> {
-  const sandbox = await startSandbox({ clientId: CLIENT, secretKey: SECRET, settleDelayMs: 0 });
-  const aofServer = await startServer(["--appendonly", "yes", "--appendfsync", "everysec"]);
-  const master = await startServer(["--appendonly", "no"]);
-  const replica = await startServer([
-    "--appendonly",
-    "no",
-    "--replicaof",
-    "127.0.0.1",
-    String(master.port),
-  ]);
-  await new Promise((r) => setTimeout(r, 1_000)); // the replica's first sync
-  const cases = [
-    { mode: "none", url: aofServer.url },
-    { mode: "aof", url: aofServer.url },
-    { mode: "replica", url: master.url },
-  ];
-  const results = new Map<string, number[]>();
+/** Why the section cannot run here (no server binary), or undefined when it can. */
+export function durabilityUnavailable(binary = defaultBinary()): string | undefined {
   try {
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const c of cases) {
-        const id = round * 10 + cases.indexOf(c);
-        sandbox.seedOrders({
-          prepayId: `${900000 + id}`,
-          amount: "1000000",
-          currency: "USDT",
-          kind: "order",
-        });
-        const r = await runMode(c.url, c.mode, sandbox.url, id);
-        results.set(c.mode, [...(results.get(c.mode) ?? []), r.perSecond]);
-      }
-    }
-  } finally {
-    await Promise.all([aofServer.stop(), master.stop(), replica.stop()]);
-    await sandbox.close();
-  }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-  const base = median(results.get("none") ?? []);
-  console.log(`| mode | refunds/s (median of ${ROUNDS}) | vs none |`);
-  console.log("| --- | --- | --- |");
-  for (const c of cases) {
-    const m = median(results.get(c.mode) ?? []);
-    console.log(`| ${c.mode} | ${m.toFixed(0)} | ${(m / base).toFixed(2)} |`);
+    execFileSync(binary, ["--version"], { stdio: "ignore" });
+    return undefined;
+  } catch {
+    return `${binary} is not installed (the barrier modes need WAITAOF: Valkey 8 or Redis ≥ 7.2)`;
   }
 }
 
-await main();
+function defaultBinary(): string {
+  return process.env["BENCH_VALKEY"] ?? "valkey-server";
+}
+
+/** Resolves once `replica` reports its link to the master up (5 s at most per try). */
+async function replicaLinked(replica: Redis, master: Redis): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const r = await replica.info("replication");
+    const m = await master.info("replication");
+    if (/master_link_status:up/.test(r) && /connected_slaves:1/.test(m)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("the replica did not link to the master within 10 s");
+}
+
+export async function runDurability(o: DurabilityOptions): Promise<DurabilityResult> {
+  const binary = o.binary ?? defaultBinary();
+  const dir = await mkdtemp(join(tmpdir(), "gatepay-bench-durability-"));
+  const servers: BenchRedis[] = [];
+  const conns: Redis[] = [];
+  try {
+    // Each server in a directory of its own: a full sync writes an RDB file there.
+    const dirOf = async (name: string): Promise<string[]> => {
+      const d = join(dir, name);
+      await mkdir(d);
+      return ["--dir", d];
+    };
+    const aof = await startBenchRedis({
+      binary,
+      args: ["--appendonly", "yes", "--appendfsync", "everysec", ...(await dirOf("aof"))],
+    });
+    servers.push(aof);
+    const master = await startBenchRedis({ binary, args: await dirOf("master") });
+    servers.push(master);
+    const replica = await startBenchRedis({
+      binary,
+      args: ["--replicaof", "127.0.0.1", String(master.port), ...(await dirOf("replica"))],
+    });
+    servers.push(replica);
+    for (const s of servers) conns.push(new Redis(s.url));
+    const [aofConn, masterConn, replicaConn] = conns as [Redis, Redis, Redis];
+    await replicaLinked(replicaConn, masterConn);
+    const L = DURABILITY_LABELS;
+    const on = (url: string, mode?: string): Partial<ContenderSpec> =>
+      mode === undefined ? { redisUrl: url } : { redisUrl: url, env: { REDIS_DURABILITY: mode } };
+    const specs: ContenderSpec[] = [
+      { label: L.bareAof, mode: "baseline", ...on(aof.url) },
+      { label: L.noneAof, mode: "pipeline", ...on(aof.url, "none") },
+      { label: L.aof, mode: "pipeline", ...on(aof.url, "aof") },
+      { label: L.bareReplica, mode: "baseline", ...on(master.url) },
+      { label: L.noneReplica, mode: "pipeline", ...on(master.url, "none") },
+      { label: L.replica, mode: "pipeline", ...on(master.url, "replica") },
+    ];
+    const scenarios = await runLifecycle({
+      redis: master,
+      sandbox: o.sandbox,
+      modes: [],
+      contendersFor: () => specs,
+      flush: async () => {
+        await aofConn.flushall();
+        await masterConn.flushall();
+        await masterConn.wait(1, 5_000);
+      },
+      // The replica's INFO counts what replication applies there too: masters only.
+      nodes: [aofConn, masterConn],
+      latenciesMs: o.latenciesMs,
+      concurrencies: [o.concurrency],
+      refunds: o.refunds,
+      rounds: o.rounds,
+      warmup: o.warmup,
+      roundTargetMs: o.roundTargetMs,
+      roundTimeoutMs: 120_000,
+      ...(o.log ? { log: o.log } : {}),
+    });
+    return { server: aof.version, scenarios, nodes: ["AOF server", "master"] };
+  } finally {
+    for (const c of conns) c.disconnect();
+    await Promise.all(servers.map((s) => s.close()));
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -4,9 +4,12 @@
  * enqueues; this process reports when the expected number of refunds is final.
  *
  * Messages in: `start` (mode, options, optional CPU profile path: profiled from after
- * start-up until `close`), `expect` (count, timeoutMs), `close`.
- * Messages out: `ready`, `round` (doneAtMs epoch, CPU µs, event-loop utilisation), `closed`,
- * `error`.
+ * start-up until `close`), `track` (count the finals of a round from now), `untrack`,
+ * `close`.
+ * Messages out: `ready`, `tracking`, `progress` (unasked while tracking, at most every
+ * 5 ms: finals so far and the epoch ms of the last one), `round` (answer to `untrack`:
+ * finals, the last one's time, CPU µs, event-loop utilisation), `closed`, `error`. With
+ * several worker processes on the same queues the parent adds up their progress.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
@@ -14,7 +17,6 @@ import { dirname } from "node:path";
 import { performance } from "node:perf_hooks";
 import {
   startSystemWorkers,
-  waitForFinals,
   type LifecycleWorkers,
   type SystemMode,
   type SystemOptions,
@@ -22,8 +24,20 @@ import {
 
 type InMessage =
   | { op: "start"; mode: SystemMode; options: SystemOptions; profilePath?: string }
-  | { op: "expect"; count: number; timeoutMs: number }
+  | { op: "track" }
+  | { op: "untrack" }
   | { op: "close" };
+
+/** The round being tracked. */
+interface Tracking {
+  finals: number;
+  lastAtMs: number;
+  timer: NodeJS.Timeout | undefined;
+  off: () => void;
+  cpu: NodeJS.CpuUsage;
+  elu: ReturnType<typeof performance.eventLoopUtilization>;
+}
+let tracking: Tracking | undefined;
 
 let workers: LifecycleWorkers | undefined;
 let closing: Promise<void> | undefined;
@@ -64,27 +78,43 @@ async function handle(m: InMessage): Promise<void> {
       }
       send({ op: "ready" });
       return;
-    case "expect": {
+    case "track": {
       if (!workers) throw new Error("not started");
-      const target = workers.finals() + m.count;
-      const cpu = process.cpuUsage();
-      const elu = performance.eventLoopUtilization();
-      let error: string | undefined;
-      try {
-        await waitForFinals(workers, target, m.timeoutMs);
-      } catch (err) {
-        error = err instanceof Error ? err.message : String(err);
-      }
-      const doneAtMs = Date.now();
-      const used = process.cpuUsage(cpu);
+      const t: Tracking = {
+        finals: 0,
+        lastAtMs: Date.now(),
+        timer: undefined,
+        off: () => undefined,
+        cpu: process.cpuUsage(),
+        elu: performance.eventLoopUtilization(),
+      };
+      const report = (): void => {
+        t.timer = undefined;
+        send({ op: "progress", finals: t.finals, atMs: t.lastAtMs });
+      };
+      t.off = workers.onFinal(() => {
+        t.finals += 1;
+        t.lastAtMs = Date.now();
+        t.timer ??= setTimeout(report, 5);
+      });
+      tracking = t;
+      send({ op: "tracking" });
+      return;
+    }
+    case "untrack": {
+      const t = tracking;
+      if (!t) throw new Error("not tracking");
+      tracking = undefined;
+      t.off();
+      if (t.timer !== undefined) clearTimeout(t.timer);
+      const used = process.cpuUsage(t.cpu);
       send({
         op: "round",
-        doneAtMs,
-        finals: m.count - (target - workers.finals()),
+        doneAtMs: t.lastAtMs,
+        finals: t.finals,
         cpuUserUs: used.user,
         cpuSystemUs: used.system,
-        eventLoopUtilization: performance.eventLoopUtilization(elu).utilization,
-        ...(error === undefined ? {} : { error }),
+        eventLoopUtilization: performance.eventLoopUtilization(t.elu).utilization,
       });
       return;
     }

@@ -4,16 +4,21 @@
  * worker process of its own (bench/lifecycle-child.ts), against the sandbox in another
  * process. The producer runs here, in the parent.
  *
- * A round: seed the orders (not timed), tell the child how many finals to expect, note
- * the time, enqueue every refund in bulk, and stop the clock when the child reports the
- * last one final. Each worker process first runs a warm-up round, then `rounds` measured
- * ones; the figure is the median.
+ * A round: seed the orders (not timed), tell the worker processes to count finals, note
+ * the time, enqueue every refund in bulk, and stop the clock at the last final (the
+ * processes report progress with the time of their latest final; with several processes on
+ * the same queues their counts are added up). Each system first runs a warm-up round,
+ * then `rounds` measured ones; the figure is the median.
+ *
+ * A scenario's systems are either `modes` (one process each, on `redis`) or, from
+ * `contendersFor`, labelled systems with their own server, service variables and number
+ * of worker processes; with `nodes`, each round also reads the Redis servers' CPU and
+ * commands (INFO) before and after.
  */
-import { fork, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
-import type { BenchRedis } from "./redis-server.js";
+import { WorkerChild, type ProgressMessage, type RoundMessage } from "./lifecycle-worker.js";
+import { commandStats, diffCounts, redisCpuSeconds, totalCalls } from "./redis-stats.js";
 import { makeRefunds, seedOrders } from "./refunds.js";
 import type { SandboxProcess } from "./sandbox-process.js";
 import { median, ratio } from "./stats.js";
@@ -37,12 +42,42 @@ export interface RoundResult {
   eventLoopUtilization: number;
   /** Pipeline only: records in `succeeded` after the round. */
   succeeded?: number;
+  /** Pipeline only: records with a deferred submit (barrier timeout, unknown outcome). */
+  deferred?: number;
+  /** With `nodes`: what the round cost the Redis servers, per refund. */
+  redis?: RoundRedis;
   error?: string;
+}
+
+/** Redis cost of a round, per refund (INFO deltas; the reads themselves left out). */
+export interface RoundRedis {
+  /** CPU (user + sys) per node, in `nodes` order, ms per refund. */
+  cpuMsPerRefund: number[];
+  /** Commands over all nodes (Lua-internal ones included). */
+  commandsPerRefund: number;
+  /** WAIT and WAITAOF calls (the durability barrier). */
+  barrierCallsPerRefund: number;
+}
+
+/** A labelled system of a scenario (see {@link LifecycleOptions.contendersFor}). */
+export interface ContenderSpec {
+  label: string;
+  mode: SystemMode;
+  /** Worker processes on the same queues; default 1. */
+  processes?: number;
+  /** Its Redis (another server than `redis`). */
+  redisUrl?: string;
+  /** More service variables (REDIS_DURABILITY, REDIS_CLUSTER_NODES, QUEUE_SHARDS). */
+  env?: Readonly<Record<string, string>>;
 }
 
 /** One system in one scenario. */
 export interface ScenarioResult {
   mode: SystemMode;
+  /** The contender's label (the mode for `modes`). */
+  label?: string;
+  /** Worker processes (1 for `modes`). */
+  processes?: number;
   latencyMs: number;
   concurrency: number;
   rounds: RoundResult[];
@@ -51,15 +86,24 @@ export interface ScenarioResult {
   /** Median worker CPU per refund, ms. */
   cpuMsPerRefund: number;
   eventLoopUtilization: number;
+  /** With `nodes`: medians over the rounds. */
+  redis?: RoundRedis;
 }
 
 /** Options of {@link runLifecycle}. */
 export interface LifecycleOptions {
-  redis: BenchRedis;
+  /** The Redis of `modes` (and of contenders without their own). */
+  redis: { url: string };
   sandbox: SandboxProcess;
   modes: readonly SystemMode[];
   /** Modes of one scenario when they differ from `modes` (e.g. a variant only at c=50). */
   modesFor?: (latencyMs: number, concurrency: number) => readonly SystemMode[];
+  /** Labelled systems of a scenario; when given, `modes` and `modesFor` are not used. */
+  contendersFor?: (latencyMs: number, concurrency: number) => readonly ContenderSpec[];
+  /** Empties the servers before each scenario; default FLUSHALL on `redis`. */
+  flush?: () => Promise<void>;
+  /** Redis servers whose INFO cpu and commandstats each round reads (caller's connections). */
+  nodes?: readonly Redis[];
   latenciesMs: readonly number[];
   concurrencies: readonly number[];
   /** Refunds per round at 0 ms latency (fewer at higher latency, see `roundTargetMs`). */
@@ -85,66 +129,6 @@ export interface LifecycleOptions {
   log?: (line: string) => void;
 }
 
-const CHILD = fileURLToPath(new URL("./lifecycle-child.ts", import.meta.url));
-
-interface RoundMessage {
-  op: "round";
-  doneAtMs: number;
-  finals: number;
-  cpuUserUs: number;
-  cpuSystemUs: number;
-  eventLoopUtilization: number;
-  error?: string;
-}
-
-/** A worker child and a typed request/answer channel to it. */
-class WorkerChild {
-  readonly #child: ChildProcess;
-  readonly #exited: Promise<void>;
-  #waiting: ((m: { op: string }) => void) | undefined;
-  #failure: Error | undefined;
-
-  constructor(execArgv: readonly string[]) {
-    this.#child = fork(CHILD, [], {
-      execArgv: ["--import", "tsx", ...execArgv],
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
-    this.#exited = new Promise((resolve) => this.#child.once("exit", () => resolve()));
-    this.#child.on("message", (m: { op: string; message?: string }) => {
-      if (m.op === "error") this.#failure = new Error(`worker child: ${m.message ?? "?"}`);
-      const w = this.#waiting;
-      this.#waiting = undefined;
-      w?.(m);
-    });
-    this.#child.once("exit", (code) => {
-      this.#failure ??= new Error(`worker child exited (${code})`);
-      const w = this.#waiting;
-      this.#waiting = undefined;
-      w?.({ op: "exit" });
-    });
-  }
-
-  /** Sends `message` and resolves with the child's next message (its answer). */
-  ask<T extends { op: string }>(message: object): Promise<T> {
-    return new Promise((resolve, reject) => {
-      this.#waiting = (m) => {
-        if (m.op === "error" || m.op === "exit") reject(this.#failure ?? new Error(m.op));
-        else resolve(m as T);
-      };
-      this.#child.send(message);
-    });
-  }
-
-  async close(): Promise<void> {
-    if (this.#child.connected) {
-      await this.ask({ op: "close" }).catch(() => undefined);
-    }
-    const timer = setTimeout(() => this.#child.kill("SIGKILL"), 10_000);
-    await this.#exited;
-    clearTimeout(timer);
-  }
-}
-
 /** Refunds per round for a scenario. */
 function roundSize(o: LifecycleOptions, latencyMs: number, concurrency: number): number {
   if (latencyMs <= 0) return o.refunds;
@@ -158,15 +142,45 @@ function roundSize(o: LifecycleOptions, latencyMs: number, concurrency: number):
 
 let tagCounter = 0;
 
-/** One system of a scenario: its worker process and its producer. */
+/** One system of a scenario: its worker processes and its producer. */
 interface Contender {
-  mode: SystemMode;
-  child: WorkerChild;
+  spec: ContenderSpec;
+  children: WorkerChild[];
   producer: LifecycleProducer;
   rounds: RoundResult[];
 }
 
-/** Runs one round of `c` with `count` refunds; undefined for a warm-up round. */
+interface NodeStats {
+  cpu: number[];
+  commands: Awaited<ReturnType<typeof commandStats>>[];
+}
+
+async function nodeStats(nodes: readonly Redis[]): Promise<NodeStats> {
+  const cpu = await Promise.all(nodes.map(redisCpuSeconds));
+  const commands = await Promise.all(nodes.map(commandStats));
+  return { cpu, commands };
+}
+
+function roundRedis(before: NodeStats, after: NodeStats, finals: number): RoundRedis {
+  const n = Math.max(1, finals);
+  let commands = 0;
+  let barrier = 0;
+  after.commands.forEach((a, i) => {
+    const d = diffCounts(before.commands[i]!, a);
+    commands += totalCalls(d);
+    barrier += (d.get("wait") ?? 0) + (d.get("waitaof") ?? 0);
+  });
+  return {
+    cpuMsPerRefund: after.cpu.map((c, i) => ((c - before.cpu[i]!) * 1000) / n),
+    commandsPerRefund: commands / n,
+    barrierCallsPerRefund: barrier / n,
+  };
+}
+
+/**
+ * Runs one round of `c` with `count` refunds: every worker process of `c` counts its
+ * finals; the round ends when their sum reaches `count` (or after `roundTimeoutMs`).
+ */
 async function runRound(
   o: LifecycleOptions,
   c: Contender,
@@ -175,35 +189,80 @@ async function runRound(
 ): Promise<RoundResult> {
   const refunds = makeRefunds(tag, count);
   await seedOrders(o.sandbox.url, refunds);
-  const answer = c.child.ask<RoundMessage>({
-    op: "expect",
-    count: refunds.length,
-    timeoutMs: o.roundTimeoutMs,
+  const counts = c.children.map(() => 0);
+  let lastAtMs = 0;
+  let reached: () => void = () => undefined;
+  const allFinal = new Promise<void>((resolve) => (reached = resolve));
+  c.children.forEach((child, i) => {
+    child.onProgress = (m: ProgressMessage) => {
+      counts[i] = m.finals;
+      lastAtMs = Math.max(lastAtMs, m.atMs);
+      if (counts.reduce((x, y) => x + y, 0) >= count) reached();
+    };
   });
+  await Promise.all(c.children.map((child) => child.ask({ op: "track" })));
+  const before = o.nodes ? await nodeStats(o.nodes) : undefined;
   const startedAtMs = Date.now();
   await c.producer.enqueue(refunds);
-  const m = await answer;
-  const elapsedMs = m.doneAtMs - startedAtMs;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = await Promise.race([
+    allFinal.then(() => false),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), o.roundTimeoutMs))),
+  ]);
+  clearTimeout(timer);
+  const answers = await Promise.all(
+    c.children.map((child) => child.ask<RoundMessage>({ op: "untrack" })),
+  );
+  for (const child of c.children) child.onProgress = undefined;
+  const after = o.nodes ? await nodeStats(o.nodes) : undefined;
+  const finals = answers.reduce((x, m) => x + m.finals, 0);
+  const doneAtMs = timedOut ? Date.now() : Math.max(lastAtMs, ...answers.map((m) => m.doneAtMs));
+  const elapsedMs = Math.max(1, doneAtMs - startedAtMs);
+  const cpuUs = answers.reduce((x, m) => x + m.cpuUserUs + m.cpuSystemUs, 0);
   const round: RoundResult = {
     refunds: refunds.length,
-    finals: m.finals,
+    finals,
     elapsedMs,
-    refundsPerSecond: (m.finals * 1000) / elapsedMs,
-    cpuMsPerRefund: (m.cpuUserUs + m.cpuSystemUs) / 1000 / Math.max(1, m.finals),
-    eventLoopUtilization: m.eventLoopUtilization,
+    refundsPerSecond: (finals * 1000) / elapsedMs,
+    cpuMsPerRefund: cpuUs / 1000 / Math.max(1, finals),
+    eventLoopUtilization: Math.max(...answers.map((m) => m.eventLoopUtilization)),
   };
-  if (m.error !== undefined) round.error = m.error;
-  if (c.producer.countSucceeded) {
-    round.succeeded = await c.producer.countSucceeded(refunds.map((x) => x.refundRequestId));
+  if (timedOut) {
+    round.error = `only ${finals} of ${count} refunds final after ${o.roundTimeoutMs} ms`;
+  }
+  if (before && after) round.redis = roundRedis(before, after, finals);
+  if (c.producer.check) {
+    const seen = await c.producer.check(refunds.map((x) => x.refundRequestId));
+    round.succeeded = seen.succeeded;
+    round.deferred = seen.deferred;
   }
   return round;
 }
 
+/** The median of each field of the rounds' Redis costs. */
+function medianRedis(rounds: readonly RoundResult[]): RoundRedis | undefined {
+  const rs = rounds.flatMap((r) => (r.redis ? [r.redis] : []));
+  if (rs.length === 0) return undefined;
+  return {
+    cpuMsPerRefund: rs[0]!.cpuMsPerRefund.map((_, i) =>
+      median(rs.map((x) => x.cpuMsPerRefund[i] ?? NaN)),
+    ),
+    commandsPerRefund: median(rs.map((x) => x.commandsPerRefund)),
+    barrierCallsPerRefund: median(rs.map((x) => x.barrierCallsPerRefund)),
+  };
+}
+
+/** The scenario's systems: labelled contenders, or one per mode. */
+function specsOf(o: LifecycleOptions, latencyMs: number, concurrency: number): ContenderSpec[] {
+  if (o.contendersFor) return [...o.contendersFor(latencyMs, concurrency)];
+  return (o.modesFor?.(latencyMs, concurrency) ?? o.modes).map((mode) => ({ label: mode, mode }));
+}
+
 /**
- * Runs every mode of one scenario. All the modes' worker processes start together and
- * take turns round by round (baseline, pipeline, …, baseline, pipeline, …), so a change
- * in the machine's background load hits every mode alike; an idle worker only waits on
- * a blocking Redis read.
+ * Runs every system of one scenario. All the systems' worker processes start together
+ * and take turns round by round (baseline, pipeline, …, baseline, pipeline, …), so a
+ * change in the machine's background load hits every system alike; an idle worker only
+ * waits on a blocking Redis read.
  */
 async function runScenario(
   o: LifecycleOptions,
@@ -211,27 +270,42 @@ async function runScenario(
   latencyMs: number,
   concurrency: number,
 ): Promise<ScenarioResult[]> {
-  await admin.flushall();
+  await (o.flush ? o.flush() : admin.flushall());
   await o.sandbox.reset();
   await o.sandbox.setLatency(latencyMs);
   const size = roundSize(o, latencyMs, concurrency);
   const contenders: Contender[] = [];
   try {
-    for (const mode of o.modesFor?.(latencyMs, concurrency) ?? o.modes) {
+    for (const spec of specsOf(o, latencyMs, concurrency)) {
       const options: SystemOptions = {
-        redisUrl: o.redis.url,
+        redisUrl: spec.redisUrl ?? o.redis.url,
         prefix: `{bench-lc-${++tagCounter}}`,
         sandboxUrl: o.sandbox.url,
         concurrency,
         pollFirstDelayMs: 0,
+        ...(spec.env ? { env: spec.env } : {}),
       };
-      const child = new WorkerChild(o.execArgv ?? []);
-      const producer = await createSystemProducer(mode, options);
-      contenders.push({ mode, child, producer, rounds: [] });
-      const profilePath = o.profileDir
-        ? join(o.profileDir, `${mode}-lat${latencyMs}-c${concurrency}.cpuprofile`)
-        : undefined;
-      await child.ask({ op: "start", mode, options, ...(profilePath ? { profilePath } : {}) });
+      const c: Contender = {
+        spec,
+        children: [],
+        producer: await createSystemProducer(spec.mode, options),
+        rounds: [],
+      };
+      contenders.push(c);
+      for (let i = 0; i < (spec.processes ?? 1); i++) {
+        const child = new WorkerChild(o.execArgv ?? []);
+        c.children.push(child);
+        const name = `${spec.label.replace(/[^A-Za-z0-9-]+/g, "_")}${i > 0 ? `-p${i}` : ""}`;
+        const profilePath = o.profileDir
+          ? join(o.profileDir, `${name}-lat${latencyMs}-c${concurrency}.cpuprofile`)
+          : undefined;
+        await child.ask({
+          op: "start",
+          mode: spec.mode,
+          options,
+          ...(profilePath ? { profilePath } : {}),
+        });
+      }
     }
     for (const c of contenders) {
       await runRound(o, c, `W${++tagCounter}`, Math.min(o.warmup, size));
@@ -241,28 +315,38 @@ async function runScenario(
         const round = await runRound(o, c, `L${++tagCounter}`, size);
         c.rounds.push(round);
         o.log?.(
-          `  ${c.mode} lat=${latencyMs} c=${concurrency} round ${r}: ` +
+          `  ${c.spec.label} lat=${latencyMs} c=${concurrency} round ${r}: ` +
             `${round.refundsPerSecond.toFixed(0)} refunds/s (${round.refunds} in ${round.elapsedMs} ms, ` +
-            `cpu ${round.cpuMsPerRefund.toFixed(2)} ms/refund, elu ${round.eventLoopUtilization.toFixed(2)})` +
+            `cpu ${round.cpuMsPerRefund.toFixed(2)} ms/refund, elu ${round.eventLoopUtilization.toFixed(2)}` +
+            (round.redis ? `, ${round.redis.commandsPerRefund.toFixed(1)} cmds/refund` : "") +
+            (round.deferred ? `, ${round.deferred} deferred` : "") +
+            ")" +
             (round.error ? ` ERROR ${round.error}` : ""),
         );
       }
     }
   } finally {
     for (const c of contenders) {
-      await c.child.close();
+      await Promise.all(c.children.map((child) => child.close()));
       await c.producer.close();
     }
   }
-  return contenders.map((c) => ({
-    mode: c.mode,
-    latencyMs,
-    concurrency,
-    rounds: c.rounds,
-    refundsPerSecond: median(c.rounds.map((x) => x.refundsPerSecond)),
-    cpuMsPerRefund: median(c.rounds.map((x) => x.cpuMsPerRefund)),
-    eventLoopUtilization: median(c.rounds.map((x) => x.eventLoopUtilization)),
-  }));
+  return contenders.map((c) => {
+    const out: ScenarioResult = {
+      mode: c.spec.mode,
+      label: c.spec.label,
+      processes: c.children.length,
+      latencyMs,
+      concurrency,
+      rounds: c.rounds,
+      refundsPerSecond: median(c.rounds.map((x) => x.refundsPerSecond)),
+      cpuMsPerRefund: median(c.rounds.map((x) => x.cpuMsPerRefund)),
+      eventLoopUtilization: median(c.rounds.map((x) => x.eventLoopUtilization)),
+    };
+    const redis = medianRedis(c.rounds);
+    if (redis) out.redis = redis;
+    return out;
+  });
 }
 
 /** Runs every scenario (latency × concurrency) for every mode. */

@@ -12,7 +12,7 @@ import { pino } from "pino";
 import { loadConfig } from "../src/config.js";
 import { GatePayClient } from "../src/gatepay/client.js";
 import { createLogger } from "../src/logger.js";
-import { createRefundProducer } from "../src/producer/enqueue-refund.js";
+import { createRefundProducer, producerOptionsFromConfig } from "../src/producer/enqueue-refund.js";
 import { startRefundWorkers } from "../src/worker/start-workers.js";
 import { BENCH_CLIENT_ID, BENCH_SECRET, type BenchRefund } from "./refunds.js";
 import type { LifecycleProducer, LifecycleWorkers, SystemOptions } from "./system-types.js";
@@ -34,6 +34,7 @@ function benchConfig(options: SystemOptions) {
       GATEPAY_SECRET_KEY: BENCH_SECRET,
       WORKER_CONCURRENCY: String(options.concurrency),
       LOG_LEVEL: "info",
+      ...options.env,
     },
     { require: ["gatepay"] },
   );
@@ -76,13 +77,16 @@ export async function startPipelineWorkers(
     finals += 1;
     for (const l of listeners) l();
   };
-  workers.pollWorker.on("completed", (_job, result: { outcome?: string } | undefined) =>
-    count(result?.outcome, "final"),
-  );
-  workers.submitWorker.on("completed", (_job, result: { outcome?: string } | undefined) => {
-    submits += 1;
-    count(result?.outcome, "finalized");
-  });
+  // With QUEUE_SHARDS > 1 every shard has its own workers (the top-level ones are shard 0's).
+  for (const shard of workers.shards ?? [workers]) {
+    shard.pollWorker.on("completed", (_job, result: { outcome?: string } | undefined) =>
+      count(result?.outcome, "final"),
+    );
+    shard.submitWorker.on("completed", (_job, result: { outcome?: string } | undefined) => {
+      submits += 1;
+      count(result?.outcome, "finalized");
+    });
+  }
   await workers.waitUntilReady();
   return {
     finals: () => finals,
@@ -101,11 +105,8 @@ export async function startPipelineWorkers(
 /** The project's producer: `enqueueBulk` (validation, reservation, record, submit job). */
 export function createPipelineProducer(options: SystemOptions): LifecycleProducer {
   const config = benchConfig(options);
-  const producer = createRefundProducer({
-    redisUrl: config.redisUrl,
-    prefix: config.queuePrefix,
-    submitMaxAttempts: config.worker.submitMaxAttempts,
-  });
+  // From config, so REDIS_DURABILITY, REDIS_CLUSTER_NODES and QUEUE_SHARDS in `env` apply.
+  const producer = createRefundProducer(producerOptionsFromConfig(config));
   const chunkSize = options.chunkSize ?? 500;
   return {
     async enqueue(refunds: readonly BenchRefund[]) {
@@ -113,13 +114,17 @@ export function createPipelineProducer(options: SystemOptions): LifecycleProduce
       const bad = items.find((i) => i.outcome !== "created");
       if (bad) throw new Error(`enqueueBulk: item ${bad.index} was ${bad.outcome}`);
     },
-    async countSucceeded(ids: readonly string[]) {
-      let n = 0;
+    async check(ids: readonly string[]) {
+      let succeeded = 0;
+      let deferred = 0;
       for (let i = 0; i < ids.length; i += 1_000) {
-        const records = await producer.store.getMany(ids.slice(i, i + 1_000));
-        n += records.filter((r) => r?.state === "succeeded").length;
+        // The producer's getMany finds records in any shard (QUEUE_SHARDS > 1).
+        for (const r of await producer.getMany(ids.slice(i, i + 1_000))) {
+          if (r?.state === "succeeded") succeeded += 1;
+          if (r?.history.some((h) => h.event === "submit-deferred")) deferred += 1;
+        }
       }
-      return n;
+      return { succeeded, deferred };
     },
     close: () => producer.close(),
   };

@@ -39,7 +39,12 @@ process.once("exit", () => {
  * may be taken between the probe and the bind.
  */
 export async function startBenchRedis(
-  options: { binary?: string; readyTimeoutMs?: number } = {},
+  options: {
+    binary?: string;
+    readyTimeoutMs?: number;
+    /** More server arguments, after the defaults (a later directive wins: `--appendonly yes`). */
+    args?: readonly string[];
+  } = {},
 ): Promise<BenchRedis> {
   const binary = options.binary ?? "redis-server";
   const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
@@ -61,6 +66,7 @@ export async function startBenchRedis(
         "no",
         "--logfile",
         "",
+        ...(options.args ?? []),
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
@@ -91,7 +97,10 @@ export async function startBenchRedis(
       const probe = new Redis(url);
       const info = await probe.info("server");
       probe.disconnect();
-      const version = /redis_version:(\S+)/.exec(info)?.[1] ?? "unknown";
+      const valkey = /valkey_version:(\S+)/.exec(info)?.[1];
+      const version = valkey
+        ? `Valkey ${valkey}`
+        : (/redis_version:(\S+)/.exec(info)?.[1] ?? "unknown");
       let closing: Promise<void> | undefined;
       return {
         url,

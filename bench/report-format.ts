@@ -67,3 +67,65 @@ export function sumKinds(c: RedisCost): number {
   const k = c.memoryByKind;
   return k.record + k.order + k.events + k.jobs + k.other;
 }
+
+/**
+ * "met", or "**short** by …" how far `x` is from `target` (`atLeast`: x ≥ target is met;
+ * else x ≤ target), in the figure's own unit (`fmt`); "–" when `x` is not a number.
+ */
+export function verdict(
+  x: number | undefined,
+  target: number,
+  atLeast: boolean,
+  fmt: (n: number) => string = (n) => `${n.toFixed(2)}×`,
+): string {
+  if (x === undefined || !Number.isFinite(x)) return "–";
+  const ok = atLeast ? x >= target : x <= target;
+  return ok ? "met" : `**short** by ${fmt(Math.abs(x - target))}`;
+}
+
+/** A contender of a labelled run (durability, scale, cluster) in one scenario. */
+export function byLabel(
+  results: readonly ScenarioResult[],
+  label: string,
+  latencyMs: number,
+): ScenarioResult | undefined {
+  return results.find((r) => r.label === label && r.latencyMs === latencyMs);
+}
+
+/** The latencies a labelled run measured, in order. */
+export function latenciesOf(results: readonly ScenarioResult[]): number[] {
+  return [...new Set(results.map((r) => r.latencyMs))];
+}
+
+/**
+ * One line on the rounds of labelled runs: which rounds timed out or ended with records
+ * not `succeeded` (or that none did), and which had deferred submits.
+ */
+export function roundProblems(results: readonly ScenarioResult[]): string {
+  const name = (s: ScenarioResult, i: number) =>
+    `${s.label ?? s.mode} ${s.latencyMs} ms round ${i + 1}`;
+  const problems = results.flatMap((s) =>
+    s.rounds.flatMap((x, i) =>
+      x.error !== undefined || (x.succeeded !== undefined && x.succeeded !== x.refunds)
+        ? [`${name(s, i)}: ${x.error ?? `${x.succeeded}/${x.refunds} succeeded`}`]
+        : [],
+    ),
+  );
+  const deferred = results.flatMap((s) =>
+    s.rounds.flatMap((x, i) =>
+      x.deferred ? [`${name(s, i)} (${x.elapsedMs} ms): ${x.deferred} of ${x.refunds}`] : [],
+    ),
+  );
+  return [
+    problems.length > 0
+      ? `Rounds with problems: ${problems.join("; ")}.`
+      : "Every round ended with every refund final (and, for the pipeline, every record `succeeded`).",
+    ...(deferred.length > 0
+      ? [
+          `Rounds with deferred submits (a send withheld because the barrier did not hold ` +
+            `within \`REDIS_DURABILITY_TIMEOUT_MS\`, or an unknown outcome; the job waits and ` +
+            `tries again): ${deferred.join("; ")}.`,
+        ]
+      : []),
+  ].join(" ");
+}

@@ -4,6 +4,8 @@
 import type { RecoveryMeasure } from "./recovery.js";
 import type { ClientMeasure } from "./client.js";
 import type { UnknownOutcomeResult } from "./unknown-outcome.js";
+import type { DurabilityResult } from "./durability.js";
+import type { ScaleResult } from "./scale.js";
 import type { EnqueueMeasure, RssMeasure } from "./enqueue.js";
 import type { ScenarioResult } from "./lifecycle.js";
 import type { ProfileShare } from "./profile-summary.js";
@@ -49,6 +51,12 @@ export interface BenchResults {
   signing?: SigningMeasure[] | undefined;
   recovery?: RecoveryMeasure[] | undefined;
   unknownOutcome?: UnknownOutcomeResult | undefined;
+  /** Barrier modes against `none` and against the bare baseline (issues 12, 17). */
+  durability?: DurabilityResult | undefined;
+  /** 1 vs 2 worker processes on the single Redis (issue 17). */
+  scale?: ScaleResult | undefined;
+  /** 1 vs 4 shards, 1 vs 2 processes on a 3-master cluster (issues 15, 17). */
+  cluster?: ScaleResult | undefined;
   /** Sections that could not run, with the reason. */
   pending: { section: string; reason: string }[];
 }

@@ -8,9 +8,13 @@ import { enqueueSection, memorySection } from "./report-enqueue.js";
 import { MODE_LABEL, f0, f2, table } from "./report-format.js";
 import { lifecycleSection } from "./report-lifecycle.js";
 import { recordMemorySection, redisSection } from "./report-redis.js";
-import { environment, summary } from "./report-summary.js";
+import { durabilitySection } from "./report-durability.js";
+import { scaleSection } from "./report-scale.js";
+import { environment } from "./report-summary.js";
+import { summary } from "./report-targets.js";
 import { whereTimeGoes } from "./report-time.js";
 import type { BenchResults } from "./report-types.js";
+import type { ScenarioResult } from "./lifecycle.js";
 import { signingSection, webhookSection } from "./report-webhook.js";
 
 export type { BenchResults, Environment, ProfileResult } from "./report-types.js";
@@ -23,19 +27,36 @@ function pendingSection(r: BenchResults): string {
 }
 
 function roundsAppendix(r: BenchResults): string {
-  if (!r.lifecycle?.length) return "";
+  const runs: [string, ScenarioResult[] | undefined][] = [
+    ["lifecycle", r.lifecycle],
+    ["durability", r.durability?.scenarios],
+    ["scale", r.scale?.scenarios],
+    ["cluster", r.cluster?.scenarios],
+  ];
+  const rows = runs.flatMap(([section, list]) =>
+    (list ?? []).map((s) => [
+      section,
+      s.label && s.label !== s.mode ? s.label : MODE_LABEL[s.mode],
+      `${s.latencyMs} ms`,
+      String(s.concurrency),
+      s.rounds.map((x) => f0(x.refundsPerSecond)).join(", "),
+      s.rounds.map((x) => f2(x.cpuMsPerRefund)).join(", "),
+    ]),
+  );
+  if (rows.length === 0) return "";
   return [
     "## Appendix: lifecycle rounds",
     "",
     table(
-      ["system", "latency", "concurrency", "refunds/s per round", "CPU ms/refund per round"],
-      r.lifecycle.map((s) => [
-        MODE_LABEL[s.mode],
-        `${s.latencyMs} ms`,
-        String(s.concurrency),
-        s.rounds.map((x) => f0(x.refundsPerSecond)).join(", "),
-        s.rounds.map((x) => f2(x.cpuMsPerRefund)).join(", "),
-      ]),
+      [
+        "section",
+        "system",
+        "latency",
+        "concurrency",
+        "refunds/s per round",
+        "CPU ms/refund per round",
+      ],
+      rows,
     ),
   ].join("\n");
 }
@@ -51,6 +72,8 @@ export function renderReport(r: BenchResults): string {
     environment(r.env),
     summary(r),
     lifecycleSection(r),
+    durabilitySection(r),
+    scaleSection(r),
     whereTimeGoes(r),
     enqueueSection(r),
     memorySection(r),

@@ -2,13 +2,29 @@
  * `npm run bench`: every benchmark against its baseline in one run, on a dedicated
  * redis-server (killed at the end) and the sandbox in a child process, then BENCHMARKS.md.
  *
- * Sizes and sections (environment variables):
- * - BENCH_ONLY: comma list of sections to run (default all): signing, cost, lifecycle,
- *   profile, client, unknown, webhook, enqueue, memory
+ * Sections (BENCH_ONLY: comma list, default all), with their time at default sizes on the
+ * 2-core development machine (about 30 min in all when the machine is otherwise busy;
+ * worker-process start-up under load is a good part of the new sections' time):
+ * - signing (~5 s), cost (~40 s: Redis commands per refund, two regimes)
+ * - lifecycle (~3–4 min: 2 latencies × 3 concurrencies), profile (~30 s)
+ * - durability (~5–7 min: six systems on three Valkey servers of the run, 2 latencies;
+ *   pending when valkey-server, or BENCH_VALKEY, is not installed; bench/durability.ts;
+ *   BENCH_DURABILITY_LATENCY=0 halves it)
+ * - scale (~2–3 min: 1 vs 2 worker processes, single Redis), cluster (~4–5 min: a 3-master
+ *   cluster, 1 vs 4 shards, 1 vs 2 processes; bench/scale.ts, `npm run bench:cluster`)
+ * - client (~40 s), unknown (~2–3 min, real time: default timeouts and grace), webhook
+ *   (~20 s), enqueue (~1 min), memory (~1 min), recovery (~4 min)
+ *
+ * Sizes (environment variables; bench/run-settings.ts):
  * - BENCH_REFUNDS (600): lifecycle refunds per round at 0 ms latency (rounds at 50 ms are
- *   sized to about BENCH_ROUND_MS, default 1500, at the latency-bound rate)
+ *   sized to about BENCH_ROUND_MS, default 1500, at the latency-bound rate); also the
+ *   durability, scale and cluster sections' rounds
  * - BENCH_ROUNDS (3), BENCH_WARMUP (200): measured and warm-up rounds per system
  * - BENCH_LATENCY ("0,50"), BENCH_CONCURRENCY ("10,50,200")
+ * - BENCH_DURABILITY_LATENCY ("0,50"), BENCH_DURABILITY_CONCURRENCY (50); BENCH_VALKEY
+ *   (valkey-server): the durability section's server binary
+ * - BENCH_SCALE_LATENCY ("0,50"), BENCH_SCALE_CONCURRENCY (50, per worker process): the
+ *   scale and cluster sections
  * - BENCH_FETCH ("50"): concurrencies where the pipeline also runs with its client given
  *   the global fetch through its `fetch` option ("all" or "none" also accepted)
  * - BENCH_ENQUEUE (100000), BENCH_ENQUEUE_RUNS (1): enqueue-rate refunds and runs
@@ -18,8 +34,7 @@
  * - BENCH_WEBHOOKS (500), BENCH_CLIENT_PAIRS (600)
  * - BENCH_RECOVERY_KILLS (4): SIGKILLs per BullMQ timing in the recovery benchmark;
  *   BENCH_RECOVERY_FEED (40): refunds enqueued per second meanwhile
- * - BENCH_UNKNOWN_REFUNDS (300): refunds of the unknown-outcome batch (section `unknown`,
- *   real time: the default 10 s timeout and grace, so a few minutes)
+ * - BENCH_UNKNOWN_REFUNDS (300): refunds of the unknown-outcome batch
  * - BENCH_QUICK=1: small sizes for a smoke run (minutes become seconds)
  * - BENCH_OUT: where to write the report (default BENCHMARKS.md at the repository root)
  * - BENCH_JSON: where to write the raw results (default a file in the OS temp directory);
@@ -48,64 +63,13 @@ import {
   DEFAULT_STALLED_INTERVAL_MS,
 } from "../src/worker/recovery-time.js";
 import type { SystemMode } from "./system.js";
+import { only, settings, wants, type Section } from "./run-settings.js";
+import { durabilityUnavailable, runDurability } from "./durability.js";
+import { runCluster, runScale } from "./scale.js";
 import { runUnknownOutcome } from "./unknown-outcome.js";
 import { runWebhookLatency } from "./webhook.js";
 
 const env = process.env;
-const quick = env["BENCH_QUICK"] === "1";
-const num = (name: string, full: number, small: number): number => {
-  const v = env[name];
-  if (v === undefined || v === "") return quick ? small : full;
-  const n = Number(v.replace(/_/g, ""));
-  if (!Number.isFinite(n) || n < 0) throw new RangeError(`${name} must be a number ≥ 0`);
-  return n;
-};
-const list = (name: string, full: string, small: string): number[] =>
-  (env[name] ?? (quick ? small : full))
-    .split(",")
-    .filter((s) => s.trim() !== "")
-    .map((s) => Number(s.trim()));
-
-const settings = {
-  refunds: num("BENCH_REFUNDS", 600, 300),
-  rounds: num("BENCH_ROUNDS", 3, 3),
-  warmup: num("BENCH_WARMUP", 200, 100),
-  roundMs: num("BENCH_ROUND_MS", 1_500, 800),
-  latencies: list("BENCH_LATENCY", "0,50", "0,50"),
-  concurrencies: list("BENCH_CONCURRENCY", "10,50,200", "10,50"),
-  fetchAt: env["BENCH_FETCH"] ?? "50",
-  enqueue: num("BENCH_ENQUEUE", 100_000, 10_000),
-  enqueueRuns: num("BENCH_ENQUEUE_RUNS", 1, 1),
-  rssRows: num("BENCH_RSS_ROWS", 1_000_000, 100_000),
-  rssEnqueueRows: list("BENCH_RSS_ENQUEUE_ROWS", "10000,50000", "2000,10000"),
-  costRefunds: num("BENCH_COST_REFUNDS", 500, 200),
-  webhooks: num("BENCH_WEBHOOKS", 500, 200),
-  clientPairs: num("BENCH_CLIENT_PAIRS", 600, 300),
-  recoveryKills: num("BENCH_RECOVERY_KILLS", 4, 2),
-  recoveryFeed: num("BENCH_RECOVERY_FEED", 40, 40),
-  unknownRefunds: num("BENCH_UNKNOWN_REFUNDS", 300, 100),
-};
-const SECTIONS = [
-  "signing",
-  "cost",
-  "lifecycle",
-  "profile",
-  "client",
-  "unknown",
-  "webhook",
-  "enqueue",
-  "memory",
-  "recovery",
-] as const;
-type Section = (typeof SECTIONS)[number];
-const only = (env["BENCH_ONLY"] ?? "").split(",").filter((s) => s !== "");
-for (const s of only) {
-  if (!(SECTIONS as readonly string[]).includes(s)) {
-    throw new RangeError(`BENCH_ONLY: unknown section ${s} (expected ${SECTIONS.join(", ")})`);
-  }
-}
-const wants = (s: Section): boolean => only.length === 0 || only.includes(s);
-
 const log = (line: string): void => console.log(line);
 
 function packageVersion(name: string): string {
@@ -281,6 +245,35 @@ async function main(): Promise<void> {
       }
       return out;
     });
+
+    const scaleSizes = {
+      sandbox,
+      refunds: settings.refunds,
+      rounds: settings.rounds,
+      warmup: settings.warmup,
+      roundTargetMs: settings.roundMs,
+      log,
+    };
+    const noValkey = wants("durability") ? durabilityUnavailable() : undefined;
+    if (noValkey) results.pending.push({ section: "durability", reason: noValkey });
+    else {
+      results.durability = await section("durability", results, () =>
+        runDurability({
+          ...scaleSizes,
+          latenciesMs: settings.durabilityLatencies,
+          concurrency: settings.durabilityConcurrency,
+        }),
+      );
+    }
+    const scaleOptions = {
+      ...scaleSizes,
+      latenciesMs: settings.scaleLatencies,
+      concurrency: settings.scaleConcurrency,
+    };
+    results.scale = await section("scale", results, () =>
+      runScale({ ...scaleOptions, redisUrl: redis.url }),
+    );
+    results.cluster = await section("cluster", results, () => runCluster(scaleOptions));
 
     results.client = await section("client", results, () =>
       runClientBench({

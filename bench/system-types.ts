@@ -26,6 +26,11 @@ export interface SystemOptions {
   pollFirstDelayMs?: number;
   /** Producer chunk size; default 500 (enqueueBulk's default). */
   chunkSize?: number;
+  /**
+   * More of the service's variables (REDIS_DURABILITY, REDIS_CLUSTER_NODES, QUEUE_SHARDS);
+   * the baseline reads only REDIS_CLUSTER_NODES (a cluster connection, one hash tag).
+   */
+  env?: Readonly<Record<string, string>>;
 }
 
 /** The workers side of a system. */
@@ -42,7 +47,11 @@ export interface LifecycleWorkers {
 /** The producer side of a system. */
 export interface LifecycleProducer {
   enqueue(refunds: readonly BenchRefund[]): Promise<void>;
-  /** How many of `ids` have a `succeeded` record (systems with records only). */
-  countSucceeded?(ids: readonly string[]): Promise<number>;
+  /**
+   * How many of `ids` have a `succeeded` record, and how many records show a deferred
+   * submit (`submit-deferred`: a send withheld because the durability barrier timed out,
+   * or an unknown outcome); systems with records only.
+   */
+  check?(ids: readonly string[]): Promise<{ succeeded: number; deferred: number }>;
   close(): Promise<void>;
 }
