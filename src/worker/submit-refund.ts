@@ -122,7 +122,10 @@ export function createSubmitProcessor(ctx: RefundContext) {
         case "wait-until":
           return waitUntil(job, token, decision.atMs, now);
         case "restart-clock":
-          await restartClock(run, record, { nowMs: now, epoch: clock.epoch ?? "" });
+          // (Only ever under a known epoch: decideSubmit trusts an unknown one.)
+          if (clock.epoch !== undefined) {
+            await restartClock(run, record, { nowMs: now, epoch: clock.epoch });
+          }
           continue; // decide again on the re-based times
         case "look-up": {
           const looked = await lookUp(run, record, now, clock.epoch);
