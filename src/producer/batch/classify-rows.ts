@@ -36,8 +36,7 @@ export type ClassifiedRow = ValidRow | BadRow;
  * earlier line (which wins even over invalid, the line it repeats being named).
  */
 export function classifyRow(row: BatchRow, index: DuplicateIdIndex): ClassifiedRow {
-  const rawId = row.fields["refundRequestId"];
-  const id = typeof rawId === "string" && REFUND_REQUEST_ID_PATTERN.test(rawId) ? rawId : undefined;
+  const id = usableIdOf(row);
   // Every row with a usable id claims it, valid or not: an id written twice in one file is
   // ambiguous (which row did the operator mean?), so the later rows are not sent.
   const firstLine = id === undefined ? undefined : index.firstSeen(id, row.line);
@@ -66,6 +65,12 @@ export function classifyRow(row: BatchRow, index: DuplicateIdIndex): ClassifiedR
     return { kind: "invalid", line: row.line, id, issues, fields: row.fields };
   }
   return { kind: "valid", line: row.line, id, request };
+}
+
+/** The row's refundRequestId when it is one (else undefined): what the duplicate check keys on. */
+export function usableIdOf(row: BatchRow): string | undefined {
+  const rawId = row.fields["refundRequestId"];
+  return typeof rawId === "string" && REFUND_REQUEST_ID_PATTERN.test(rawId) ? rawId : undefined;
 }
 
 /** The problem to tell the operator about a bad row. */
