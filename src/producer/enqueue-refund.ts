@@ -30,6 +30,7 @@ import { scheduleSubmit } from "../jobs/schedule-submit.js";
 import { createQueueTelemetry, withRefundSpan } from "../jobs/telemetry.js";
 import { connectRedis, type RedisConnection } from "../store/redis-connection.js";
 import { RefundShards } from "../store/refund-shards.js";
+import { overlapChunks } from "./overlap-chunks.js";
 import type { RefundStore, BatchCounts, CreateOutcome } from "../store/refund-store.js";
 
 export interface RefundProducerOptions {
@@ -281,14 +282,15 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
         }
       });
       if (valid.length > 0) await shardCountChecked();
-      for (let i = 0; i < valid.length; i += chunkSize) {
-        const chunk = valid.slice(i, i + chunkSize);
+      // The next chunk's records are written while this one's jobs are added (in order).
+      await overlapChunks(valid, chunkSize, async (chunk, recordsWritten) => {
         const gate = await durability();
         const ticket = gate.ticket();
         const results = await shards.createMany(
           chunk.map((c) => c.request),
           batchId,
         );
+        recordsWritten();
         const toQueue: RefundRecord[] = [];
         results.forEach((res, j) => {
           const { index, request } = chunk[j]!;
@@ -317,7 +319,7 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
           ),
         );
         await gate.barrier(ticket);
-      }
+      });
       return out;
     },
 

@@ -3,7 +3,7 @@
  * record hash's `rec` field, the request's fingerprint in `fp`, and amounts as integer
  * micro-units in the order hash (the over-refund reservation).
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { amountToUnits, normalizeAmount, unitsToAmount } from "../domain/amount.js";
 import type { RefundRecord, RefundRequestFields } from "../domain/refund-record.js";
 import { requestFingerprintFields, reservedAmountOf } from "../domain/refund-request.js";
@@ -24,7 +24,7 @@ export function requestFingerprint(request: RefundRequestFields): string {
       .sort()
       .map((k) => [k, fields[k]]),
   );
-  return createHash("sha256").update(canonical).digest("base64url").slice(0, 32);
+  return hash("sha256", canonical, "base64url").slice(0, 32);
 }
 
 /** What a refund reserves against its order, in micro-units (requests have ≤ 6 decimals). */
