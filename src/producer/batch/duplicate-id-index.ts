@@ -4,7 +4,7 @@
  * file's length), plus an exact map of the few ids that may repeat.
  *
  * While the filter has never seen an id, the id is new: {@link DuplicateIdIndex.firstSeen}
- * notes it in the filter. The first id the filter may have seen (a repeat, or rarely a
+ * notes it in the filter (and answers {@link UNSURE} for one it may have seen). The first id the filter may have seen (a repeat, or rarely a
  * false positive) makes the index exact with one more read of the file
  * ({@link DuplicateIdIndex.resolve}): the ids on or after that line the filter flags
  * become candidates, and a read of the lines before it finds where each candidate first
@@ -19,8 +19,12 @@
 
 /** Bits of the default filter: 2^27 (16 MiB). */
 export const DEFAULT_FILTER_BITS = 2 ** 27;
-/** Bits set per id. */
+/** Bits set per id, all in one block of {@link BLOCK_BITS}. */
 const HASHES = 7;
+const BLOCK_BITS = 512;
+
+/** What {@link DuplicateIdIndex.firstSeen} answers when only a read of the file can tell. */
+export const UNSURE = -1;
 
 /** One row's id as a read of the file gives it (undefined when the row has no usable id). */
 export interface IdAtLine {
@@ -58,19 +62,9 @@ export class DuplicateIdIndex {
   }
 
   /**
-   * True when only {@link resolve} can tell whether `id` was seen: the filter may hold
-   * it. Call before {@link firstSeen} for each row.
-   */
-  isUnsure(id: string): boolean {
-    if (this.#exact !== undefined) return false;
-    return this.#filter !== undefined && this.#test(id, false);
-  }
-
-  /**
    * Notes `id` at `line` (1-based, growing from call to call). Returns undefined when the
-   * id is new, or the line where it was first seen.
-   *
-   * @throws Error when {@link isUnsure} says the index must be resolved first.
+   * id is new, the line where it was first seen, or {@link UNSURE} when the filter may
+   * hold it: then nothing was noted, and only {@link resolve} can tell.
    */
   firstSeen(id: string, line: number): number | undefined {
     const exact = this.#exact;
@@ -83,10 +77,7 @@ export class DuplicateIdIndex {
       }
       return first;
     }
-    if (this.#test(id, true)) {
-      throw new Error(`DuplicateIdIndex: "${id}" may be a repeat: resolve() first`);
-    }
-    return undefined;
+    return this.#test(id) ? UNSURE : undefined;
   }
 
   /**
@@ -100,7 +91,7 @@ export class DuplicateIdIndex {
     const exact = new Map<string, number>();
     for await (const row of scan()) {
       if (row.line < line || row.id === undefined) continue;
-      if (this.#test(row.id, true)) exact.set(row.id, 0);
+      if (this.#test(row.id)) exact.set(row.id, 0);
     }
     if (exact.size > 0) {
       for await (const row of scan()) {
@@ -118,11 +109,13 @@ export class DuplicateIdIndex {
     this.#filter?.fill(0);
   }
 
-  /** Whether the filter may hold `id`; with `add`, sets its bits too. */
-  #test(id: string, add: boolean): boolean {
+  /**
+   * Whether the filter held `id` already; sets its bits. A blocked filter: all
+   * of an id's bits are in one 512-bit block (one cache line), picked by one half of a
+   * 64-bit hash (cyrb53's multiply-xorshift mixing); the bits in it by the other half.
+   */
+  #test(id: string): boolean {
     const filter = (this.#filter ??= new Uint32Array(this.#bits / 32));
-    // A 64-bit hash in two 32-bit halves (cyrb53's multiply-xorshift mixing), then
-    // double hashing for the bit positions (Kirsch–Mitzenmacher).
     let h1 = 0xdeadbeef;
     let h2 = 0x41c6ce57;
     for (let i = 0; i < id.length; i++) {
@@ -134,16 +127,20 @@ export class DuplicateIdIndex {
     h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
     h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
     h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-    h2 |= 1;
-    const mask = this.#bits - 1;
+    // The block from h1's low bits; seven 9-bit positions in it from h1's top bits, h2
+    // and h3 (h2 mixed once more), so no two positions come from the same bits.
+    const block = (h1 & (this.#bits / BLOCK_BITS - 1)) * (BLOCK_BITS / 32);
+    let h3 = Math.imul(h2 ^ (h2 >>> 15), 0x85ebca6b);
+    h3 = Math.imul(h3 ^ (h3 >>> 13), 0xc2b2ae35);
+    h3 ^= h3 >>> 16;
     let all = true;
     for (let i = 0; i < HASHES; i++) {
-      const bit = ((h1 + Math.imul(i, h2)) >>> 0) & mask;
-      const word = bit >>> 5;
+      const source = i < 3 ? h2 >>> (9 * i) : i < 6 ? h3 >>> (9 * (i - 3)) : h1 >>> 23;
+      const bit = source & (BLOCK_BITS - 1);
+      const word = block + (bit >>> 5);
       const flag = 1 << (bit & 31);
       if ((filter[word]! & flag) === 0) {
         all = false;
-        if (!add) return false;
         filter[word] = filter[word]! | flag;
       }
     }

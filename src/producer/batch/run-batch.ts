@@ -26,7 +26,7 @@ import {
   type ClassifiedRow,
   type ValidRow,
 } from "./classify-rows.js";
-import { DuplicateIdIndex, type IdScan } from "./duplicate-id-index.js";
+import { DuplicateIdIndex, UNSURE, type IdScan } from "./duplicate-id-index.js";
 import type { BatchRow } from "./batch-row.js";
 import { BatchJournal, type JournalEntry } from "./journal.js";
 import { batchFileFormat, readBatchFile } from "./read-batch-file.js";
@@ -219,14 +219,22 @@ class FileIds {
     };
   }
 
-  /** {@link classifyRow}, after making the index exact when `row`'s id may repeat. */
+  /**
+   * {@link classifyRow}, with the row's id noted in the index (made exact first when the
+   * id may repeat). Every row with a usable id claims it, valid or not: an id written
+   * twice in one file is ambiguous (which row did the operator mean?), so the later rows
+   * are not sent.
+   */
   async classify(row: BatchRow): Promise<ClassifiedRow> {
     const id = usableIdOf(row);
-    if (id !== undefined && this.index.isUnsure(id)) {
+    if (id === undefined) return classifyRow(row, undefined, undefined);
+    let first = this.index.firstSeen(id, row.line);
+    if (first === UNSURE) {
       await this.index.resolve(this.#scan, row.line);
       await this.checkUnchanged("read");
+      first = this.index.firstSeen(id, row.line);
     }
-    return classifyRow(row, this.index);
+    return classifyRow(row, id, first);
   }
 
   /** @throws BatchFileError (`io`) when the file changed since the run started. */
