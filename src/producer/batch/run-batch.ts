@@ -132,7 +132,8 @@ export async function runBatch(
 
   try {
     for await (const row of readBatchFile(path, { format })) {
-      const c = await ids.classify(row);
+      const classified = ids.classify(row);
+      const c = classified instanceof Promise ? await classified : classified;
       run.rows += 1;
       chunk.push(c);
       if (c.kind === "valid") validInChunk += 1;
@@ -180,7 +181,8 @@ async function validateWholeFile(
   const counts = { rows: 0, valid: 0, invalid: 0, duplicates: 0 };
   const problems: BatchRowProblem[] = [];
   for await (const row of readBatchFile(path, { format })) {
-    const c = await ids.classify(row);
+    const classified = ids.classify(row);
+    const c = classified instanceof Promise ? await classified : classified;
     counts.rows += 1;
     if (c.kind === "valid") {
       counts.valid += 1;
@@ -225,16 +227,18 @@ class FileIds {
    * twice in one file is ambiguous (which row did the operator mean?), so the later rows
    * are not sent.
    */
-  async classify(row: BatchRow): Promise<ClassifiedRow> {
+  classify(row: BatchRow): ClassifiedRow | Promise<ClassifiedRow> {
     const id = usableIdOf(row);
     if (id === undefined) return classifyRow(row, undefined, undefined);
-    let first = this.index.firstSeen(id, row.line);
-    if (first === UNSURE) {
-      await this.index.resolve(this.#scan, row.line);
-      await this.checkUnchanged("read");
-      first = this.index.firstSeen(id, row.line);
-    }
-    return classifyRow(row, id, first);
+    const first = this.index.firstSeen(id, row.line);
+    // Synchronous unless the file must be read again: no promise per row.
+    return first === UNSURE ? this.#resolved(row, id) : classifyRow(row, id, first);
+  }
+
+  async #resolved(row: BatchRow, id: string): Promise<ClassifiedRow> {
+    await this.index.resolve(this.#scan, row.line);
+    await this.checkUnchanged("read");
+    return classifyRow(row, id, this.index.firstSeen(id, row.line));
   }
 
   /** @throws BatchFileError (`io`) when the file changed since the run started. */
