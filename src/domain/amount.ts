@@ -38,6 +38,9 @@ const GENERAL_PATTERN = /^(-?)(0|[1-9]\d*)(?:\.(\d{1,18}))?$/;
 const TOO_MANY_DECIMALS = /^(0|[1-9]\d*)\.\d{7,}$/;
 const MAX_ECHO_CHARS = 40;
 
+const MIN_REFUND_MICROS = 100; // MIN_REFUND_AMOUNT in 10^-6 units
+const MAX_REFUND_MICROS = 5_000_000 * 1e6; // MAX_REFUND_AMOUNT in 10^-6 units
+
 /** Result of {@link checkRefundAmount}. */
 export type AmountCheck = { ok: true; value: string } | { ok: false; reason: string };
 
@@ -55,10 +58,18 @@ export function checkRefundAmount(s: string): AmountCheck {
     }
     return { ok: false, reason: 'must be a decimal string like "12.50"' };
   }
-  if (compareAmounts(s, MIN_REFUND_AMOUNT) < 0) {
+  // In canonical form with at most 6 decimals, an amount of at most 7 integer digits is
+  // an exact integer count of micro-units as a double (< 2^53): no BigInt needed.
+  const dot = s.indexOf(".");
+  const whole = dot === -1 ? s : s.slice(0, dot);
+  if (whole.length > MAX_REFUND_AMOUNT.length) {
+    return { ok: false, reason: `must be at most ${MAX_REFUND_AMOUNT}` };
+  }
+  const micros = Number(whole) * 1e6 + (dot === -1 ? 0 : Number(s.slice(dot + 1).padEnd(6, "0")));
+  if (micros < MIN_REFUND_MICROS) {
     return { ok: false, reason: `must be at least ${MIN_REFUND_AMOUNT}` };
   }
-  if (compareAmounts(s, MAX_REFUND_AMOUNT) > 0) {
+  if (micros > MAX_REFUND_MICROS) {
     return { ok: false, reason: `must be at most ${MAX_REFUND_AMOUNT}` };
   }
   return { ok: true, value: s };
@@ -78,7 +89,14 @@ export function isAmount(s: unknown): s is string {
  * @throws RangeError when `s` is not such a decimal string.
  */
 export function normalizeAmount(s: string): string {
-  return unitsToAmount(parseScaled(s), MAX_AMOUNT_DECIMALS);
+  const m = typeof s === "string" ? GENERAL_PATTERN.exec(s) : null;
+  if (!m) return unitsToAmount(parseScaled(s), MAX_AMOUNT_DECIMALS); // throws the error
+  // The pattern allows no leading zeros: only the fraction's trailing zeros go.
+  const [, sign, whole = "0", fraction = ""] = m;
+  let end = fraction.length;
+  while (end > 0 && fraction.charCodeAt(end - 1) === 48) end -= 1;
+  const body = end === 0 ? whole : `${whole}.${fraction.slice(0, end)}`;
+  return sign === "-" && body !== "0" ? `-${body}` : body;
 }
 
 /** -1, 0 or 1 as `a` is less than, equal to or greater than `b` (numerically). */
@@ -120,6 +138,12 @@ export function isZeroAmount(a: string): boolean {
  */
 export function amountToUnits(a: string, scale: number): bigint {
   const shift = checkScale(scale);
+  const m = typeof a === "string" ? GENERAL_PATTERN.exec(a) : null;
+  if (m && (m[3] ?? "").length <= scale) {
+    // No decimals beyond the scale: the digits are the units (one BigInt, no division).
+    const units = BigInt((m[2] ?? "0") + (m[3] ?? "").padEnd(scale, "0"));
+    return m[1] === "-" ? -units : units;
+  }
   const scaled = parseScaled(a);
   const divisor = 10n ** (SCALE - shift);
   if (scaled % divisor !== 0n) {

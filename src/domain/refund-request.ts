@@ -16,7 +16,7 @@
 import { z } from "zod";
 import { checkRefundAmount, MAX_AMOUNT_DECIMALS, normalizeAmount } from "./amount.js";
 import { ValidationError, type FieldIssue } from "./errors.js";
-import { REFUND_AMOUNT_FIELDS } from "./refund-fields.js";
+import { REFUND_AMOUNT_FIELDS, REFUND_REQUEST_FIELDS } from "./refund-fields.js";
 import type { RefundRequestFields } from "./refund-record.js";
 
 export const REFUND_REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
@@ -157,6 +157,37 @@ export function requestFingerprintFields(request: RefundRequestFields): Record<s
     out[k] = AMOUNT_FIELDS.has(k) ? normalizeAmount(String(v)) : String(v);
   }
   return out;
+}
+
+/** Every field a request may have, in the fingerprint's (sorted) order. */
+const FINGERPRINT_ORDER: readonly string[] = [...REFUND_REQUEST_FIELDS].sort();
+
+/**
+ * The text {@link requestFingerprintFields} hashes to: the JSON of its `[field, value]`
+ * pairs sorted by field, built in one go (the same text as sorting them each time).
+ */
+export function requestFingerprintText(request: RefundRequestFields): string {
+  const fields = request as unknown as Record<string, string | undefined>;
+  let text = "";
+  let present = 0;
+  for (const k of FINGERPRINT_ORDER) {
+    const v = fields[k];
+    if (v === undefined) continue;
+    present += 1;
+    if (k === "orderAmount") continue;
+    const value = AMOUNT_FIELDS.has(k) ? normalizeAmount(String(v)) : String(v);
+    text += `${text === "" ? "" : ","}["${k}",${JSON.stringify(value)}]`;
+  }
+  // A field outside the known ones (not from parseRefundRequest): the general way.
+  if (present !== Object.keys(fields).filter((k) => fields[k] !== undefined).length) {
+    const all = requestFingerprintFields(request);
+    return JSON.stringify(
+      Object.keys(all)
+        .sort()
+        .map((k) => [k, all[k]]),
+    );
+  }
+  return `[${text}]`;
 }
 
 /** Names of the fields where two requests differ (for {@link IdempotencyConflictError}). */

@@ -29,6 +29,7 @@ import { scheduleSubmit } from "../jobs/schedule-submit.js";
 import { createQueueTelemetry, withRefundSpan } from "../jobs/telemetry.js";
 import { connectRedis, type RedisConnection } from "../store/redis-connection.js";
 import { RefundShards } from "../store/refund-shards.js";
+import { overlapChunks } from "./overlap-chunks.js";
 import type { RefundStore, BatchCounts, CreateOutcome } from "../store/refund-store.js";
 import { ShardBarriers } from "./shard-barriers.js";
 
@@ -201,8 +202,7 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
     });
     return barriers;
   };
-  /** The shard a record lives in: its order's. */
-  const shardOfRecord = (record: RefundRecord) => shards.shardOfOrder(record.request.prepayId);
+  const shardOfRecord = (record: RefundRecord) => shards.shardOfOrder(record.request.prepayId); // its order's
   /**
    * Runs `write`, then the barriers over it (the base's and `shard`'s), before the caller
    * hears of success (or of a stored refusal such as an over-refund): an acknowledged
@@ -288,14 +288,15 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
         }
       });
       if (valid.length > 0) await shardCountChecked();
-      for (let i = 0; i < valid.length; i += chunkSize) {
-        const chunk = valid.slice(i, i + chunkSize);
+      await overlapChunks(valid, chunkSize, async (chunk, recordsWritten) => {
+        // The next chunk's records are written while this one's jobs are added (in order).
         const gate = await durability();
         const tickets = gate.tickets();
         const results = await shards.createMany(
           chunk.map((c) => c.request),
           batchId,
         );
+        recordsWritten();
         const toQueue: RefundRecord[] = [];
         // Every shard written in this chunk (or holding a record it answered with).
         const written = new Set<number>();
@@ -328,7 +329,7 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
           ),
         );
         await gate.barrier(tickets, written);
-      }
+      });
       return out;
     },
 

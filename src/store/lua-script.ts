@@ -1,6 +1,7 @@
 /**
  * Lua scripts kept as `.lua` files beside this module (`./lua/`), named BullMQ's way:
- * `verbNoun-<numberOfKeys>.lua`. A script is read from disk once per process, registered
+ * `verbNoun-<numberOfKeys>.lua`, or `verbNoun-n.lua` for a script that takes any number of
+ * keys (the count is then sent before them, as EVALSHA wants it). A script is read from disk once per process, registered
  * on a connection with ioredis `defineCommand` (EVALSHA, EVAL on NOSCRIPT), and called
  * through a typed wrapper whose `build` turns named fields into KEYS and ARGV in one
  * place (scripts.ts), so no caller ever counts positions.
@@ -18,7 +19,7 @@ import type { RedisConnection } from "./redis-connection.js";
 /** The directory holding the `.lua` files, next to this module in src/ or dist/. */
 export const LUA_DIR = new URL("./lua/", import.meta.url);
 
-const FILE_NAME = /^([a-z][A-Za-z]*)-(\d+)\.lua$/;
+const FILE_NAME = /^([a-z][A-Za-z]*)-(\d+|n)\.lua$/;
 const INCLUDE = /^--- @include "([A-Za-z0-9_-]+)"$/gm;
 
 /** A script's KEYS and ARGV, in the order its header documents. */
@@ -47,8 +48,8 @@ type QueueFn = (...keysAndArgs: string[]) => unknown;
 export class LuaScript<Input, Reply, Raw = unknown> {
   readonly file: string;
   readonly command: string;
-  /** From the file name; every call is checked against it. */
-  readonly numberOfKeys: number;
+  /** From the file name; every call is checked against it. Undefined: any number (`-n`). */
+  readonly numberOfKeys: number | undefined;
   readonly #build: (input: Input) => ScriptCall;
   readonly #parse: (raw: Raw) => Reply;
   #source: string | undefined;
@@ -59,7 +60,7 @@ export class LuaScript<Input, Reply, Raw = unknown> {
     const verbNoun = match[1]!;
     this.file = file;
     this.command = `gpr${verbNoun[0]!.toUpperCase()}${verbNoun.slice(1)}`;
-    this.numberOfKeys = Number(match[2]);
+    this.numberOfKeys = match[2] === "n" ? undefined : Number(match[2]);
     this.#build = build;
     this.#parse = parse;
   }
@@ -69,9 +70,13 @@ export class LuaScript<Input, Reply, Raw = unknown> {
     return (this.#source ??= loadLuaSource(this.file));
   }
 
-  /** KEYS then ARGV for `input`; throws when the key count differs from the file name's. */
+  /**
+   * KEYS then ARGV for `input` (a variadic script: their count first); throws when the key
+   * count differs from the file name's.
+   */
   args(input: Input): string[] {
     const { keys, argv } = this.#build(input);
+    if (this.numberOfKeys === undefined) return [String(keys.length), ...keys, ...argv];
     if (keys.length !== this.numberOfKeys) {
       throw new Error(`${this.file} takes ${this.numberOfKeys} keys, was given ${keys.length}`);
     }
@@ -84,7 +89,10 @@ export class LuaScript<Input, Reply, Raw = unknown> {
    */
   define(redis: RedisConnection): void {
     if (this.command in redis) return;
-    redis.defineCommand(this.command, { numberOfKeys: this.numberOfKeys, lua: this.source });
+    redis.defineCommand(this.command, {
+      ...(this.numberOfKeys !== undefined && { numberOfKeys: this.numberOfKeys }),
+      lua: this.source,
+    });
   }
 
   /** Runs the script and parses its reply. */

@@ -3,10 +3,10 @@
  * record hash's `rec` field, the request's fingerprint in `fp`, and amounts as integer
  * micro-units in the order hash (the over-refund reservation).
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { amountToUnits, normalizeAmount, unitsToAmount } from "../domain/amount.js";
 import type { RefundRecord, RefundRequestFields } from "../domain/refund-record.js";
-import { requestFingerprintFields, reservedAmountOf } from "../domain/refund-request.js";
+import { requestFingerprintText, reservedAmountOf } from "../domain/refund-request.js";
 
 /** Micro-units: GatePay's request precision (6 decimals, gatepay-api.md §4.1). */
 export const UNIT_SCALE = 6;
@@ -18,13 +18,7 @@ export function decodeRecord(json: string): RefundRecord {
 
 /** A stable hash of what GatePay would be asked: equal requests are idempotent replays. */
 export function requestFingerprint(request: RefundRequestFields): string {
-  const fields = requestFingerprintFields(request);
-  const canonical = JSON.stringify(
-    Object.keys(fields)
-      .sort()
-      .map((k) => [k, fields[k]]),
-  );
-  return createHash("sha256").update(canonical).digest("base64url").slice(0, 32);
+  return hash("sha256", requestFingerprintText(request), "base64url").slice(0, 32);
 }
 
 /** What a refund reserves against its order, in micro-units (requests have ≤ 6 decimals). */

@@ -18,6 +18,7 @@ import {
   type RefundEvent,
   type RefundState,
 } from "../domain/refund-state.js";
+import { createItem } from "./create-item.js";
 import { refundKeys, type RefundKeys } from "./keys.js";
 import { LeaseLock } from "./lease-lock.js";
 import { NotificationStore } from "./notification-store.js";
@@ -44,7 +45,8 @@ import {
   readClockScript,
   readTimeScript,
   transitionScript,
-  type CreateReservedInput,
+  CREATE_GROUP,
+  type CreateReservedItem,
   type CreateReservedReply,
 } from "./scripts.js";
 import { transitionWrite } from "./transition-write.js";
@@ -146,11 +148,11 @@ export class RefundStore {
    * `rejected` with `OVER_REFUND` and reserves nothing.
    */
   async create(request: RefundRequestFields, batchId?: string): Promise<CreateOutcome> {
-    const input = this.#createInput(request, batchId);
-    return this.#interpretCreate(input, await createReservedScript.run(this.#redis, input));
+    const [outcome] = await this.createMany([request], batchId);
+    return outcome!;
   }
 
-  /** {@link create} for many: one pipelined round trip (plus one per rare over-refund), in order. */
+  /** {@link create} for many, in order: one round trip, one script call per {@link CREATE_GROUP} (plus one per rare over-refund). */
   async createMany(
     requests: readonly RefundRequestFields[],
     batchId?: string,
@@ -158,38 +160,32 @@ export class RefundStore {
     if (requests.length === 0) return [];
     createReservedScript.define(this.#redis);
     const pipeline = this.#redis.pipeline();
-    const inputs = requests.map((request) => {
-      const input = this.#createInput(request, batchId);
-      createReservedScript.queue(pipeline, input);
-      return input;
-    });
-    const results = (await pipeline.exec()) ?? [];
-    const out: CreateOutcome[] = [];
-    for (let i = 0; i < inputs.length; i++) {
-      const [err, raw] = results[i] ?? [new Error("missing pipeline result"), null];
+    const reconcileAtMs = this.#now() + this.#stallWindowMs;
+    const items = requests.map((r) => createItem(this.newRecord(r, batchId), reconcileAtMs));
+    for (let i = 0; i < items.length; i += CREATE_GROUP) {
+      createReservedScript.queue(pipeline, {
+        keys: this.keys,
+        eventsMaxLen: this.#eventsMaxLen,
+        items: items.slice(i, i + CREATE_GROUP),
+      });
+    }
+    const replies: CreateReservedReply[] = [];
+    for (const [err, raw] of (await pipeline.exec()) ?? []) {
       if (err) throw err;
-      const reply = createReservedScript.parse(raw as string[]);
-      out.push(await this.#interpretCreate(inputs[i]!, reply));
+      replies.push(...createReservedScript.parse(raw as string[][]));
+    }
+    if (replies.length !== items.length) {
+      throw new Error(`create: ${replies.length} replies for ${items.length} refunds`);
+    }
+    const out: CreateOutcome[] = [];
+    for (let i = 0; i < items.length; i++) {
+      out.push(await this.#interpretCreate(items[i]!, replies[i]!));
     }
     return out;
   }
 
-  #createInput(request: RefundRequestFields, batchId: string | undefined): CreateReservedInput {
-    return {
-      keys: this.keys,
-      eventsMaxLen: this.#eventsMaxLen,
-      record: this.newRecord(request, batchId),
-      fingerprint: requestFingerprint(request),
-      reserveUnits: reservedUnitsOf(request),
-      orderAmountUnits:
-        request.orderAmount === undefined ? undefined : orderAmountUnits(request.orderAmount),
-      reservationField: reservationField(request),
-      reconcileAtMs: this.#now() + this.#stallWindowMs,
-    };
-  }
-
   async #interpretCreate(
-    input: CreateReservedInput,
+    input: CreateReservedItem,
     reply: CreateReservedReply,
   ): Promise<CreateOutcome> {
     switch (reply.outcome) {
@@ -205,7 +201,7 @@ export class RefundStore {
 
   /** Stores the refused refund as the state machine's `over-refund` outcome: final, no reservation. */
   async #createOverRefund(
-    input: CreateReservedInput,
+    input: CreateReservedItem,
     reservedUnits: bigint,
     capUnits: bigint,
   ): Promise<CreateOutcome> {

@@ -33,7 +33,8 @@ interface RecordWrite {
   eventsMaxLen: number;
 }
 
-export interface CreateReservedInput extends RecordWrite {
+/** One refund of {@link CreateReservedInput}. */
+export interface CreateReservedItem {
   /** The new record (a `queued` one): id, batch, state, time and version come from it. */
   record: RefundRecord;
   /** {@link requestFingerprint} of its request. */
@@ -49,6 +50,14 @@ export interface CreateReservedInput extends RecordWrite {
   reservationField: string;
   /** When the reconciler should look at the refund if nothing writes it first (epoch ms). */
   reconcileAtMs: number;
+}
+
+export interface CreateReservedInput extends RecordWrite {
+  /**
+   * The refunds, created in this order. Their records share state, version and batch
+   * (new `queued` records of one enqueue).
+   */
+  items: readonly CreateReservedItem[];
 }
 
 export interface CreateFinalInput extends RecordWrite {
@@ -114,41 +123,54 @@ function parseCreate(raw: string[]): CreateReply {
   throw new Error(`unexpected create reply ${JSON.stringify(raw)}`);
 }
 
-/** Creates a record with its reservation, unless one exists (createReserved-5.lua). */
+/** Refunds per call of {@link createReservedScript}: Redis runs each call at once. */
+export const CREATE_GROUP = 100;
+
+/**
+ * Creates records with their reservations, each unless one exists, one group per call
+ * (createReserved-n.lua): one reply per item, in order.
+ */
 export const createReservedScript = new LuaScript<
   CreateReservedInput,
-  CreateReservedReply,
-  string[]
+  CreateReservedReply[],
+  string[][]
 >(
-  "createReserved-5.lua",
-  (i) => ({
-    keys: [
-      i.keys.record(i.record.refundRequestId),
-      i.keys.order(i.record.request.prepayId),
-      i.keys.events,
-      i.keys.inflight,
-      batchKeyOf(i.keys, i.record),
-    ],
-    argv: [
-      i.record.refundRequestId,
-      JSON.stringify(i.record),
-      i.fingerprint,
-      String(i.reserveUnits),
-      i.orderAmountUnits === undefined ? "" : String(i.orderAmountUnits),
-      String(i.reconcileAtMs),
-      i.record.batchId === undefined ? "0" : "1",
-      String(i.eventsMaxLen),
-      i.record.createdAt,
-      i.record.batchId ?? "",
-      i.record.state,
-      String(i.record.version),
-      i.reservationField,
-    ],
-  }),
-  (raw) => {
-    if (raw[0] !== "over") return parseCreate(raw);
-    return { outcome: "over", reservedUnits: BigInt(raw[1]!), capUnits: BigInt(raw[2]!) };
+  "createReserved-n.lua",
+  ({ keys, eventsMaxLen, items }) => {
+    const first = items[0]?.record;
+    if (first === undefined) throw new Error("createReserved-n.lua: no refunds given");
+    const scriptKeys = [keys.events, keys.inflight, batchKeyOf(keys, first)];
+    const argv = [
+      String(eventsMaxLen),
+      first.batchId === undefined ? "0" : "1",
+      first.batchId ?? "",
+      first.state,
+      String(first.version),
+    ];
+    for (const i of items) {
+      const r = i.record;
+      if (r.batchId !== first.batchId || r.state !== first.state || r.version !== first.version) {
+        throw new Error("createReserved-n.lua: one group's records share batch, state and version");
+      }
+      scriptKeys.push(keys.record(r.refundRequestId), keys.order(r.request.prepayId));
+      argv.push(
+        r.refundRequestId,
+        JSON.stringify(r),
+        i.fingerprint,
+        String(i.reserveUnits),
+        i.orderAmountUnits === undefined ? "" : String(i.orderAmountUnits),
+        String(i.reconcileAtMs),
+        r.createdAt,
+        i.reservationField,
+      );
+    }
+    return { keys: scriptKeys, argv };
   },
+  (raw) =>
+    raw.map((reply) => {
+      if (reply[0] !== "over") return parseCreate(reply);
+      return { outcome: "over", reservedUnits: BigInt(reply[1]!), capUnits: BigInt(reply[2]!) };
+    }),
 );
 
 /** Creates a record that is final from the start, unless one exists (createFinal-3.lua). */

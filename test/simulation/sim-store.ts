@@ -5,7 +5,7 @@
  * What it models, and from where:
  * - Every operation is atomic, as one Lua script is on Redis (README "Architecture": each
  *   write of `src/store/refund-store.ts` is one script). `create` mirrors
- *   `createReserved-5.lua` (+ `createFinal-3.lua` for an over-refund), `cas` mirrors
+ *   `createReserved-n.lua` (+ `createFinal-3.lua` for an over-refund), `cas` mirrors
  *   `transition-5.lua`: compare, write, and release the reservation when the refund
  *   becomes `rejected` or `failed` (no money moved).
  * - Compare-and-set is on a write id unique across the store's whole life, not on the
@@ -86,7 +86,7 @@ export class SimStore {
 
   /**
    * `RefundStore.create`: the record and its reservation, or the existing record, or an
-   * over-refund stored `rejected` with nothing reserved (createReserved-5.lua).
+   * over-refund stored `rejected` with nothing reserved (createReserved-n.lua).
    */
   create(
     request: RefundRequestFields,
@@ -103,7 +103,7 @@ export class SimStore {
     }
     const units = reservedUnitsOf(request);
     const order = this.#order(request.prepayId);
-    // createReserved-5.lua: the limit is the order's cap (only GatePay's answer sets it)
+    // createReserved-n.lua: the limit is the order's cap (only GatePay's answer sets it)
     // or the caller's own orderAmount when lower; the caller's value is never stored.
     const callerCap =
       request.orderAmount === undefined ? undefined : orderAmountUnits(request.orderAmount);

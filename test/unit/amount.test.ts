@@ -101,6 +101,27 @@ describe("checkRefundAmount", () => {
       }),
     );
   });
+
+  it("agrees with exact comparison against the limits (its fast path uses doubles)", () => {
+    const canonical = fc
+      .tuple(fc.bigInt({ min: 0n, max: 10n ** 14n }), fc.integer({ min: 0, max: 6 }))
+      .map(([units, scale]) => unitsToAmount(units, scale));
+    fc.assert(
+      fc.property(
+        fc.oneof(canonical, fc.constantFrom("0.0001", "0.00009", "5000000.000001")),
+        (s) => {
+          const expected =
+            compareAmounts(s, "0.0001") < 0
+              ? { ok: false, reason: "must be at least 0.0001" }
+              : compareAmounts(s, "5000000") > 0
+                ? { ok: false, reason: "must be at most 5000000" }
+                : { ok: true, value: s };
+          expect(checkRefundAmount(s)).toEqual(expected);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
 });
 
 describe("normalizeAmount", () => {
@@ -125,6 +146,16 @@ describe("normalizeAmount", () => {
       expect(() => normalizeAmount(s)).toThrow(RangeError);
     },
   );
+
+  it("agrees with the exact integer arithmetic (its fast path works on the digits)", () => {
+    fc.assert(
+      fc.property(anyAmount, (a) => {
+        expect(normalizeAmount(a)).toBe(addAmounts(a, "0"));
+        expect(unitsToAmount(amountToUnits(a, 18), 18)).toBe(addAmounts(a, "0"));
+      }),
+      { numRuns: 500 },
+    );
+  });
 
   it("is idempotent", () => {
     fc.assert(

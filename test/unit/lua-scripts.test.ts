@@ -44,12 +44,16 @@ const SAMPLE_ARGS: Record<string, string[]> = {
   [createReservedScript.file]: createReservedScript.args({
     keys,
     eventsMaxLen: 10,
-    record: queued,
-    fingerprint: "fp",
-    reserveUnits: 1_000_000n,
-    orderAmountUnits: undefined,
-    reservationField: "reserved",
-    reconcileAtMs: T0,
+    items: [queued, createRefundRecord({ ...request, refundRequestId: "r-2" }, T0, "b-1")].map(
+      (record) => ({
+        record,
+        fingerprint: "fp",
+        reserveUnits: 1_000_000n,
+        orderAmountUnits: undefined,
+        reservationField: "reserved",
+        reconcileAtMs: T0,
+      }),
+    ),
   }),
   [createFinalScript.file]: createFinalScript.args({
     keys,
@@ -115,21 +119,50 @@ describe("Lua scripts", () => {
   it.each(LUA_SCRIPTS.map((s) => [s.file, s] as const))(
     "%s: the wrapper passes the keys its name promises and the ARGV it reads",
     (file, script) => {
-      const numberOfKeys = Number(/-(\d+)\.lua$/.exec(file)![1]);
+      const args = SAMPLE_ARGS[file]!;
+      for (const arg of args) expect(typeof arg).toBe("string");
+      const named = /-(\d+|n)\.lua$/.exec(file)![1]!;
+      if (named === "n") {
+        // Variadic: the key count goes first, and KEYS past the fixed ones are computed.
+        expect(script.numberOfKeys).toBeUndefined();
+        expect(Number(args[0])).toBeGreaterThanOrEqual(maxIndex(script.source, "KEYS"));
+        expect(args.length - 1 - Number(args[0])).toBeGreaterThanOrEqual(
+          maxIndex(script.source, "ARGV"),
+        );
+        return;
+      }
+      const numberOfKeys = Number(named);
       expect(script.numberOfKeys).toBe(numberOfKeys);
       expect(maxIndex(script.source, "KEYS")).toBe(numberOfKeys);
-      const args = SAMPLE_ARGS[file]!;
       expect(args.length - numberOfKeys).toBeGreaterThanOrEqual(maxIndex(script.source, "ARGV"));
-      for (const arg of args) expect(typeof arg).toBe("string");
     },
   );
 
   it("fixed-arity scripts get exactly the ARGV they read (no stray or missing field)", () => {
     for (const script of LUA_SCRIPTS) {
       if (script === dropIfSettledScript) continue; // variadic: the final states follow the id
+      if (script.numberOfKeys === undefined) continue; // checked below
       const args = SAMPLE_ARGS[script.file]!;
       expect(args.length - script.numberOfKeys, script.file).toBe(maxIndex(script.source, "ARGV"));
     }
+  });
+
+  it("the create script gets 3 keys and 5 ARGV, then 2 keys and 8 ARGV per refund", () => {
+    const args = SAMPLE_ARGS[createReservedScript.file]!;
+    expect(args[0]).toBe("7");
+    expect(args.slice(1, 8)).toEqual([
+      keys.events,
+      keys.inflight,
+      keys.batch("b-1"),
+      keys.record("r-1"),
+      keys.order("42"),
+      keys.record("r-2"),
+      keys.order("42"),
+    ]);
+    expect(args.length - 8).toBe(5 + 8 * 2);
+    expect(createReservedScript.source).toMatch(/local a = 5 \+ 8 \* \(i - 1\)/);
+    expect(createReservedScript.source).toMatch(/ARGV\[a \+ 8\]/);
+    expect(createReservedScript.source).not.toMatch(/ARGV\[a \+ (9|\d\d)\]/);
   });
 
   it("refuses a wrapper that passes the wrong number of keys, and a badly named file", () => {

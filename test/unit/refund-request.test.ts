@@ -8,6 +8,7 @@ import {
   requestFingerprintFields,
   reservedAmountOf,
 } from "../../src/domain/refund-request.js";
+import { requestFingerprint } from "../../src/store/record-codec.js";
 
 const ORDER = {
   refundRequestId: "rr_2025-01-01_0001",
@@ -385,5 +386,35 @@ describe("differingRequestFields", () => {
       prepayId: "007",
       refundAmount: "10.1",
     });
+  });
+
+  it("the fingerprint stays what earlier versions stored: a stored request stays idempotent", () => {
+    // Computed by the createHash/BigInt implementation these replaced; records in Redis
+    // keep their fingerprint, so a change here would turn replays into conflicts.
+    const order = {
+      refundRequestId: "R-1",
+      prepayId: "1234567890123456789",
+      refundAmount: "10.50",
+      refundReason: 'café "quoted"',
+      orderAmount: "100",
+    };
+    expect(requestFingerprint(parseRefundRequest(order))).toBe("Pbkxb-wzESyj-Ks8RF24cTNX66xka7Cr");
+    expect(
+      requestFingerprint(parseRefundRequest({ ...order, refundAmount: "10.5", orderAmount: "1" })),
+    ).toBe("Pbkxb-wzESyj-Ks8RF24cTNX66xka7Cr");
+    const convert = {
+      kind: "convert",
+      refundRequestId: "C_2",
+      prepayId: "42",
+      refundOrderCurrency: "USDT",
+      refundOrderAmount: "5.000",
+      refundPayCurrency: "BTC",
+      refundPayAmount: "0.0001",
+      receiverId: "10001",
+      onBehalfOf: "sub-1",
+    };
+    expect(requestFingerprint(parseRefundRequest(convert))).toBe(
+      "PdxNxv-f_5DdxTg7vfb20p-GebiDg_G0",
+    );
   });
 });

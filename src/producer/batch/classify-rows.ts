@@ -8,7 +8,6 @@ import type { RefundRequestFields } from "../../domain/refund-record.js";
 import { parseRefundRequest, REFUND_REQUEST_ID_PATTERN } from "../../domain/refund-request.js";
 import type { BatchRow } from "./batch-row.js";
 import type { BatchRowProblem } from "./batch-run.js";
-import type { DuplicateIdIndex } from "./duplicate-id-index.js";
 
 /** A row that passed validation, its id first seen here: it goes to the producer. */
 export interface ValidRow {
@@ -32,15 +31,15 @@ export interface BadRow {
 export type ClassifiedRow = ValidRow | BadRow;
 
 /**
- * Validates `row` and notes its id in `index`: valid, invalid, or a duplicate of an
- * earlier line (which wins even over invalid, the line it repeats being named).
+ * Validates `row`: valid, invalid, or a duplicate of an earlier line (which wins even over
+ * invalid, the line it repeats being named). `id` is {@link usableIdOf} the row and
+ * `firstLine` the earlier line holding it, if any (the caller's duplicate index says).
  */
-export function classifyRow(row: BatchRow, index: DuplicateIdIndex): ClassifiedRow {
-  const rawId = row.fields["refundRequestId"];
-  const id = typeof rawId === "string" && REFUND_REQUEST_ID_PATTERN.test(rawId) ? rawId : undefined;
-  // Every row with a usable id claims it, valid or not: an id written twice in one file is
-  // ambiguous (which row did the operator mean?), so the later rows are not sent.
-  const firstLine = id === undefined ? undefined : index.firstSeen(id, row.line);
+export function classifyRow(
+  row: BatchRow,
+  id: string | undefined,
+  firstLine: number | undefined,
+): ClassifiedRow {
   let issues = row.issues ?? [];
   let request: RefundRequestFields | undefined;
   if (issues.length === 0) {
@@ -66,6 +65,12 @@ export function classifyRow(row: BatchRow, index: DuplicateIdIndex): ClassifiedR
     return { kind: "invalid", line: row.line, id, issues, fields: row.fields };
   }
   return { kind: "valid", line: row.line, id, request };
+}
+
+/** The row's refundRequestId when it is one (else undefined): what the duplicate check keys on. */
+export function usableIdOf(row: BatchRow): string | undefined {
+  const rawId = row.fields["refundRequestId"];
+  return typeof rawId === "string" && REFUND_REQUEST_ID_PATTERN.test(rawId) ? rawId : undefined;
 }
 
 /** The problem to tell the operator about a bad row. */

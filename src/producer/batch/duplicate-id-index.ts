@@ -1,47 +1,121 @@
 /**
- * Remembers the first line of every refundRequestId in one file, in about 24 bytes per
- * id (25 MB for a million rows, where a `Set` of the strings takes 70–100 MB): each id is
- * kept as a 64-bit hash in an open-addressing table of typed arrays, never as a string.
+ * Finds the refundRequestIds a batch file repeats, in memory that does not grow with the
+ * file: a fixed-size Bloom filter of the ids read so far (16 MiB by default, whatever the
+ * file's length), plus an exact map of the few ids that may repeat.
  *
- * Two different ids collide with probability about 2^-64 per pair: across a million rows
- * the chance of one false "duplicate" is about 3 in 100 million. A collision can only
- * make a row be reported as a duplicate (it is then not sent), never make two refunds one.
+ * While the filter has never seen an id, the id is new: {@link DuplicateIdIndex.firstSeen}
+ * notes it in the filter (and answers {@link UNSURE} for one it may have seen). The first id the filter may have seen (a repeat, or rarely a
+ * false positive) makes the index exact with one more read of the file
+ * ({@link DuplicateIdIndex.resolve}): the ids on or after that line the filter flags
+ * become candidates, and a read of the lines before it finds where each candidate first
+ * occurs. From then on an id that is not a candidate occurs once in the whole file, and a
+ * candidate is compared as a string: a repeat is always reported with the line it repeats,
+ * and two different ids are never taken for one. The exact map holds the candidates only:
+ * the repeated ids (and the filter's false positives: about one per billion lookups at a
+ * million rows with the default size).
+ *
+ * A file without repeats is read once; one with repeats once more.
  */
+
+/** Bits of the default filter: 2^27 (16 MiB). */
+export const DEFAULT_FILTER_BITS = 2 ** 27;
+/** Bits set per id, all in one block of {@link BLOCK_BITS}. */
+const HASHES = 7;
+const BLOCK_BITS = 512;
+
+/** What {@link DuplicateIdIndex.firstSeen} answers when only a read of the file can tell. */
+export const UNSURE = -1;
+
+/** One row's id as a read of the file gives it (undefined when the row has no usable id). */
+export interface IdAtLine {
+  id: string | undefined;
+  line: number;
+}
+
+/** A fresh read of the file's ids, in file order. */
+export type IdScan = () => AsyncIterable<IdAtLine>;
+
 export class DuplicateIdIndex {
-  #hi: Uint32Array;
-  #lo: Uint32Array;
-  #line: Uint32Array;
-  #mask: number;
-  #size = 0;
+  readonly #bits: number;
+  #filter: Uint32Array | undefined;
+  /** Candidates → first line (0 while no line has been seen yet); set once exact. */
+  #exact: Map<string, number> | undefined;
 
-  /** `expected`: ids the table is sized for at first (it grows as needed); default 16,384. */
-  constructor(expected = 16_384) {
-    let capacity = 1024;
-    while (capacity < expected * 2) capacity *= 2;
-    this.#hi = new Uint32Array(capacity);
-    this.#lo = new Uint32Array(capacity);
-    this.#line = new Uint32Array(capacity);
-    this.#mask = capacity - 1;
+  /** `filterBits`: size of the filter, a power of two ≥ 1024; default 2^27 (16 MiB). */
+  constructor(filterBits = DEFAULT_FILTER_BITS) {
+    if (!Number.isInteger(Math.log2(filterBits)) || filterBits < 1024 || filterBits > 2 ** 31) {
+      throw new RangeError("filterBits must be a power of two from 2^10 to 2^31");
+    }
+    this.#bits = filterBits;
   }
 
-  /** Number of distinct ids seen. */
-  get size(): number {
-    return this.#size;
-  }
-
-  /** Bytes held by the table. */
+  /** Bytes held: the filter, and the candidates' map (estimated). */
   get byteLength(): number {
-    return this.#hi.byteLength + this.#lo.byteLength + this.#line.byteLength;
+    let bytes = this.#filter?.byteLength ?? 0;
+    for (const id of this.#exact?.keys() ?? []) bytes += 64 + id.length * 2;
+    return bytes;
+  }
+
+  /** Ids compared exactly (after {@link resolve}); 0 before. */
+  get candidates(): number {
+    return this.#exact?.size ?? 0;
   }
 
   /**
-   * Notes `id` at `line` (1-based, at most 2^32 - 1). Returns undefined when the id is new,
-   * or the line where it was first seen.
+   * Notes `id` at `line` (1-based, growing from call to call). Returns undefined when the
+   * id is new, the line where it was first seen, or {@link UNSURE} when the filter may
+   * hold it: then nothing was noted, and only {@link resolve} can tell.
    */
   firstSeen(id: string, line: number): number | undefined {
-    // A 64-bit hash in two 32-bit halves (cyrb53's multiply-xorshift mixing, both halves
-    // kept): a tenth of the time of a crypto digest per id, and ids are not adversarial
-    // here (a collision only holds one row back, see above).
+    const exact = this.#exact;
+    if (exact !== undefined) {
+      const first = exact.get(id);
+      if (first === undefined) return undefined; // once in the whole file
+      if (first === 0) {
+        exact.set(id, line);
+        return undefined;
+      }
+      return first;
+    }
+    return this.#test(id) ? UNSURE : undefined;
+  }
+
+  /**
+   * Makes the index exact, when the row at `line` has an id the filter flags: reads the
+   * file (`scan`) once for the candidates (ids on or after `line` that the filter flags)
+   * and, when there are any, the lines before `line` for where each candidate first occurs.
+   * Every row before `line` must have gone through {@link firstSeen}, and none after.
+   */
+  async resolve(scan: IdScan, line: number): Promise<void> {
+    if (this.#exact !== undefined) return;
+    const exact = new Map<string, number>();
+    for await (const row of scan()) {
+      if (row.line < line || row.id === undefined) continue;
+      if (this.#test(row.id)) exact.set(row.id, 0);
+    }
+    if (exact.size > 0) {
+      for await (const row of scan()) {
+        if (row.line >= line) break;
+        if (row.id !== undefined && exact.get(row.id) === 0) exact.set(row.id, row.line);
+      }
+    }
+    this.#exact = exact;
+    this.#filter = undefined;
+  }
+
+  /** Forgets every id. */
+  clear(): void {
+    this.#exact = undefined;
+    this.#filter?.fill(0);
+  }
+
+  /**
+   * Whether the filter held `id` already; sets its bits. A blocked filter: all
+   * of an id's bits are in one 512-bit block (one cache line), picked by one half of a
+   * 64-bit hash (cyrb53's multiply-xorshift mixing); the bits in it by the other half.
+   */
+  #test(id: string): boolean {
+    const filter = (this.#filter ??= new Uint32Array(this.#bits / 32));
     let h1 = 0xdeadbeef;
     let h2 = 0x41c6ce57;
     for (let i = 0; i < id.length; i++) {
@@ -53,45 +127,23 @@ export class DuplicateIdIndex {
     h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
     h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
     h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-    const hi = h1 >>> 0;
-    const lo = h2 >>> 0;
-    let slot = lo & this.#mask;
-    for (;;) {
-      const at = this.#line[slot]!;
-      if (at === 0) break;
-      if (this.#hi[slot] === hi && this.#lo[slot] === lo) return at;
-      slot = (slot + 1) & this.#mask;
+    // The block from h1's low bits; seven 9-bit positions in it from h1's top bits, h2
+    // and h3 (h2 mixed once more), so no two positions come from the same bits.
+    const block = (h1 & (this.#bits / BLOCK_BITS - 1)) * (BLOCK_BITS / 32);
+    let h3 = Math.imul(h2 ^ (h2 >>> 15), 0x85ebca6b);
+    h3 = Math.imul(h3 ^ (h3 >>> 13), 0xc2b2ae35);
+    h3 ^= h3 >>> 16;
+    let all = true;
+    for (let i = 0; i < HASHES; i++) {
+      const source = i < 3 ? h2 >>> (9 * i) : i < 6 ? h3 >>> (9 * (i - 3)) : h1 >>> 23;
+      const bit = source & (BLOCK_BITS - 1);
+      const word = block + (bit >>> 5);
+      const flag = 1 << (bit & 31);
+      if ((filter[word]! & flag) === 0) {
+        all = false;
+        filter[word] = filter[word]! | flag;
+      }
     }
-    this.#hi[slot] = hi;
-    this.#lo[slot] = lo;
-    this.#line[slot] = line;
-    this.#size += 1;
-    if (this.#size * 2 > this.#mask + 1) this.#grow();
-    return undefined;
-  }
-
-  /** Forgets every id (keeps the capacity). */
-  clear(): void {
-    this.#line.fill(0);
-    this.#size = 0;
-  }
-
-  #grow(): void {
-    const hi = this.#hi;
-    const lo = this.#lo;
-    const lines = this.#line;
-    const capacity = (this.#mask + 1) * 2;
-    this.#hi = new Uint32Array(capacity);
-    this.#lo = new Uint32Array(capacity);
-    this.#line = new Uint32Array(capacity);
-    this.#mask = capacity - 1;
-    for (let i = 0; i < lines.length; i++) {
-      if (lines[i] === 0) continue;
-      let slot = lo[i]! & this.#mask;
-      while (this.#line[slot] !== 0) slot = (slot + 1) & this.#mask;
-      this.#hi[slot] = hi[i]!;
-      this.#lo[slot] = lo[i]!;
-      this.#line[slot] = lines[i]!;
-    }
+    return all;
   }
 }

@@ -15,7 +15,7 @@
  * Memory stays flat in the file's length: rows stream from the file (batch-file.ts) and
  * go to Redis a chunk at a time; what each row became is written to a journal file (one
  * JSON line per input row) that the report streams back; repeated ids are found with a
- * `DuplicateIdIndex` of about 24 bytes per row rather than a set of strings.
+ * `DuplicateIdIndex` of a fixed size (a Bloom filter, and the repeated ids exactly).
  *
  * Safe to re-run: the refundRequestId is the idempotency key (DESIGN.md), so a row whose
  * refund already exists creates nothing and is reported as `existing` with its current

@@ -19,8 +19,15 @@ import {
   type BatchRun,
   type RunBatchOptions,
 } from "./batch-run.js";
-import { classifyRow, problemOf, type ClassifiedRow, type ValidRow } from "./classify-rows.js";
-import { DuplicateIdIndex } from "./duplicate-id-index.js";
+import {
+  classifyRow,
+  problemOf,
+  usableIdOf,
+  type ClassifiedRow,
+  type ValidRow,
+} from "./classify-rows.js";
+import { DuplicateIdIndex, UNSURE, type IdScan } from "./duplicate-id-index.js";
+import type { BatchRow } from "./batch-row.js";
 import { BatchJournal, type JournalEntry } from "./journal.js";
 import { batchFileFormat, readBatchFile } from "./read-batch-file.js";
 import { settleBadRow, settleValidRow, type RunTally } from "./settle-rows.js";
@@ -50,18 +57,14 @@ export async function runBatch(
   const chunkSize = options.chunkSize ?? DEFAULT_BATCH_CHUNK_SIZE;
   const maxListed = options.maxListedProblems ?? DEFAULT_MAX_LISTED;
   const strict = options.strict === true;
-  const index = new DuplicateIdIndex();
-
   // Also refuses a missing or unreadable file before anything is stored.
   const before = await fileStamp(path);
+  const ids = new FileIds(path, format, before);
   if (strict) {
-    await validateWholeFile(path, format, index, options, maxListed);
+    await validateWholeFile(path, format, ids, options, maxListed);
     // The second pass must read what the first one checked.
-    const after = await fileStamp(path);
-    if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
-      throw new BatchFileError("io", `"${path}" changed while it was being validated: run again`);
-    }
-    index.clear();
+    await ids.checkUnchanged("validated");
+    ids.index.clear();
   }
 
   const journal = await BatchJournal.create(options.journalDir);
@@ -92,37 +95,45 @@ export async function runBatch(
   // The metadata is written with the first chunk: a file refused at its header leaves
   // no batch behind.
   let metaStarted = false;
-  const flush = async () => {
-    if (!metaStarted) {
-      await batches.startRun(batchId, path, format);
-      metaStarted = true;
-    }
-    const valid = chunk.filter((c): c is ValidRow => c.kind === "valid");
+  /** Enqueues and settles one chunk: its journal lines and progress, in file order. */
+  const settleChunk = async (rows: readonly ClassifiedRow[], rowsRead: number) => {
+    const valid = rows.filter((c): c is ValidRow => c.kind === "valid");
     const results =
       valid.length === 0
         ? []
         : await enqueueChunkDurably(
             producer,
             valid.map((c) => c.request),
-            {
-              batchId,
-              chunkSize,
-            },
+            { batchId, chunkSize },
           );
     let v = 0;
-    const entries: JournalEntry[] = chunk.map((c) =>
+    const entries: JournalEntry[] = rows.map((c) =>
       c.kind === "valid" ? settleValidRow(c, results[v++], tally) : settleBadRow(c, tally),
     );
+    await journal.append(entries);
+    await batches.recordProgress(batchId, rowsRead, rowProblems(entries));
+    options.onRowsRead?.(rowsRead);
+  };
+  // One chunk is enqueued while the next is read and validated: the file's parsing and
+  // Redis's work overlap. Chunks are enqueued one after another, in file order.
+  let inFlight: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    const rows = chunk;
     chunk = [];
     validInChunk = 0;
-    await journal.append(entries);
-    await batches.recordProgress(batchId, run.rows, rowProblems(entries));
-    options.onRowsRead?.(run.rows);
+    await inFlight;
+    if (!metaStarted) {
+      await batches.startRun(batchId, path, format);
+      metaStarted = true;
+    }
+    inFlight = settleChunk(rows, run.rows);
+    inFlight.catch(() => undefined); // awaited by the next flush or at the end
   };
 
   try {
     for await (const row of readBatchFile(path, { format })) {
-      const c = classifyRow(row, index);
+      const classified = ids.classify(row);
+      const c = classified instanceof Promise ? await classified : classified;
       run.rows += 1;
       chunk.push(c);
       if (c.kind === "valid") validInChunk += 1;
@@ -130,13 +141,19 @@ export async function runBatch(
       if (validInChunk >= chunkSize || chunk.length >= chunkSize * 4) await flush();
     }
     await flush();
+    await inFlight;
     await journal.close();
     await batches.finishRun(batchId, run);
   } catch (err) {
+    const previous = await inFlight.then(
+      () => true,
+      () => false,
+    );
     // Without strict, every valid row before an unreadable part goes ahead, wherever the
     // chunk boundaries fall; a re-run of the fixed file then finds them as existing.
-    if (!strict && err instanceof BatchFileError && chunk.length > 0) {
+    if (previous && !strict && err instanceof BatchFileError && chunk.length > 0) {
       await flush().catch(() => undefined);
+      await inFlight.catch(() => undefined);
     }
     await journal.dispose();
     if (metaStarted) {
@@ -157,14 +174,15 @@ export async function runBatch(
 async function validateWholeFile(
   path: string,
   format: BatchFileFormat,
-  index: DuplicateIdIndex,
+  ids: FileIds,
   options: RunBatchOptions,
   maxListed: number,
 ): Promise<void> {
   const counts = { rows: 0, valid: 0, invalid: 0, duplicates: 0 };
   const problems: BatchRowProblem[] = [];
   for await (const row of readBatchFile(path, { format })) {
-    const c = classifyRow(row, index);
+    const classified = ids.classify(row);
+    const c = classified instanceof Promise ? await classified : classified;
     counts.rows += 1;
     if (c.kind === "valid") {
       counts.valid += 1;
@@ -176,6 +194,63 @@ async function validateWholeFile(
     if (problems.length < maxListed) problems.push(problem);
   }
   if (counts.invalid + counts.duplicates > 0) throw new BatchRefusedError(counts, problems);
+}
+
+/**
+ * The duplicate-id check of one file: a {@link DuplicateIdIndex} that, when it meets an
+ * id that may repeat, reads the file again (refusing it if it changed meanwhile).
+ */
+class FileIds {
+  readonly index = new DuplicateIdIndex();
+  readonly #scan: IdScan;
+
+  constructor(
+    readonly path: string,
+    format: BatchFileFormat,
+    readonly stamp: { size: number; mtimeMs: number },
+  ) {
+    this.#scan = async function* () {
+      try {
+        for await (const row of readBatchFile(path, { format })) {
+          yield { id: usableIdOf(row), line: row.line };
+        }
+      } catch (err) {
+        // The run stops at the same unreadable part: the ids before it are what counts.
+        if (!(err instanceof BatchFileError)) throw err;
+      }
+    };
+  }
+
+  /**
+   * {@link classifyRow}, with the row's id noted in the index (made exact first when the
+   * id may repeat). Every row with a usable id claims it, valid or not: an id written
+   * twice in one file is ambiguous (which row did the operator mean?), so the later rows
+   * are not sent.
+   */
+  classify(row: BatchRow): ClassifiedRow | Promise<ClassifiedRow> {
+    const id = usableIdOf(row);
+    if (id === undefined) return classifyRow(row, undefined, undefined);
+    const first = this.index.firstSeen(id, row.line);
+    // Synchronous unless the file must be read again: no promise per row.
+    return first === UNSURE ? this.#resolved(row, id) : classifyRow(row, id, first);
+  }
+
+  async #resolved(row: BatchRow, id: string): Promise<ClassifiedRow> {
+    await this.index.resolve(this.#scan, row.line);
+    await this.checkUnchanged("read");
+    return classifyRow(row, id, this.index.firstSeen(id, row.line));
+  }
+
+  /** @throws BatchFileError (`io`) when the file changed since the run started. */
+  async checkUnchanged(doing: string): Promise<void> {
+    const now = await fileStamp(this.path);
+    if (now.size !== this.stamp.size || now.mtimeMs !== this.stamp.mtimeMs) {
+      throw new BatchFileError(
+        "io",
+        `"${this.path}" changed while it was being ${doing}: run again`,
+      );
+    }
+  }
 }
 
 /** Size and modification time of the file. @throws BatchFileError (`io`) when unreadable. */
