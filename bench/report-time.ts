@@ -2,7 +2,6 @@
  * "Where the time goes": CPU profiles, the client and transports, the unknown-outcome
  * cost, and what could be made faster.
  */
-import { REDACT_PATHS } from "../src/logger.js";
 import { renderTransports } from "./report-transports.js";
 import { renderUnknownOutcome } from "./report-unknown-outcome.js";
 import { ratio } from "./stats.js";
@@ -116,10 +115,10 @@ export function suggestions(r: BenchResults): string {
       "script can call TIME itself (a round trip fewer each time; the command is still counted). " +
       "The record read at the start of each job (HGET) could be skipped for a poll job whose data " +
       "carries the record version, reading only on a mismatch.",
-    `2. **Logging.** pino with ${REDACT_PATHS.length} redact paths (\`@pinojs/redact\`) serialises every \`info\` line ` +
-      "through the redaction tree; the per-job child loggers with bindings add to it. Redact only " +
-      "the paths that can hold secrets in this code (the error serializer and request headers), " +
-      "or log the per-job outcome at `debug` and keep one `info` line per final state.",
+    "2. **Logging.** Secrets are now removed by one walk over each logged object and each " +
+      "child's bindings (src/log-redaction.ts) instead of pino's 51 redact paths, which ran a " +
+      "wildcard path set over every value of every line; what logging costs now is pino " +
+      "building the line and sonic-boom writing it.",
     "3. **Allocation.** Each transition serialises the whole record (history included) and each " +
       "job parses it again; the answers go through the lossless JSON reader and then zod. Fewer " +
       "copies per refund means less garbage-collection time (the GC line above).",
