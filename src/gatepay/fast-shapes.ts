@@ -21,6 +21,9 @@ import {
   RefundDetails,
   RefundQueryV1Result,
   RefundTransfer,
+  RefundWebhookData,
+  RefundWebhookEnvelope,
+  RefundWebhookRefundInfo,
 } from "./schemas.js";
 
 /** A reader: the parsed value, or `undefined` when zod must decide. */
@@ -62,7 +65,7 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
  */
 function looseObject(
   fields: Readonly<Record<string, FieldKind>>,
-  nested?: { key: string; read: (v: unknown) => unknown },
+  nested?: { key: string; read: (v: unknown) => unknown; required?: boolean },
 ): FastReader {
   const known = Object.keys(fields);
   const all = new Set(nested ? [...known, nested.key] : known);
@@ -83,6 +86,8 @@ function looseObject(
       const r = nested.read(input[nested.key]);
       if (r === ASK_ZOD) return undefined;
       out[nested.key] = r;
+    } else if (nested?.required === true) {
+      return undefined;
     }
     for (const key in input) {
       if (key === "__proto__") return undefined;
@@ -160,6 +165,45 @@ const detailFields: Record<string, FieldKind> = {
   totalReceiveAmount: "optString",
   totalReceiveCurrency: "optString",
 };
+
+const readRefundInfo = looseObject({
+  refundRequestId: "stringLike",
+  prepayId: "optString",
+  orderAmount: "optString",
+  refundAmount: "optString",
+  refundPayCurrency: "optString",
+  refundPayAmount: "optString",
+});
+
+/** A PAY_REFUND notification's `data` (already parsed from its JSON string). */
+const readWebhookData = looseObject(
+  {
+    merchantTradeNo: "optString",
+    productName: "optText",
+    productType: "optString",
+    tradeType: "optString",
+    goodsName: "optText",
+    terminalType: "optString",
+    currency: "optString",
+    orderAmount: "optString",
+    createTime: "optInt",
+    transactionId: "optString",
+    channelId: "optString",
+  },
+  { key: "refundInfo", read: (v) => readRefundInfo(v) ?? ASK_ZOD, required: true },
+);
+
+/** The notification body; `data` as the JSON string GatePay sends (an object: zod). */
+const readWebhookEnvelope = looseObject(
+  {
+    bizType: "string",
+    bizId: "stringLike",
+    bizStatus: "string",
+    client_id: "optString",
+    clientId: "optString",
+  },
+  { key: "data", read: (v) => (typeof v === "string" ? v : ASK_ZOD), required: true },
+);
 
 // ---------------------------------------------------------------------------------------
 // Requests: valid (then exactly zod's output) or undefined.
@@ -254,6 +298,9 @@ const READERS = new Map<z.ZodType, FastReader>([
   ],
   [RefundTransfer, readTransfer],
   [RefundDetails, looseObject(detailFields, { key: "refundDetails", read: readTransfers })],
+  [RefundWebhookEnvelope, readWebhookEnvelope],
+  [RefundWebhookData, readWebhookData],
+  [RefundWebhookRefundInfo, readRefundInfo],
 ]);
 
 /**

@@ -17,6 +17,9 @@ import {
   RefundDetails,
   RefundQueryV1Result,
   RefundTransfer,
+  RefundWebhookData,
+  RefundWebhookEnvelope,
+  RefundWebhookRefundInfo,
 } from "../../src/gatepay/schemas.js";
 
 /** Deep equality that also compares key order and `undefined`-valued keys. */
@@ -96,6 +99,27 @@ describe("fast-shapes: answers agree with zod", () => {
     ["ConvertRefundResult", ConvertRefundResult, required],
     ["RefundQueryV1Result", RefundQueryV1Result, required],
     ["RefundTransfer", RefundTransfer, {}],
+    ["RefundWebhookRefundInfo", RefundWebhookRefundInfo, required],
+    [
+      "RefundWebhookData",
+      RefundWebhookData,
+      {
+        refundInfo: fc.oneof(
+          { weight: 4, arbitrary: objectsFor(shapeKeys(RefundWebhookRefundInfo), required) },
+          { weight: 1, arbitrary: oddValue },
+        ),
+      },
+    ],
+    [
+      "RefundWebhookEnvelope",
+      RefundWebhookEnvelope,
+      {
+        bizType: fc.constantFrom("PAY_REFUND", "PAY"),
+        bizStatus: fc.constantFrom("REFUND_SUCCESS", "REFUND_FAIL"),
+        bizId: fc.oneof(fc.string({ maxLength: 6 }), fc.integer()),
+        data: fc.oneof(fc.string({ maxLength: 20 }), oddValue),
+      },
+    ],
     [
       "RefundDetails",
       RefundDetails,
@@ -143,6 +167,22 @@ describe("fast-shapes: answers agree with zod", () => {
       refundRequestId: "1",
       refundAmount: "0.8",
     });
+    const notification = JSON.parse(
+      JSON.stringify({
+        bizType: "PAY_REFUND",
+        bizId: "1991810932510167040",
+        bizStatus: "REFUND_SUCCESS",
+        clientId: "client-1",
+        data: JSON.stringify({
+          currency: "USDT",
+          orderAmount: "10.5",
+          createTime: 1_700_000_000_000,
+          refundInfo: { refundRequestId: "156123911", prepayId: "77", refundAmount: "0.8" },
+        }),
+      }),
+    ) as { data: string };
+    expect(readFast(RefundWebhookEnvelope, notification)).toBeDefined();
+    expect(readFast(RefundWebhookData, JSON.parse(notification.data))).toBeDefined();
     // A field of an odd type is zod's to drop (`.catch`): the reader steps aside.
     expect(readFast(OrderRefundResult, { refundRequestId: "1", refundAmount: true })).toBe(
       undefined,
