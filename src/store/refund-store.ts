@@ -5,7 +5,6 @@
  * the event stream consistent with it (scripts.ts). Records are built only by the state
  * machine (domain/refund-state.ts); this module stores them.
  */
-import { randomBytes } from "node:crypto";
 import { attentionReReserves, type RefundAttention } from "../domain/attention.js";
 import { isClusterConnection, type RedisConnection } from "./redis-connection.js";
 import { overRefundEvent } from "../domain/over-refund.js";
@@ -24,6 +23,7 @@ import { NotificationStore } from "./notification-store.js";
 import {
   amountOfUnits,
   decodeRecord,
+  newWriteId,
   orderAmountUnits,
   requestFingerprint,
   reservationField,
@@ -41,11 +41,6 @@ import {
 } from "./scripts.js";
 
 export { requestFingerprint };
-
-/** 96 random bits: unique per write for any practical purpose. */
-function newWriteId(): string {
-  return randomBytes(12).toString("base64url");
-}
 
 export interface RefundStoreOptions {
   /** Approximate cap of the events stream (XADD MAXLEN ~). Default 100,000. */
