@@ -5,6 +5,7 @@
  */
 import type { z } from "zod";
 import type { GatePayOperation } from "./endpoints.js";
+import { parseFast } from "./fast-shapes.js";
 import {
   bodyExcerpt,
   GatePayApiError,
@@ -42,7 +43,7 @@ export function interpretAnswer<S extends z.ZodType>(
   } catch (err) {
     jsonError = err;
   }
-  const envelope = jsonError === undefined ? GatePayEnvelope.safeParse(json) : undefined;
+  const envelope = jsonError === undefined ? parseFast(GatePayEnvelope, json) : undefined;
   const ok = answer.status >= 200 && answer.status < 300;
 
   if (!ok || (envelope?.success === true && envelope.data.status !== "SUCCESS")) {
@@ -79,7 +80,7 @@ export function interpretAnswer<S extends z.ZodType>(
   } catch (err) {
     throw fail("data is a string but not JSON", err);
   }
-  const parsed = schema.safeParse(data);
+  const parsed = parseFast(schema, data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = issue ? issue.path.map(String).join(".") : "";

@@ -18,6 +18,10 @@ import { z } from "zod";
 
 const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 
+/** A character of a JSON number token: `0-9 e E . + -`. */
+const isNumberChar = (c: number): boolean =>
+  (c >= 0x30 && c <= 0x39) || c === 0x65 || c === 0x45 || c === 0x2e || c === 0x2b || c === 0x2d;
+
 /**
  * `JSON.parse`, except that a number literal whose text does not survive a round trip
  * through a JavaScript number (e.g. `1991810932510167040`, `0.01200000`, `1e3`) becomes a
@@ -46,7 +50,7 @@ export function parseGatePayJson(text: string): unknown {
     if (c === 0x2d /* - */ || (c >= 0x30 && c <= 0x39)) {
       const start = i;
       i++;
-      while (i < text.length && /[0-9eE.+-]/.test(text.charAt(i))) i++;
+      while (i < text.length && isNumberChar(text.charCodeAt(i))) i++;
       const token = text.slice(start, i);
       if (JSON_NUMBER.test(token) && String(Number(token)) !== token) {
         out += `${text.slice(copiedUpTo, start)}"${token}"`;

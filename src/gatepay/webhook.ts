@@ -5,6 +5,7 @@
  */
 import { GATEPAY_HEADERS, generateNonce, signPayload, verifySignature } from "./signing.js";
 import { WebhookPayloadError, WebhookVerificationError } from "./errors.js";
+import { parseFast } from "./fast-shapes.js";
 import { parseGatePayJson, RefundWebhookData, RefundWebhookEnvelope } from "./schemas.js";
 
 export { WebhookPayloadError, WebhookVerificationError } from "./errors.js";
@@ -110,7 +111,7 @@ function parseNotification(body: string, timestampMs: number, nonce: string): Re
         : "bizType is missing",
     );
   }
-  const envelope = RefundWebhookEnvelope.safeParse(json);
+  const envelope = parseFast(RefundWebhookEnvelope, json);
   if (!envelope.success) {
     const field = issuePath(envelope.error.issues[0]?.path) || "body";
     throw new WebhookPayloadError(field, `notification field ${field} is missing or invalid`, {
@@ -127,7 +128,7 @@ function parseNotification(body: string, timestampMs: number, nonce: string): Re
       throw new WebhookPayloadError("data", "notification data is not JSON", { cause: err });
     }
   }
-  const data = RefundWebhookData.safeParse(rawData);
+  const data = parseFast(RefundWebhookData, rawData);
   if (!data.success) {
     const path = issuePath(data.error.issues[0]?.path);
     const field = path ? `data.${path}` : "data";

@@ -3,7 +3,7 @@
  * record hash's `rec` field, the request's fingerprint in `fp`, and amounts as integer
  * micro-units in the order hash (the over-refund reservation).
  */
-import { hash } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 import { amountToUnits, normalizeAmount, unitsToAmount } from "../domain/amount.js";
 import type { RefundRecord, RefundRequestFields } from "../domain/refund-record.js";
 import { requestFingerprintText, reservedAmountOf } from "../domain/refund-request.js";
@@ -14,6 +14,26 @@ export const UNIT_SCALE = 6;
 /** A record as stored in the record hash's `rec` field. */
 export function decodeRecord(json: string): RefundRecord {
   return JSON.parse(json) as RefundRecord;
+}
+
+const WRITE_ID_BYTES = 12;
+let writeIdPool = Buffer.alloc(0);
+let writeIdOffset = 0;
+
+/**
+ * A record write's id: 96 random bits (unique per write for any practical purpose), in
+ * base64url. Taken from a pool of crypto-random bytes filled 256 ids at a time: one
+ * `randomBytes` call per write cost more CPU than the rest of building the write, and
+ * each id still gets bytes of its own that no other id shares.
+ */
+export function newWriteId(): string {
+  if (writeIdOffset + WRITE_ID_BYTES > writeIdPool.length) {
+    writeIdPool = randomBytes(WRITE_ID_BYTES * 256);
+    writeIdOffset = 0;
+  }
+  const id = writeIdPool.toString("base64url", writeIdOffset, writeIdOffset + WRITE_ID_BYTES);
+  writeIdOffset += WRITE_ID_BYTES;
+  return id;
 }
 
 /** A stable hash of what GatePay would be asked: equal requests are idempotent replays. */

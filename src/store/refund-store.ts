@@ -5,7 +5,6 @@
  * the event stream consistent with it (scripts.ts). Records are built only by the state
  * machine (domain/refund-state.ts); this module stores them.
  */
-import { randomBytes } from "node:crypto";
 import { attentionReReserves, type RefundAttention } from "../domain/attention.js";
 import { isClusterConnection, type RedisConnection } from "./redis-connection.js";
 import type { SharedClockReading } from "../domain/grace-clock.js";
@@ -25,6 +24,7 @@ import { NotificationStore } from "./notification-store.js";
 import {
   amountOfUnits,
   decodeRecord,
+  newWriteId,
   orderAmountUnits,
   requestFingerprint,
   reservationField,
@@ -60,11 +60,6 @@ export type {
   TransitionOptions,
   TransitionOutcome,
 } from "./refund-store-types.js";
-
-/** 96 random bits: unique per write for any practical purpose. */
-function newWriteId(): string {
-  return randomBytes(12).toString("base64url");
-}
 
 export class RefundStore {
   readonly keys: RefundKeys;

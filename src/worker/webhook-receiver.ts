@@ -183,6 +183,11 @@ export async function receiveRefundWebhook(
     // The store may still land after the timeout; withTimeout handles its late rejection.
     result = await withTimeout(
       (async () => {
+        // The record is read while the nonce is checked (two independent reads, one round
+        // trip of waiting): a replay just leaves its read unused. The transition is still a
+        // compare-and-set on the version read, so an early read is never a stale write.
+        const read = readInShard(options.contextOf, ctx, notification.refundRequestId);
+        read.catch(() => undefined); // awaited below unless this is a replay
         // An acknowledged notification's nonce is remembered: the same one again is a
         // replay (or a retry after a lost ack), acknowledged without being applied.
         if (await ctx.store.notifications.nonceSeen(notification.nonce)) {
@@ -192,13 +197,8 @@ export async function receiveRefundWebhook(
             reason: "nonce already acknowledged (replay)",
           };
         }
-        const applied = await applyInShard(
-          options.contextOf,
-          ctx,
-          notification,
-          log,
-          bodyText(request.rawBody),
-        );
+        const { shardCtx, record } = await read;
+        const applied = await apply(shardCtx, record, notification, log, bodyText(request.rawBody));
         await ctx.store.notifications.rememberNonce(notification.nonce);
         return applied;
       })(),
@@ -238,23 +238,21 @@ function bodyText(raw: Buffer | string): string {
 }
 
 /**
- * {@link apply} with the context of the refund's shard when there are several; a refund no
- * shard knows goes to the base context, which keeps it as an unmatched notification.
+ * The refund's record, read in the context of its shard when there are several; a refund
+ * no shard knows goes to the base context, which keeps it as an unmatched notification.
  */
-async function applyInShard(
+async function readInShard(
   contextOf: ((refundRequestId: string) => Promise<RefundContext | null>) | undefined,
   ctx: RefundContext,
-  notification: RefundNotification,
-  log: Logger,
-  body: string,
-): Promise<{ outcome: WebhookOutcome; record: RefundRecord | null; reason?: string }> {
-  if (!contextOf) return apply(ctx, notification, log, body);
-  const shardCtx = await contextOf(notification.refundRequestId);
-  return apply(shardCtx ?? ctx, notification, log, body);
+  refundRequestId: string,
+): Promise<{ shardCtx: RefundContext; record: RefundRecord | null }> {
+  const shardCtx = (contextOf && (await contextOf(refundRequestId))) ?? ctx;
+  return { shardCtx, record: await shardCtx.store.get(refundRequestId) };
 }
 
 async function apply(
   ctx: RefundContext,
+  record: RefundRecord | null,
   notification: RefundNotification,
   log: Logger,
   rawBody: string,
@@ -264,7 +262,6 @@ async function apply(
   reason?: string;
   attention?: boolean;
 }> {
-  const record = await ctx.store.get(notification.refundRequestId);
   if (!record) {
     // Possibly a refund made outside this worker: kept for an operator, not dropped.
     await ctx.store.notifications.recordUnmatched({
