@@ -74,8 +74,6 @@ describe("batch progress after a worker is killed", () => {
         requests.push({ refundRequestId: `P${o}x${r}`, prepayId, refundAmount: "1.5" });
       }
     }
-    await p.producer.enqueueBulk(requests, { batchId: BATCH_ID });
-
     const env = {
       REDIS_URL: redisUrl(),
       QUEUE_PREFIX: p.prefix,
@@ -114,8 +112,11 @@ describe("batch progress after a worker is killed", () => {
     };
 
     try {
-      const doomed = await start();
-      await start();
+      // Both workers ready before the batch is enqueued: started one after the other with
+      // the batch waiting, the first could finish it before a slow second start (a loaded
+      // machine) and never be seen with POSTs in flight.
+      const [doomed] = await Promise.all([start(), start()]);
+      await p.producer.enqueueBulk(requests, { batchId: BATCH_ID });
       await waitFor(
         async () =>
           (await records()).filter(
