@@ -112,7 +112,6 @@ export function parseRefundRequest(input: unknown): RefundRequestFields {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     throw new ValidationError([{ path: "", message: "must be an object" }]);
   }
-  if (isUnchangedParse(input)) return input;
   const cleaned: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(input)) {
     if (v === "" || v === null || v === undefined) continue;
@@ -139,26 +138,7 @@ export function parseRefundRequest(input: unknown): RefundRequestFields {
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(result.data)) if (v !== undefined) out[k] = v;
-  PARSED.set(out, Object.freeze({ ...out }));
   return out as unknown as RefundRequestFields;
-}
-
-/**
- * What {@link parseRefundRequest} returned, each with a frozen copy of its fields: a
- * result handed back to it unchanged (a batch row validated while the file was read, then
- * enqueued) is valid already, and is not validated a second time.
- */
-const PARSED = new WeakMap<object, Readonly<Record<string, unknown>>>();
-
-/** True when `input` is a result of {@link parseRefundRequest} with exactly its fields still. */
-function isUnchangedParse(input: object): input is RefundRequestFields {
-  const parsed = PARSED.get(input);
-  if (parsed === undefined) return false;
-  const fields = input as Record<string, unknown>;
-  const keys = Object.keys(fields);
-  if (keys.length !== Object.keys(parsed).length) return false;
-  for (const k of keys) if (!Object.hasOwn(parsed, k) || fields[k] !== parsed[k]) return false;
-  return Object.getPrototypeOf(input) === Object.prototype;
 }
 
 /** The amount a refund takes from its order (in the order's currency). */

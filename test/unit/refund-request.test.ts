@@ -418,35 +418,3 @@ describe("differingRequestFields", () => {
     );
   });
 });
-
-describe("a result handed back to parseRefundRequest", () => {
-  it("unchanged, is the same request again (a batch row validated once)", () => {
-    const parsed = parseRefundRequest({ ...ORDER, refundReason: "return" });
-    expect(parseRefundRequest(parsed)).toBe(parsed);
-    expect(parseRefundRequest(parsed)).toEqual({ kind: "order", ...ORDER, refundReason: "return" });
-  });
-
-  it("changed after validation, is validated again", () => {
-    const amount = parseRefundRequest({ ...ORDER }) as unknown as Record<string, unknown>;
-    amount["refundAmount"] = "12.5.0";
-    expect(issuesOf(amount).map((i) => i.path)).toEqual(["refundAmount"]);
-
-    const extra = parseRefundRequest({ ...ORDER }) as unknown as Record<string, unknown>;
-    extra["surprise"] = "x";
-    expect(issuesOf(extra)).toEqual([{ path: "surprise", message: "is not a known field" }]);
-
-    const missing = parseRefundRequest({ ...ORDER }) as unknown as Record<string, unknown>;
-    delete missing["prepayId"];
-    expect(issuesOf(missing).map((i) => i.path)).toEqual(["prepayId"]);
-
-    const swapped = parseRefundRequest({ ...ORDER }) as unknown as Record<string, unknown>;
-    delete swapped["refundAmount"];
-    swapped["refundReason"] = "x";
-    expect(issuesOf(swapped).map((i) => i.path)).toEqual(["refundAmount"]);
-  });
-
-  it("a copy of a result is validated like any input", () => {
-    const copy = { ...parseRefundRequest({ ...ORDER }), refundAmount: "0" };
-    expect(issuesOf(copy).map((i) => i.path)).toEqual(["refundAmount"]);
-  });
-});
