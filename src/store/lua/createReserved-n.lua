@@ -68,10 +68,17 @@ local function createOne(recordKey, orderKey, a)
       return {'over', string.format('%d', reserved), limit}
     end
   end
-  redis.call('HINCRBY', orderKey, field, units)
-  if field == 'reserved' then
+  -- The order's own currency (nearly every refund): its total was just read, so one HSET
+  -- writes it with the refund's reservation (past 2^53, where a Lua number is no longer
+  -- exact, HINCRBY's 64-bit sum).
+  local total = field == 'reserved' and tonumber(order[3] or '0') + tonumber(units)
+  if total and total <= 9007199254740991 then
+    redis.call('HSET', orderKey, 'reserved', string.format('%d', total), 'r:' .. id, units)
+  elseif field == 'reserved' then
+    redis.call('HINCRBY', orderKey, field, units)
     redis.call('HSET', orderKey, 'r:' .. id, units)
   else
+    redis.call('HINCRBY', orderKey, field, units)
     redis.call('HSET', orderKey, 'r:' .. id, units, 'rb:' .. id, field)
   end
   redis.call('HSET', recordKey, 'rec', recordJson, 'v', version, 'st', state, 'fp', fingerprint)
