@@ -224,7 +224,7 @@ function enqueueRows(r: BenchResults): Row[] {
       `Peak RSS, batch FILE ${mode === "validate" ? "reading side" : "full run"}, ${f0(large.rows)} rows vs ${f0(small.rows)}`,
       `${mib(large.peakRssBytes)} vs ${mib(small.peakRssBytes)} MiB (${growth >= 0 ? "+" : ""}${f0(growth)} %)`,
       "≤ +10 %",
-      verdict(growth, 10, false, (n) => `${f0(n)} points`),
+      verdict(growth, 10, false, (n) => `${f0(n)} percentage point${f0(n) === "1" ? "" : "s"}`),
     ]);
   }
   const mem = cost(r.redisCost, "pipeline", "bulk") ?? cost(r.redisCost, "pipeline", "saturated");
