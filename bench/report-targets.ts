@@ -23,7 +23,7 @@ import {
 } from "./report-format.js";
 import { vsBare, vsOneProcess } from "./report-scale.js";
 import type { BenchResults } from "./report-types.js";
-import { UNKNOWN_TO_FINAL_P99_MS } from "./report-unknown-outcome.js";
+import { hasBothBatches, UNKNOWN_TO_FINAL_P99_MS } from "./report-unknown-outcome.js";
 import { scaleLabel } from "./scale.js";
 import { median, ratio } from "./stats.js";
 
@@ -271,7 +271,7 @@ function durabilityAndUnknownRows(r: BenchResults): Row[] {
     rows.push(["12", "Barrier `replica`", "not measured", "–", "–"]);
   }
   const u = r.unknownOutcome;
-  if (u) {
+  if (hasBothBatches(u)) {
     const n = u.notified;
     const p = u.pollsOnly;
     const pollsShort = p.finalP99Ms - UNKNOWN_TO_FINAL_P99_MS;

@@ -25,8 +25,14 @@ function row(label: string, v: UnknownOutcomeVariant, refunds: number): string {
   );
 }
 
+/** False for a result saved before the two batches (BENCH_FROM_JSON of an older run). */
+export function hasBothBatches(u: UnknownOutcomeResult | undefined): u is UnknownOutcomeResult {
+  const x = u as Partial<UnknownOutcomeResult> | undefined;
+  return x?.notified !== undefined && x.pollsOnly !== undefined;
+}
+
 export function renderUnknownOutcome(u: UnknownOutcomeResult | undefined): string[] {
-  if (!u) return [];
+  if (!hasBothBatches(u)) return [];
   return [
     "",
     "### Unknown outcomes, resolved",
