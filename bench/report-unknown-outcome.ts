@@ -21,7 +21,7 @@ function row(label: string, v: UnknownOutcomeVariant, refunds: number): string {
   return (
     `| ${label} | ${v.unknownRefunds} of ${refunds} | ${s(v.finalP50Ms)} | ${s(v.finalP99Ms)} ` +
     `(${verdict(v.finalP99Ms, UNKNOWN_TO_FINAL_P99_MS, false, s)}) | ${s(v.finalMaxMs)} | ` +
-    `${s(v.p50Ms)} | ${s(v.p99Ms)} | ${s(v.batchMs)} | ${v.duplicates} | ${states(v)} | ${v.finalByNotification ?? "–"} of ${refunds} |`
+    `${s(v.p50Ms)} | ${s(v.p99Ms)} | ${s(v.batchMs)} | ${v.duplicates} | ${states(v)} |`
   );
 }
 
@@ -53,8 +53,8 @@ export function renderUnknownOutcome(u: UnknownOutcomeResult | undefined): strin
       "by a lookup). The sandbox's ledger is checked for any refund created twice " +
       "(`bench/unknown-outcome.ts`).",
     "",
-    "| batch | refunds with an unknown outcome | → final p50 | → final p99 (target < 45 s) | → final max | → accepted p50 | → accepted p99 | batch, all final | created twice | final states | final state from a notification |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| batch | refunds with an unknown outcome | → final p50 | → final p99 (target < 45 s) | → final max | → accepted p50 | → accepted p99 | batch, all final | created twice | final states |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     row(NOTIFIED_LABEL, u.notified, u.refunds),
     row(POLLS_ONLY_LABEL, u.pollsOnly, u.refunds),
     "",

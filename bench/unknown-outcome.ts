@@ -63,8 +63,6 @@ export interface UnknownOutcomeVariant {
   batchMs: number;
   /** Refunds the sandbox's ledger shows more than once (must be 0). */
   duplicates: number;
-  /** Refunds whose final state came from a notification (history event `webhook`). */
-  finalByNotification: number;
 }
 
 export interface UnknownOutcomeResult {
@@ -200,10 +198,8 @@ async function runVariant(
   const times: number[] = [];
   const toFinal: number[] = [];
   const states: Record<string, number> = {};
-  let byNotification = 0;
   for (const r of run.records) {
     states[r.state] = (states[r.state] ?? 0) + 1;
-    if (r.history.find((h) => FINAL_STATES.has(h.state))?.event === "webhook") byNotification++;
     const unknownAt = r.history.find((h) => h.event === "submit-deferred");
     if (!unknownAt) continue;
     times.push(heldAtMs(r) - Date.parse(unknownAt.at));
@@ -220,14 +216,12 @@ async function runVariant(
     maxMs: times.length ? Math.max(...times) : NaN,
     batchMs: run.batchMs,
     duplicates: run.duplicates,
-    finalByNotification: byNotification,
   };
   const label = webhooks ? "notifications delivered" : "polls only";
   o.log?.(
     `  ${label}: unknown outcome → final over ${times.length} refunds: p50 ${sec(variant.finalP50Ms)}, ` +
       `p99 ${sec(variant.finalP99Ms)}, max ${sec(variant.finalMaxMs)} (→ accepted: p50 ${sec(variant.p50Ms)}, ` +
-      `p99 ${sec(variant.p99Ms)}); batch ${sec(run.batchMs)}; duplicates ${run.duplicates}; ` +
-      `${byNotification} of ${o.refunds} final by a notification`,
+      `p99 ${sec(variant.p99Ms)}); batch ${sec(run.batchMs)}; duplicates ${run.duplicates}`,
   );
   return { variant, timeoutMs: run.timeoutMs, graceMs: run.graceMs };
 }
