@@ -12,7 +12,8 @@
  *   BENCH_DURABILITY_LATENCY=0 halves it)
  * - scale (~2–3 min: 1 vs 2 worker processes, single Redis), cluster (~4–5 min: a 3-master
  *   cluster, 1 vs 4 shards, 1 vs 2 processes; bench/scale.ts, `npm run bench:cluster`)
- * - client (~40 s), unknown (~2–3 min, real time: default timeouts and grace), webhook
+ * - client (~40 s), unknown (~3–5 min, real time: default timeouts and grace; a fault-free
+ *   batch, then the faulty batch with notifications delivered and with polls only), webhook
  *   (~20 s), enqueue (~1 min), memory (~1 min), recovery (~4 min)
  *
  * Sizes (environment variables; bench/run-settings.ts):

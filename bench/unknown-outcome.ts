@@ -9,10 +9,19 @@
  * being resolved (GatePay holds the refund: accepted on a re-send, or found by a lookup,
  * possibly already settled). Its baseline is the same batch, same pipeline, without
  * faults, in the same run. The sandbox's ledger is checked for any refund created twice.
+ *
+ * The faulty batch runs twice, same faults: once as the product's default deployment runs
+ * (`gatepay-refunds worker`: workers plus the HTTP server with `POST /webhooks/gatepay`,
+ * wired as src/cli/worker-command.ts wires them, the sandbox's `webhookUrl` pointing at it,
+ * GatePay's default retry schedule), once with the workers alone (every notification lost:
+ * only polls finish refunds). The sandbox's faults apply to GatePay requests it answers,
+ * not to the notifications it delivers.
  */
 import { loadConfig } from "../src/config.js";
 import { createLogger } from "../src/logger.js";
 import { createRefundProducer, producerOptionsFromConfig } from "../src/producer/enqueue-refund.js";
+import { startHttpServer, WEBHOOK_PATH, type HttpServer } from "../src/http/server.js";
+import { createMetrics } from "../src/worker/metrics.js";
 import { startRefundWorkers } from "../src/worker/start-workers.js";
 import type { RefundRecord } from "../src/domain/refund-record.js";
 import { FINAL_STATES } from "../src/domain/refund-state.js";
@@ -36,8 +45,8 @@ export const UNKNOWN_OUTCOME_FAULTS = {
   slowAfterMs: 30_000,
 } as const;
 
-export interface UnknownOutcomeResult {
-  refunds: number;
+/** One faulty batch: with notifications delivered, or with polls only. */
+export interface UnknownOutcomeVariant {
   /** Refunds that met at least one unknown outcome. */
   unknownRefunds: number;
   /** Unknown outcome → final state (the record's), ms. */
@@ -50,11 +59,20 @@ export interface UnknownOutcomeResult {
   maxMs: number;
   /** Final states of the faulty batch, e.g. `{ succeeded: 300 }`. */
   states: Record<string, number>;
-  /** Enqueue → every refund final, ms: with faults, and the fault-free baseline. */
+  /** Enqueue → every refund final, ms. */
   batchMs: number;
-  baselineBatchMs: number;
   /** Refunds the sandbox's ledger shows more than once (must be 0). */
   duplicates: number;
+}
+
+export interface UnknownOutcomeResult {
+  refunds: number;
+  /** Production default: workers plus the HTTP server, notifications delivered. */
+  notified: UnknownOutcomeVariant;
+  /** Workers alone: every notification lost, only polls finish refunds. */
+  pollsOnly: UnknownOutcomeVariant;
+  /** Enqueue → every refund final, fault-free, workers alone, ms. */
+  baselineBatchMs: number;
   lookupGraceMs: number;
   timeoutMs: number;
 }
@@ -91,7 +109,14 @@ async function runBatch(
   o: UnknownOutcomeOptions,
   refunds: readonly BenchRefund[],
   faulty: boolean,
-): Promise<{ records: RefundRecord[]; batchMs: number; timeoutMs: number; graceMs: number }> {
+  webhooks: boolean,
+): Promise<{
+  records: RefundRecord[];
+  batchMs: number;
+  duplicates: number;
+  timeoutMs: number;
+  graceMs: number;
+}> {
   await o.sandbox.reset();
   await seedOrders(o.sandbox.url, refunds);
   // Lookups and polls meet the faults too: GatePay does not fail only on creations.
@@ -108,12 +133,22 @@ async function runBatch(
     GATEPAY_CLIENT_ID: BENCH_CLIENT_ID,
     GATEPAY_SECRET_KEY: BENCH_SECRET,
     LOG_LEVEL: "silent",
+    HTTP_PORT: "0",
   });
   const logger = createLogger({ level: "silent" });
-  const workers = await startRefundWorkers({ config, logger });
+  // As src/cli/worker-command.ts wires them: workers, producer, then the HTTP server.
+  const metrics = createMetrics({ queuePrefix: config.queuePrefix });
+  const workers = await startRefundWorkers({ config, logger, metrics });
   const producer = createRefundProducer(producerOptionsFromConfig(config));
+  let http: HttpServer | undefined;
   try {
     await workers.waitUntilReady();
+    if (webhooks) {
+      http = await startHttpServer({ config, workers, producer, logger, metrics });
+      await sandboxAdmin(o.sandbox.url, "POST", "/config", {
+        webhookUrl: `${http.url}${WEBHOOK_PATH}`,
+      });
+    }
     const started = Date.now();
     await producer.enqueueBulk(refunds);
     const deadline = started + o.timeoutMs;
@@ -139,20 +174,27 @@ async function runBatch(
     return {
       records,
       batchMs: lastFinal - started,
+      // Read before the reset below clears the ledger.
+      duplicates: await ledgerDuplicates(o.sandbox.url),
       timeoutMs: config.gatepay.timeoutMs,
       graceMs: config.gatepay.lookupGraceMs,
     };
   } finally {
-    await producer.close();
+    // Stop deliveries to a server about to close (reset clears `webhookUrl`).
+    if (webhooks) await o.sandbox.reset();
+    await http?.close();
     await workers.close();
+    await producer.close();
   }
 }
 
-export async function runUnknownOutcome(o: UnknownOutcomeOptions): Promise<UnknownOutcomeResult> {
-  const base = await runBatch(o, makeRefunds(`UB${runs}`, o.refunds), false);
-  o.log?.(`  fault-free batch of ${o.refunds}: ${(base.batchMs / 1000).toFixed(1)} s`);
-  const refunds = makeRefunds(`UF${runs}`, o.refunds);
-  const run = await runBatch(o, refunds, true);
+/** One faulty batch, measured: unknown outcome → final and → accepted, the ledger checked. */
+async function runVariant(
+  o: UnknownOutcomeOptions,
+  tag: string,
+  webhooks: boolean,
+): Promise<{ variant: UnknownOutcomeVariant; timeoutMs: number; graceMs: number }> {
+  const run = await runBatch(o, makeRefunds(tag, o.refunds), true, webhooks);
   const times: number[] = [];
   const toFinal: number[] = [];
   const states: Record<string, number> = {};
@@ -163,15 +205,7 @@ export async function runUnknownOutcome(o: UnknownOutcomeOptions): Promise<Unkno
     times.push(heldAtMs(r) - Date.parse(unknownAt.at));
     toFinal.push(finalAtMs(r) - Date.parse(unknownAt.at));
   }
-  const ledger = (await sandboxAdmin(o.sandbox.url, "GET", "/ledger")) as {
-    refunds?: { refundRequestId: string }[];
-  };
-  const seen = new Map<string, number>();
-  for (const x of ledger.refunds ?? [])
-    seen.set(x.refundRequestId, (seen.get(x.refundRequestId) ?? 0) + 1);
-  const duplicates = [...seen.values()].filter((n) => n > 1).length;
-  const result: UnknownOutcomeResult = {
-    refunds: o.refunds,
+  const variant: UnknownOutcomeVariant = {
     unknownRefunds: times.length,
     finalP50Ms: percentile(toFinal, 50),
     finalP99Ms: percentile(toFinal, 99),
@@ -181,15 +215,41 @@ export async function runUnknownOutcome(o: UnknownOutcomeOptions): Promise<Unkno
     p99Ms: percentile(times, 99),
     maxMs: times.length ? Math.max(...times) : NaN,
     batchMs: run.batchMs,
-    baselineBatchMs: base.batchMs,
-    duplicates,
-    lookupGraceMs: run.graceMs,
-    timeoutMs: run.timeoutMs,
+    duplicates: run.duplicates,
   };
+  const label = webhooks ? "notifications delivered" : "polls only";
   o.log?.(
-    `  unknown outcome → final over ${times.length} refunds: p50 ${(result.finalP50Ms / 1000).toFixed(1)} s, ` +
-      `p99 ${(result.finalP99Ms / 1000).toFixed(1)} s (→ accepted: p50 ${(result.p50Ms / 1000).toFixed(1)} s, ` +
-      `p99 ${(result.p99Ms / 1000).toFixed(1)} s); batch ${(run.batchMs / 1000).toFixed(1)} s; duplicates ${duplicates}`,
+    `  ${label}: unknown outcome → final over ${times.length} refunds: p50 ${sec(variant.finalP50Ms)}, ` +
+      `p99 ${sec(variant.finalP99Ms)}, max ${sec(variant.finalMaxMs)} (→ accepted: p50 ${sec(variant.p50Ms)}, ` +
+      `p99 ${sec(variant.p99Ms)}); batch ${sec(run.batchMs)}; duplicates ${run.duplicates}`,
   );
-  return result;
+  return { variant, timeoutMs: run.timeoutMs, graceMs: run.graceMs };
+}
+
+const sec = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/** Refunds the sandbox's ledger holds more than once. */
+async function ledgerDuplicates(sandboxUrl: string): Promise<number> {
+  const ledger = (await sandboxAdmin(sandboxUrl, "GET", "/ledger")) as {
+    refunds?: { refundRequestId: string }[];
+  };
+  const seen = new Map<string, number>();
+  for (const x of ledger.refunds ?? [])
+    seen.set(x.refundRequestId, (seen.get(x.refundRequestId) ?? 0) + 1);
+  return [...seen.values()].filter((n) => n > 1).length;
+}
+
+export async function runUnknownOutcome(o: UnknownOutcomeOptions): Promise<UnknownOutcomeResult> {
+  const base = await runBatch(o, makeRefunds(`UB${runs}`, o.refunds), false, false);
+  o.log?.(`  fault-free batch of ${o.refunds}: ${sec(base.batchMs)}`);
+  const notified = await runVariant(o, `UN${runs}`, true);
+  const pollsOnly = await runVariant(o, `UF${runs}`, false);
+  return {
+    refunds: o.refunds,
+    notified: notified.variant,
+    pollsOnly: pollsOnly.variant,
+    baselineBatchMs: base.batchMs,
+    lookupGraceMs: pollsOnly.graceMs,
+    timeoutMs: pollsOnly.timeoutMs,
+  };
 }
