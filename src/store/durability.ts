@@ -310,6 +310,9 @@ export class DurabilityMonitor {
     this.#redis.off("close", this.#onClose);
     this.#barrierRedis.off("close", this.#onClose);
     this.#barrierRedis.off("ready", this.#onReady);
-    await this.#barrierRedis.quit().catch(() => this.#barrierRedis.disconnect());
+    // QUIT on a connection that is reconnecting (its server killed or failed over) would
+    // wait in the offline queue for a server that may never come back: drop it instead.
+    if (this.#barrierRedis.status !== "ready") this.#barrierRedis.disconnect();
+    else await this.#barrierRedis.quit().catch(() => this.#barrierRedis.disconnect());
   }
 }
