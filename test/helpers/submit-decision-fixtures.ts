@@ -4,6 +4,7 @@
  */
 import type { RefundRecord, RefundState, SubmitState } from "../../src/domain/refund-record.js";
 import type { SubmitDecisionSettings } from "../../src/domain/submit-decision.js";
+import { recordIn as baseRecordIn } from "./refund-state-fixtures.js";
 
 export const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 export const ME = "worker-a/submit-r-1/1";
@@ -17,31 +18,13 @@ export const SETTINGS: SubmitDecisionSettings = {
 /** The earliest look-up after a send at T0: timeout + grace. */
 export const LOOK_AT = T0 + SETTINGS.timeoutMs + SETTINGS.unknownOutcomeGraceMs;
 
-/** A record in `state`; `submit` and `extra` override fields. */
+/** A record in `state` (refund-state-fixtures.ts); `submit` and `extra` override fields. */
 export function recordIn(
   state: RefundState,
   submit: Partial<SubmitState> = {},
   extra: Partial<RefundRecord> = {},
 ): RefundRecord {
-  const at = new Date(T0 - 60_000).toISOString();
-  return {
-    refundRequestId: "r-1",
-    kind: "order",
-    request: {
-      kind: "order",
-      refundRequestId: "r-1",
-      prepayId: "1991810932510167040",
-      refundAmount: "10",
-    },
-    state,
-    attempts: 0,
-    history: [{ state: "queued", at, event: "created" }],
-    createdAt: at,
-    updatedAt: at,
-    submit: { mayExist: false, generation: 0, ...submit },
-    version: 1,
-    ...extra,
-  };
+  return baseRecordIn(state, { submit: { mayExist: false, generation: 0, ...submit }, ...extra });
 }
 
 export const POLL = { poll: { acceptedAtMs: T0, deadlineAtMs: T0 + 86_400_000 } };

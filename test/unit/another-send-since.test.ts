@@ -6,31 +6,13 @@ import { describe, expect, it } from "vitest";
 import type { RefundRecord } from "../../src/domain/refund-record.js";
 import { applyRefundEvent, type RefundEvent } from "../../src/domain/refund-state.js";
 import { anotherSendSince } from "../../src/domain/submit-decision.js";
+import { recordIn } from "../helpers/refund-state-fixtures.js";
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 const A = "worker-a/submit-r-1/1";
 const B = "worker-b/submit-r-1/2";
 
-function queued(): RefundRecord {
-  const at = new Date(T0 - 60_000).toISOString();
-  return {
-    refundRequestId: "r-1",
-    kind: "order",
-    request: {
-      kind: "order",
-      refundRequestId: "r-1",
-      prepayId: "1991810932510167040",
-      refundAmount: "10",
-    },
-    state: "queued",
-    attempts: 0,
-    history: [{ state: "queued", at, event: "created" }],
-    createdAt: at,
-    updatedAt: at,
-    submit: { mayExist: false, generation: 0 },
-    version: 1,
-  };
-}
+const queued = (): RefundRecord => recordIn("queued");
 
 function apply(record: RefundRecord, event: RefundEvent, nowMs: number): RefundRecord {
   const out = applyRefundEvent(record, event, nowMs);
