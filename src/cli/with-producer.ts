@@ -11,7 +11,7 @@ import {
 } from "../producer/enqueue-refund.js";
 import { redactUrlCredentials } from "../secret.js";
 import { RedisAuthError, redisAuthFailure } from "../store/redis-auth-error.js";
-import { connectRedis, redisTargetOf } from "../store/redis-connection.js";
+import { closeRedisConnection, connectRedis, redisTargetOf } from "../store/redis-connection.js";
 import { CliExit, EXIT_CODES } from "./output.js";
 import { startTracing } from "./tracing.js";
 
@@ -59,7 +59,7 @@ export async function withProducer<T>(
     return await fn(producer);
   } finally {
     await producer.close().catch(() => undefined);
-    await redis.quit().catch(() => redis.disconnect());
+    await closeRedisConnection(redis);
     await tracing.shutdown().catch(() => undefined);
   }
 }

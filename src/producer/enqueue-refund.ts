@@ -27,7 +27,7 @@ import { createRefundQueues, type RefundQueues } from "../jobs/refund-queues.js"
 import { schedulePoll } from "../jobs/schedule-poll.js";
 import { scheduleSubmit } from "../jobs/schedule-submit.js";
 import { createQueueTelemetry, withRefundSpan } from "../jobs/telemetry.js";
-import { connectRedis, type RedisConnection } from "../store/redis-connection.js";
+import { closeRedisConnection, connectRedis, type RedisConnection } from "../store/redis-connection.js";
 import { RefundShards } from "../store/refund-shards.js";
 import { overlapChunks } from "./overlap-chunks.js";
 import type { RefundStore, BatchCounts, CreateOutcome } from "../store/refund-store.js";
@@ -361,7 +361,7 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
     async close() {
       if (barriers) await (await barriers.catch(() => undefined))?.close();
       await Promise.all(shardQueues.map((q) => q.close()));
-      if (ownsRedis) await redis.quit().catch(() => redis.disconnect());
+      if (ownsRedis) await closeRedisConnection(redis);
     },
   };
 

@@ -19,7 +19,7 @@
  * in between.
  */
 import type { Redis as SingleRedis } from "ioredis";
-import type { RedisConnection as Redis } from "./redis-connection.js";
+import { closeRedisConnection, type RedisConnection as Redis } from "./redis-connection.js";
 import { barrierConnectionFor } from "./slot-node.js";
 import {
   barrierArgs,
@@ -310,9 +310,8 @@ export class DurabilityMonitor {
     this.#redis.off("close", this.#onClose);
     this.#barrierRedis.off("close", this.#onClose);
     this.#barrierRedis.off("ready", this.#onReady);
-    // QUIT on a connection that is reconnecting (its server killed or failed over) would
-    // wait in the offline queue for a server that may never come back: drop it instead.
-    if (this.#barrierRedis.status !== "ready") this.#barrierRedis.disconnect();
-    else await this.#barrierRedis.quit().catch(() => this.#barrierRedis.disconnect());
+    // Never a bare QUIT: on a connection that is reconnecting (its server killed or failed
+    // over) it would wait in the offline queue for a server that may never come back.
+    await closeRedisConnection(this.#barrierRedis);
   }
 }

@@ -5,6 +5,7 @@
  * later cluster seeds and durability) then lives in one module.
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
+import { withTimeout } from "../with-timeout.js";
 
 /**
  * A Redis connection as the rest of the code sees it: one server, or a Redis Cluster
@@ -118,6 +119,32 @@ export async function deleteKeysWithPrefix(url: string, prefix: string): Promise
       if (keys.length > 0) await redis.unlink(...keys);
     } while (cursor !== "0");
   } finally {
+    redis.disconnect();
+  }
+}
+
+/**
+ * Closes `redis` and never hangs. A connection that is up (or connecting) gets QUIT, which
+ * lets the replies already owed arrive, and is dropped when QUIT takes longer than
+ * `timeoutMs`; one that is waiting to reconnect (its server killed or failed over) is
+ * dropped at once: ioredis queues a QUIT sent then behind the commands already waiting
+ * for a server, so a plain `quit()` could wait forever and keep a shutting-down process
+ * alive. Commands still waiting for a server are abandoned: ioredis neither sends nor
+ * fails them once the reconnect is cancelled.
+ */
+export async function closeRedisConnection(
+  redis: RedisConnection,
+  timeoutMs = 2_000,
+): Promise<void> {
+  const { status } = redis;
+  if (status === "end" || status === "close") return;
+  if (status === "reconnecting" || status === "wait") {
+    redis.disconnect();
+    return;
+  }
+  try {
+    await withTimeout(redis.quit(), timeoutMs, "QUIT took too long");
+  } catch {
     redis.disconnect();
   }
 }

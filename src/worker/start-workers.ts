@@ -28,7 +28,7 @@ import { createRedisProblemReporter } from "../store/redis-problem-reporter.js";
 import { shardPrefix } from "../domain/shard.js";
 import { refundKeys } from "../store/keys.js";
 import { RefundShards } from "../store/refund-shards.js";
-import { connectRedis, redisTargetOf } from "../store/redis-connection.js";
+import { closeRedisConnection, connectRedis, redisTargetOf } from "../store/redis-connection.js";
 import { RefundStore } from "../store/refund-store.js";
 import type { RefundContext, RefundSettings } from "./context.js";
 import { attachDurabilityMetrics } from "./durability-metrics.js";
@@ -301,7 +301,7 @@ export async function startShardWorkers(
         detachMetrics?.();
         await queues.close();
         await durability.close();
-        await connection.quit().catch(() => connection.disconnect());
+        await closeRedisConnection(connection);
         // The client built here owns its keep-alive pool; a client given in is the caller's.
         if (!options.client) await client.close();
       })();
