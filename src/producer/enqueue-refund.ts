@@ -27,7 +27,11 @@ import { createRefundQueues, type RefundQueues } from "../jobs/refund-queues.js"
 import { schedulePoll } from "../jobs/schedule-poll.js";
 import { scheduleSubmit } from "../jobs/schedule-submit.js";
 import { createQueueTelemetry, withRefundSpan } from "../jobs/telemetry.js";
-import { closeRedisConnection, connectRedis, type RedisConnection } from "../store/redis-connection.js";
+import {
+  closeRedisConnection,
+  connectRedis,
+  type RedisConnection,
+} from "../store/redis-connection.js";
 import { RefundShards } from "../store/refund-shards.js";
 import { overlapChunks } from "./overlap-chunks.js";
 import type { RefundStore, BatchCounts, CreateOutcome } from "../store/refund-store.js";
