@@ -5,7 +5,12 @@
  * One "not found" is not believed: GatePay's read side may lag behind creation
  * (gatepay-api.md §6.5), and a re-send on a lagging "not found" pays twice. Only a
  * second "not found", at least the grace period after the first, proves GatePay does not
- * have the refund; then it is re-sent with the same refundRequestId. (A replay of a
+ * have the refund; then it is re-sent with the same refundRequestId. The spacing is what
+ * makes it a proof: with the read side lagging by at most the grace, anything GatePay
+ * created before the first answer is visible by the second, whatever the first lookup's
+ * timing was based on (a clock a failover moved, a record a failover rolled back). A
+ * shorter spacing gives up that property; without the second lookup the simulation finds
+ * a double refund (`npm run simulate -- --no-second-not-found`). (A replay of a
  * refund every attempt of which was refused outright notes the first "not found" at 0,
  * so one lookup is enough: nothing can exist.)
  */
