@@ -27,11 +27,8 @@ import { createRefundQueues, type RefundQueues } from "../jobs/refund-queues.js"
 import { schedulePoll } from "../jobs/schedule-poll.js";
 import { scheduleSubmit } from "../jobs/schedule-submit.js";
 import { createQueueTelemetry, withRefundSpan } from "../jobs/telemetry.js";
-import {
-  closeRedisConnection,
-  connectRedis,
-  type RedisConnection,
-} from "../store/redis-connection.js";
+import { closeRedisConnection, connectRedis } from "../store/redis-connection.js";
+import type { RedisConnection } from "../store/redis-connection.js";
 import { RefundShards } from "../store/refund-shards.js";
 import { overlapChunks } from "./overlap-chunks.js";
 import type { RefundStore, BatchCounts, CreateOutcome } from "../store/refund-store.js";
@@ -374,15 +371,13 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
     record: RefundRecord,
   ): Promise<RefundRecord> {
     const { store, queues } = parts;
-    const { refundRequestId } = record;
+    const refundRequestId = record.refundRequestId;
     const t = await store.transition(
       refundRequestId,
       { type: "replayed", deadlineAtMs: store.now() + pollDeadlineMs },
       record,
     );
-    if (!t.applied) {
-      throw new Error(`refund ${refundRequestId} cannot be replayed: ${t.reason}`);
-    }
+    if (!t.applied) throw new Error(`refund ${refundRequestId} cannot be replayed: ${t.reason}`);
     if (t.record.state === "queued") await scheduleSubmit({ queues, settings }, t.record);
     else await schedulePoll({ queues, store, now: () => store.now() }, t.record, 1, 0);
     return t.record;
