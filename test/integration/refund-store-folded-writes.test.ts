@@ -8,8 +8,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { RefundRecord } from "../../src/domain/refund-record.js";
 import { parseRefundRequest } from "../../src/domain/refund-request.js";
 import type { RefundEvent } from "../../src/domain/refund-state.js";
-import { RefundStore } from "../../src/store/refund-store.js";
-import { connect, usePrefix } from "../helpers/redis.js";
+import type { RefundStore } from "../../src/store/refund-store.js";
+import { clockedStore, type ClockedStore } from "../helpers/clocked-store.js";
+import { connect } from "../helpers/redis.js";
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 const STALL_MS = 60_000;
@@ -20,13 +21,9 @@ afterAll(async () => {
   await redis.quit();
 });
 
-function newStore(name: string): { store: RefundStore; clock: { ms: number } } {
-  const clock = { ms: T0 };
-  const store = new RefundStore(redis, usePrefix(redis, name), {
-    now: () => clock.ms,
-    stallWindowMs: STALL_MS,
-  });
-  return { store, clock };
+/** A store on a fresh prefix with a clock the test moves by hand. */
+function newStore(name: string): ClockedStore {
+  return clockedStore(redis, name, T0, STALL_MS);
 }
 
 async function created(store: RefundStore, id: string, refundAmount: string): Promise<void> {

@@ -7,6 +7,7 @@ import type { RefundRecord, RefundRequestFields } from "../../src/domain/refund-
 import { parseRefundRequest } from "../../src/domain/refund-request.js";
 import type { RefundEvent, RefundState } from "../../src/domain/refund-state.js";
 import { RefundStore } from "../../src/store/refund-store.js";
+import { clockedStore, type ClockedStore } from "../helpers/clocked-store.js";
 import { connect, usePrefix } from "../helpers/redis.js";
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
@@ -19,13 +20,8 @@ afterAll(async () => {
 });
 
 /** A store on a fresh prefix with a clock the test moves by hand. */
-function newStore(name: string): { store: RefundStore; clock: { ms: number } } {
-  const clock = { ms: T0 };
-  const store = new RefundStore(redis, usePrefix(redis, name), {
-    now: () => clock.ms,
-    stallWindowMs: STALL_MS,
-  });
-  return { store, clock };
+function newStore(name: string): ClockedStore {
+  return clockedStore(redis, name, T0, STALL_MS);
 }
 
 function order(
