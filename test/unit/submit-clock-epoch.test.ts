@@ -23,9 +23,9 @@ function applied(record: RefundRecord, event: Parameters<typeof applyRefundEvent
   return result.record;
 }
 
-/** Sent at T0 under OLD by another run, outcome unknown (no answer). */
-function unknownOutcomeUnder(epoch: string | undefined): RefundRecord {
-  const started = applied(recordIn("queued"), {
+/** Leased and sent at T0 by another run, under `epoch` (undefined: none recorded). */
+function leasedUnder(epoch: string | undefined): RefundRecord {
+  return applied(recordIn("queued"), {
     type: "submit-started",
     attempt: 1,
     leaseOwner: OTHER,
@@ -33,7 +33,11 @@ function unknownOutcomeUnder(epoch: string | undefined): RefundRecord {
     sentAtMs: T0,
     ...(epoch === undefined ? {} : { epoch }),
   });
-  return applied(started, {
+}
+
+/** Sent at T0 under `epoch` by another run, outcome unknown (no answer). */
+function unknownOutcomeUnder(epoch: string | undefined): RefundRecord {
+  return applied(leasedUnder(epoch), {
     type: "submit-deferred",
     mayExist: true,
     sentAttempt: 1,
@@ -53,14 +57,7 @@ describe("decideSubmit across a change of Redis server", () => {
   });
 
   it("does not take another run's lease for expired across it", () => {
-    const leased = applied(recordIn("queued"), {
-      type: "submit-started",
-      attempt: 1,
-      leaseOwner: OTHER,
-      leaseUntilMs: submitLeaseUntilMs(T0, SETTINGS),
-      sentAtMs: T0,
-      epoch: OLD,
-    });
+    const leased = leasedUnder(OLD);
     expect(decideSubmit(leased, NOW_ON_NEW, ME, SETTINGS, NEW)).toEqual({
       action: "restart-clock",
     });
@@ -81,14 +78,7 @@ describe("decideSubmit across a change of Redis server", () => {
   });
 
   it("after the restart: the full lease, then the timeout and the grace again, from now", () => {
-    const leased = applied(recordIn("queued"), {
-      type: "submit-started",
-      attempt: 1,
-      leaseOwner: OTHER,
-      leaseUntilMs: submitLeaseUntilMs(T0, SETTINGS),
-      sentAtMs: T0,
-      epoch: OLD,
-    });
+    const leased = leasedUnder(OLD);
     const restarted = applied(leased, {
       type: "clock-restarted",
       atMs: NOW_ON_NEW,
