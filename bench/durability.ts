@@ -25,7 +25,7 @@ import { execFileSync } from "node:child_process";
 import { Redis } from "ioredis";
 import { runLifecycle, type ContenderSpec, type ScenarioResult } from "./lifecycle.js";
 import { startBenchRedis, type BenchRedis } from "./redis-server.js";
-import type { SandboxProcess } from "./sandbox-process.js";
+import { sectionLifecycle, type SectionLifecycleOptions } from "./section-lifecycle.js";
 
 /** The labels of the six systems. */
 export const DURABILITY_LABELS = {
@@ -45,17 +45,9 @@ export interface DurabilityResult {
   nodes: string[];
 }
 
-export interface DurabilityOptions {
-  sandbox: SandboxProcess;
-  latenciesMs: readonly number[];
-  concurrency: number;
-  refunds: number;
-  rounds: number;
-  warmup: number;
-  roundTargetMs: number;
+export interface DurabilityOptions extends SectionLifecycleOptions {
   /** The server binary; default `BENCH_VALKEY` or `valkey-server`. */
   binary?: string;
-  log?: (line: string) => void;
 }
 
 /** Why the section cannot run here (no server binary), or undefined when it can. */
@@ -122,9 +114,8 @@ export async function runDurability(o: DurabilityOptions): Promise<DurabilityRes
       { label: L.replica, mode: "pipeline", ...on(master.url, "replica") },
     ];
     const scenarios = await runLifecycle({
+      ...sectionLifecycle(o),
       redis: master,
-      sandbox: o.sandbox,
-      modes: [],
       contendersFor: () => specs,
       flush: async () => {
         await aofConn.flushall();
@@ -133,14 +124,6 @@ export async function runDurability(o: DurabilityOptions): Promise<DurabilityRes
       },
       // The replica's INFO counts what replication applies there too: masters only.
       nodes: [aofConn, masterConn],
-      latenciesMs: o.latenciesMs,
-      concurrencies: [o.concurrency],
-      refunds: o.refunds,
-      rounds: o.rounds,
-      warmup: o.warmup,
-      roundTargetMs: o.roundTargetMs,
-      roundTimeoutMs: 120_000,
-      ...(o.log ? { log: o.log } : {}),
     });
     return { server: aof.version, scenarios, nodes: ["AOF server", "master"] };
   } finally {

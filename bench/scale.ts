@@ -17,7 +17,7 @@
 import { Redis } from "ioredis";
 import { startRedisCluster } from "../test/helpers/redis-cluster.js";
 import { runLifecycle, type ContenderSpec, type ScenarioResult } from "./lifecycle.js";
-import type { SandboxProcess } from "./sandbox-process.js";
+import { sectionLifecycle, type SectionLifecycleOptions } from "./section-lifecycle.js";
 
 export interface ScaleResult {
   scenarios: ScenarioResult[];
@@ -25,36 +25,11 @@ export interface ScaleResult {
   nodes: string[];
 }
 
-export interface ScaleOptions {
-  sandbox: SandboxProcess;
-  latenciesMs: readonly number[];
-  /** WORKER_CONCURRENCY of each process. */
-  concurrency: number;
-  refunds: number;
-  rounds: number;
-  warmup: number;
-  roundTargetMs: number;
-  log?: (line: string) => void;
-}
+export type ScaleOptions = SectionLifecycleOptions;
 
 /** Contender label of a system: `bare-1p`, `pipeline-s4-2p`. */
 export function scaleLabel(mode: "bare" | "pipeline", processes: number, shards = 1): string {
   return mode === "bare" ? `bare-${processes}p` : `pipeline-s${shards}-${processes}p`;
-}
-
-function lifecycleOptions(o: ScaleOptions) {
-  return {
-    sandbox: o.sandbox,
-    modes: [],
-    latenciesMs: o.latenciesMs,
-    concurrencies: [o.concurrency],
-    refunds: o.refunds,
-    rounds: o.rounds,
-    warmup: o.warmup,
-    roundTargetMs: o.roundTargetMs,
-    roundTimeoutMs: 120_000,
-    ...(o.log ? { log: o.log } : {}),
-  };
 }
 
 /** The bare baseline and the pipeline with 1 and 2 worker processes on one Redis. */
@@ -66,7 +41,7 @@ export async function runScale(o: ScaleOptions & { redisUrl: string }): Promise<
       { label: scaleLabel("pipeline", processes), mode: "pipeline", processes },
     ]);
     const scenarios = await runLifecycle({
-      ...lifecycleOptions(o),
+      ...sectionLifecycle(o),
       redis: { url: o.redisUrl },
       contendersFor: () => specs,
       nodes: [node],
@@ -98,7 +73,7 @@ export async function runCluster(o: ScaleOptions): Promise<ScaleResult> {
       })),
     ]);
     const scenarios = await runLifecycle({
-      ...lifecycleOptions(o),
+      ...sectionLifecycle(o),
       redis: { url: `redis://127.0.0.1:${ports[0]}` },
       contendersFor: () => specs,
       flush: async () => {
