@@ -2,18 +2,20 @@
  * Operator views (bearer `API_TOKEN`):
  * - `GET /attention`: refunds whose terminal record GatePay contradicts (a success after
  *   a refusal…, domain/attention.ts), newest first; money may have moved while the record
- *   says it did not, so each needs a human. `?limit=` 1–1000, default 100.
+ *   says it did not, so each needs a human. `?limit=` 1–1000, default 100. Every shard's
+ *   index, merged (QUEUE_SHARDS > 1).
  * - `GET /notifications/unmatched`: GatePay notifications for refunds this deployment
  *   does not know (refunds made outside the worker), newest first; same `?limit=`.
  */
 import type { FastifyInstance } from "fastify";
 import { ERROR_CODES } from "../domain/error-codes.js";
-import type { RefundStore } from "../store/refund-store.js";
+import type { RefundShards } from "../store/refund-shards.js";
 import { errorBody } from "./error-body.js";
 import type { RequestGuard } from "./token-guard.js";
 
 export interface AttentionRoutesDeps {
-  store: RefundStore;
+  /** Every shard's store: the attention index is per shard, notifications under the base. */
+  shards: RefundShards;
   requireToken: RequestGuard;
 }
 
@@ -57,11 +59,11 @@ function registerLimitedList(
 }
 
 export function registerAttentionRoutes(app: FastifyInstance, deps: AttentionRoutesDeps): void {
-  const { store, requireToken } = deps;
+  const { shards, requireToken } = deps;
   registerLimitedList(app, requireToken, "/attention", "refunds", (limit) =>
-    store.listAttention({ limit }),
+    shards.listAttention({ limit }),
   );
   registerLimitedList(app, requireToken, "/notifications/unmatched", "notifications", (limit) =>
-    store.notifications.listUnmatched({ limit }),
+    shards.base.notifications.listUnmatched({ limit }),
   );
 }

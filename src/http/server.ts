@@ -176,7 +176,7 @@ export async function startHttpServer(options: StartHttpServerOptions): Promise<
       requireToken: tokenGuard(config.http.apiToken, false),
     });
     registerAttentionRoutes(scope, {
-      store: producer.store,
+      shards: producer.shards,
       requireToken: tokenGuard(config.http.apiToken, false),
     });
     registered();

@@ -12,11 +12,18 @@
  *
  * Counting by state walks the record keys (SCAN, `st` field) up to a cap, because no
  * global counter exists; the answer says when the cap cut it short.
+ *
+ * Shards (QUEUE_SHARDS > 1, refund-shards.ts): records, the events stream, the attention
+ * index and batch counts are per shard, and every query here reads every shard and merges
+ * (counts summed, lists in the same order as one shard's, caps over the whole); the walks
+ * visit every server (console-scan.ts). Batch metadata and unmatched notifications stay
+ * under the base prefix. A look-up by id reads the record's own shard.
  */
-import type { RedisConnection as Redis } from "./redis-connection.js";
 import type { RefundRecord } from "../domain/refund-record.js";
 import { FINAL_STATES, type RefundState } from "../domain/refund-state.js";
 import { BatchStore, type BatchMeta, type BatchRowProblemEntry } from "./batch-store.js";
+import { recordPages } from "./console-scan.js";
+import type { RefundShards } from "./refund-shards.js";
 import type { BatchCounts, RefundStore } from "./refund-store.js";
 
 /** Counts of refunds by state from a walk over the record keys. */
@@ -64,20 +71,16 @@ export interface BatchSummary {
 
 const FINAL: ReadonlySet<string> = new Set(FINAL_STATES);
 
-/** The console's queries over one deployment prefix. */
+/** The console's queries over one deployment prefix, every shard of it. */
 export class ConsoleQueries {
-  readonly #store: RefundStore;
-  readonly #redis: Redis;
+  readonly #shards: RefundShards;
+  readonly #base: RefundStore;
   readonly #batches: BatchStore;
 
-  constructor(store: RefundStore) {
-    this.#store = store;
-    this.#redis = store.redis;
-    this.#batches = BatchStore.of(store);
-  }
-
-  get #prefix(): string {
-    return this.#store.keys.prefix;
+  constructor(shards: RefundShards) {
+    this.#shards = shards;
+    this.#base = shards.base;
+    this.#batches = BatchStore.of(shards.base);
   }
 
   /**
@@ -86,37 +89,37 @@ export class ConsoleQueries {
    */
   async countByState(maxRecords = 100_000, listLimit = 200): Promise<StateCounts> {
     const out: StateCounts = { counts: {}, scanned: 0, partial: false, dead: [], stuck: [] };
-    const recordPrefix = this.#store.keys.record("");
-    const match = `${escapeGlob(recordPrefix)}*`;
-    let cursor = "0";
-    do {
-      const [next, keys] = await this.#redis.scan(cursor, "MATCH", match, "COUNT", 1000);
-      cursor = next;
-      if (keys.length === 0) continue;
-      const pipeline = this.#redis.pipeline();
-      for (const key of keys) pipeline.hget(key, "st");
-      const results = (await pipeline.exec()) ?? [];
-      results.forEach(([err, st], i) => {
-        if (err || typeof st !== "string") return;
-        const state = st as RefundState;
-        out.counts[state] = (out.counts[state] ?? 0) + 1;
-        out.scanned += 1;
-        const id = keys[i]!.slice(recordPrefix.length);
-        if (state === "dead" && out.dead.length < listLimit) out.dead.push(id);
-        if (state === "stuck" && out.stuck.length < listLimit) out.stuck.push(id);
-      });
-      if (out.scanned >= maxRecords && cursor !== "0") {
+    for await (const page of recordPages(this.#shards)) {
+      const found = await Promise.all(
+        [...page.byShard].map(async ([shard, ids]) => {
+          const store = this.#shards.stores[shard]!;
+          const pipeline = store.redis.pipeline();
+          for (const id of ids) pipeline.hget(store.keys.record(id), "st");
+          return { ids, results: (await pipeline.exec()) ?? [] };
+        }),
+      );
+      for (const { ids, results } of found) {
+        results.forEach(([err, st], i) => {
+          if (err || typeof st !== "string") return;
+          const state = st as RefundState;
+          out.counts[state] = (out.counts[state] ?? 0) + 1;
+          out.scanned += 1;
+          if (state === "dead" && out.dead.length < listLimit) out.dead.push(ids[i]!);
+          if (state === "stuck" && out.stuck.length < listLimit) out.stuck.push(ids[i]!);
+        });
+      }
+      if (out.scanned >= maxRecords && !page.last) {
         out.partial = true;
         break;
       }
-    } while (cursor !== "0");
+    }
     return out;
   }
 
   /**
    * Refunds that reached a final state per minute over the last `minutes` minutes
-   * (default 60), oldest first, from the events stream (entry ids are arrival times).
-   * Reads at most `maxEntries` events (default 200,000).
+   * (default 60), oldest first, from the events streams (entry ids are arrival times).
+   * Reads at most `maxEntries` events (default 200,000), an equal share from each shard.
    */
   async finalisedPerMinute(
     nowMs: number,
@@ -129,49 +132,46 @@ export class ConsoleQueries {
     const buckets: MinuteBucket[] = [];
     for (let i = 0; i < minutes; i++)
       buckets.push({ startMs: firstStart + i * minuteMs, count: 0 });
-    let start = `${firstStart}-0`;
-    let read = 0;
-    while (read < maxEntries) {
-      const page = await this.#redis.xrange(this.#store.keys.events, start, "+", "COUNT", 1000);
-      for (const [id, flat] of page) {
-        const fields = pairs(flat);
-        if (FINAL.has(fields["state"] ?? "") && !FINAL.has(fields["from"] ?? "")) {
-          const index = Math.floor((streamIdMs(id) - firstStart) / minuteMs);
-          const bucket = buckets[index];
-          if (bucket) bucket.count += 1;
+    const share = Math.ceil(maxEntries / this.#shards.count);
+    await Promise.all(
+      this.#shards.stores.map(async (store) => {
+        let start = `${firstStart}-0`;
+        let read = 0;
+        while (read < share) {
+          const page = await store.redis.xrange(store.keys.events, start, "+", "COUNT", 1000);
+          for (const [id, flat] of page) {
+            const fields = pairs(flat);
+            if (FINAL.has(fields["state"] ?? "") && !FINAL.has(fields["from"] ?? "")) {
+              const index = Math.floor((streamIdMs(id) - firstStart) / minuteMs);
+              const bucket = buckets[index];
+              if (bucket) bucket.count += 1;
+            }
+          }
+          read += page.length;
+          if (page.length < 1000) break;
+          start = `(${page[page.length - 1]![0]}`;
         }
-      }
-      read += page.length;
-      if (page.length < 1000) break;
-      start = `(${page[page.length - 1]![0]}`;
-    }
+      }),
+    );
     return buckets;
   }
 
-  /** The attention index, newest first, with each refund's record. */
+  /** The attention index of every shard, newest first, with each refund's record. */
   async attention(limit = 200): Promise<AttentionItem[]> {
-    const flat = await this.#redis.zrevrange(
-      `${this.#prefix}:attention`,
-      0,
-      limit - 1,
-      "WITHSCORES",
-    );
-    const ids: string[] = [];
-    const scores: number[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) {
-      ids.push(flat[i]!);
-      scores.push(Number(flat[i + 1]));
-    }
-    const records = await this.#store.getMany(ids);
+    const entries = await this.#shards.attentionIndex(limit);
+    const records = await this.#shards.recordsOf(entries);
     // The note rides in the record (`attention`); a hash field of that name beside `rec`
     // is read too, whichever way the writer keeps it.
-    const pipeline = this.#redis.pipeline();
-    for (const id of ids) pipeline.hget(this.#store.keys.record(id), "attention");
-    const fields = (await pipeline.exec()) ?? [];
-    return ids.map((refundRequestId, i) => {
+    const fields = await Promise.all(
+      entries.map(({ shard, refundRequestId }) => {
+        const store = this.#shards.stores[shard]!;
+        return store.redis.hget(store.keys.record(refundRequestId), "attention");
+      }),
+    );
+    return entries.map(({ refundRequestId, atMs }, i) => {
       const record = records[i] ?? null;
-      const item: AttentionItem = { refundRequestId, atMs: scores[i]!, record };
-      const field = fields[i]?.[1];
+      const item: AttentionItem = { refundRequestId, atMs, record };
+      const field = fields[i];
       const attention =
         attentionOf(record) ??
         (typeof field === "string" ? attentionOf({ attention: parseJson(field) }) : undefined);
@@ -180,10 +180,10 @@ export class ConsoleQueries {
     });
   }
 
-  /** GatePay notifications that matched no refund, newest first. */
+  /** GatePay notifications that matched no refund, newest first (base prefix). */
   async unmatchedNotifications(limit = 100): Promise<UnmatchedNotification[]> {
-    const page = await this.#redis.xrevrange(
-      `${this.#prefix}:unmatched-notifications`,
+    const page = await this.#base.redis.xrevrange(
+      this.#base.keys.unmatchedNotifications,
       "+",
       "-",
       "COUNT",
@@ -194,7 +194,12 @@ export class ConsoleQueries {
 
   /** Batches, newest first, with their metadata and counts by state. */
   async listBatches(limit = 50): Promise<BatchSummary[]> {
-    const flat = await this.#redis.zrevrange(this.#store.keys.batches, 0, limit - 1, "WITHSCORES");
+    const flat = await this.#base.redis.zrevrange(
+      this.#base.keys.batches,
+      0,
+      limit - 1,
+      "WITHSCORES",
+    );
     const out: BatchSummary[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) {
       const batchId = flat[i]!;
@@ -203,11 +208,14 @@ export class ConsoleQueries {
     return out;
   }
 
-  /** One batch: metadata (null for a batch never run by the batch command) and counts. */
+  /**
+   * One batch: metadata (null for a batch never run by the batch command) and counts,
+   * summed over the shards.
+   */
   async batch(batchId: string): Promise<BatchSummary> {
     const [meta, counts] = await Promise.all([
       this.#batches.getMeta(batchId),
-      this.#store.batchCounts(batchId),
+      this.#shards.batchCounts(batchId),
     ]);
     const createdAtMs = meta ? Date.parse(meta.createdAt) : Number.NaN;
     return { batchId, createdAtMs, meta, counts };
@@ -223,20 +231,20 @@ export class ConsoleQueries {
    * sorted by refundRequestId: the console's report download.
    */
   async batchRecords(batchId: string, maxRecords = 100_000): Promise<RefundRecord[]> {
-    const recordPrefix = this.#store.keys.record("");
-    const match = `${escapeGlob(recordPrefix)}*`;
     const out: RefundRecord[] = [];
     let walked = 0;
-    let cursor = "0";
-    do {
-      const [next, keys] = await this.#redis.scan(cursor, "MATCH", match, "COUNT", 1000);
-      cursor = next;
-      walked += keys.length;
-      const ids = keys.map((k) => k.slice(recordPrefix.length));
-      for (const record of await this.#store.getMany(ids)) {
+    for await (const page of recordPages(this.#shards)) {
+      const parts = await Promise.all(
+        [...page.byShard].map(([shard, ids]) => {
+          walked += ids.length;
+          return this.#shards.stores[shard]!.getMany(ids);
+        }),
+      );
+      for (const record of parts.flat()) {
         if (record?.batchId === batchId) out.push(record);
       }
-    } while (cursor !== "0" && walked < maxRecords);
+      if (walked >= maxRecords) break;
+    }
     return out.sort((a, b) => (a.refundRequestId < b.refundRequestId ? -1 : 1));
   }
 
@@ -244,9 +252,11 @@ export class ConsoleQueries {
   async refund(
     refundRequestId: string,
   ): Promise<{ record: RefundRecord; driverJobId: string | null } | null> {
+    const store = await this.#shards.storeOf(refundRequestId);
+    if (!store) return null;
     const [record, driverJobId] = await Promise.all([
-      this.#store.get(refundRequestId),
-      this.#store.getDriver(refundRequestId),
+      store.get(refundRequestId),
+      store.getDriver(refundRequestId),
     ]);
     return record ? { record, driverJobId } : null;
   }
@@ -284,9 +294,4 @@ function pairs(flat: string[]): Record<string, string> {
 
 function streamIdMs(id: string): number {
   return Number(id.slice(0, id.indexOf("-")));
-}
-
-/** Escapes Redis glob characters so a prefix matches itself only. */
-function escapeGlob(s: string): string {
-  return s.replace(/[*?[\]\\]/g, "\\$&");
 }

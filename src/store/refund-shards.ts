@@ -23,6 +23,14 @@ import {
 } from "./refund-store.js";
 import { claimShardScript } from "./scripts.js";
 
+/** One entry of a shard's attention index (`<shard prefix>:attention`). */
+export interface AttentionEntry {
+  shard: number;
+  refundRequestId: string;
+  /** When it was flagged, epoch ms (the entry's score). */
+  atMs: number;
+}
+
 export class RefundShards {
   /** QUEUE_SHARDS. */
   readonly count: number;
@@ -106,18 +114,9 @@ export class RefundShards {
       if (err) throw err;
       return typeof shard === "string" ? Number(shard) : null;
     });
-    const out: (RefundRecord | null)[] = new Array<RefundRecord | null>(
-      refundRequestIds.length,
-    ).fill(null);
-    await Promise.all(
-      this.stores.map(async (store, shard) => {
-        const at = shards.flatMap((s, i) => (s === shard ? [i] : []));
-        if (at.length === 0) return;
-        const records = await store.getMany(at.map((i) => refundRequestIds[i]!));
-        at.forEach((i, j) => (out[i] = records[j] ?? null));
-      }),
+    return this.recordsOf(
+      refundRequestIds.map((refundRequestId, i) => ({ shard: shards[i] ?? -1, refundRequestId })),
     );
-    return out;
   }
 
   /**
@@ -187,6 +186,65 @@ export class RefundShards {
       }
     }
     return sum;
+  }
+
+  /**
+   * The attention index of every shard merged, newest first (ties as `ZREVRANGE` orders
+   * them: the greater id first), at most `limit` entries.
+   */
+  async attentionIndex(limit: number): Promise<AttentionEntry[]> {
+    const parts = await Promise.all(
+      this.stores.map(async (store, shard) => {
+        const flat = await this.#redis.zrevrange(store.keys.attention, 0, limit - 1, "WITHSCORES");
+        const entries: AttentionEntry[] = [];
+        for (let i = 0; i + 1 < flat.length; i += 2) {
+          entries.push({ shard, refundRequestId: flat[i]!, atMs: Number(flat[i + 1]) });
+        }
+        return entries;
+      }),
+    );
+    return parts
+      .flat()
+      .sort((a, b) =>
+        a.atMs !== b.atMs
+          ? b.atMs - a.atMs
+          : a.refundRequestId < b.refundRequestId
+            ? 1
+            : a.refundRequestId > b.refundRequestId
+              ? -1
+              : 0,
+      )
+      .slice(0, limit);
+  }
+
+  /**
+   * {@link RefundStore.listAttention} over every shard: refunds whose terminal record
+   * GatePay contradicts, newest first, `limit` 1–1000 (default 100).
+   */
+  async listAttention(options: { limit?: number } = {}): Promise<RefundRecord[]> {
+    if (this.count === 1) return this.stores[0]!.listAttention(options);
+    const limit = Math.max(1, Math.min(options.limit ?? 100, 1000));
+    const records = await this.recordsOf(await this.attentionIndex(limit));
+    return records.filter((r): r is RefundRecord => r !== null);
+  }
+
+  /**
+   * Records of refunds whose shard is known (null where missing), in input order: one
+   * round trip per shard, no index look-up.
+   */
+  async recordsOf(
+    entries: readonly { shard: number; refundRequestId: string }[],
+  ): Promise<(RefundRecord | null)[]> {
+    const out = new Array<RefundRecord | null>(entries.length).fill(null);
+    await Promise.all(
+      this.stores.map(async (store, shard) => {
+        const at = entries.flatMap((e, i) => (e.shard === shard ? [i] : []));
+        if (at.length === 0) return;
+        const records = await store.getMany(at.map((i) => entries[i]!.refundRequestId));
+        at.forEach((i, j) => (out[i] = records[j] ?? null));
+      }),
+    );
+    return out;
   }
 
   /**

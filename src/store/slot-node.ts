@@ -2,7 +2,8 @@
  * Which Redis server a key lives on, for commands that name no key but must run there: the
  * durability barrier's `WAIT`/`WAITAOF` (src/store/durability.ts) counts the replicas and
  * fsyncs of the server it runs on, so on Redis Cluster it must run on the master that owns
- * the shard's slot, never on a node ioredis picks for a keyless command.
+ * the shard's slot, never on a node ioredis picks for a keyless command; the console's
+ * `SCAN` walks (console-scan.ts) visit every master ({@link scanServers}).
  *
  * Wiring (durability barrier): open the barrier connection with
  * `barrierConnectionFor(redis, markerKey, { maxRetriesPerRequest: 1 })` instead of
@@ -11,7 +12,7 @@
  * its `INCR marker` fails (`MOVED`/`READONLY`), the barrier fails and nothing is sent;
  * resolve again to follow the new master.
  */
-import { Redis, type RedisOptions } from "ioredis";
+import { Redis, type Cluster, type RedisOptions } from "ioredis";
 import { isClusterConnection, type RedisConnection } from "./redis-connection.js";
 
 /** Number of Redis Cluster hash slots. */
@@ -45,12 +46,7 @@ export async function masterAddressOf(
   key: string,
 ): Promise<{ host: string; port: number } | null> {
   if (!isClusterConnection(redis)) return null;
-  if (redis.status !== "ready") {
-    await new Promise<void>((resolve, reject) => {
-      redis.once("ready", resolve);
-      redis.once("end", () => reject(new Error("cluster connection ended")));
-    });
-  }
+  await clusterReady(redis);
   let owner = redis.slots[keySlot(key)]?.[0];
   if (owner === undefined) {
     await new Promise<void>((resolve, reject) =>
@@ -76,4 +72,22 @@ export async function barrierConnectionFor(
   if (!isClusterConnection(redis)) return redis.duplicate(options);
   const address = await masterAddressOf(redis, key);
   return new Redis({ ...redis.options.redisOptions, ...options, ...address });
+}
+
+/**
+ * The servers a keyless walk (`SCAN`) must visit to see every key: the one Redis, or every
+ * master of a cluster now (a cluster connection sends a keyless command to one node only).
+ */
+export async function scanServers(redis: RedisConnection): Promise<Redis[]> {
+  if (!isClusterConnection(redis)) return [redis];
+  await clusterReady(redis);
+  return redis.nodes("master");
+}
+
+async function clusterReady(redis: Cluster): Promise<void> {
+  if (redis.status === "ready") return;
+  await new Promise<void>((resolve, reject) => {
+    redis.once("ready", resolve);
+    redis.once("end", () => reject(new Error("cluster connection ended")));
+  });
 }

@@ -8,6 +8,7 @@ import { Redis } from "ioredis";
 import { onTestFinished } from "vitest";
 import { loadConfig, type Config } from "../../src/config.js";
 import { FINAL_STATES } from "../../src/domain/refund-state.js";
+import { shardPrefixes } from "../../src/domain/shard.js";
 import type { RefundRecord } from "../../src/domain/refund-record.js";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../../src/sandbox/index.js";
 import { createLogger, type Logger } from "../../src/logger.js";
@@ -92,6 +93,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   const producer = createRefundProducer({
     redis,
     prefix,
+    shards: config.queueShards,
     submitMaxAttempts: config.worker.submitMaxAttempts,
     durability: config.durability,
     logger,
@@ -153,6 +155,10 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       );
     } else if (ownUrl === undefined) {
       await cleanupPrefix(redis, prefix);
+      if (config.queueShards > 1) {
+        for (const shard of shardPrefixes(prefix, config.queueShards))
+          await cleanupPrefix(redis, shard);
+      }
     }
     // A Redis of the test's own is thrown away with its data (and may be gone already).
     if (ownUrl === undefined) await redis.quit();

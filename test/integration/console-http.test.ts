@@ -6,65 +6,20 @@
  */
 import { describe, expect, it } from "vitest";
 import { runBatch } from "../../src/producer/batch/index.js";
-import type { HttpServer } from "../../src/http/server.js";
 import {
   ADMIN_TOKEN,
   API_TOKEN,
   batchFile,
+  bearer,
+  get,
+  login,
   makeDead,
   ORDER,
+  post,
   startConsole,
 } from "../helpers/console.js";
 import { startPipeline } from "../helpers/pipeline.js";
 import { waitFor } from "../helpers/wait-for.js";
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-}
-
-async function get(
-  server: HttpServer,
-  path: string,
-  headers: Record<string, string> = {},
-): Promise<Answer> {
-  const res = await fetch(`${server.url}${path}`, { headers, redirect: "manual" });
-  return { status: res.status, headers: res.headers, text: squash(await res.text()) };
-}
-
-async function post(
-  server: HttpServer,
-  path: string,
-  form: Record<string, string>,
-  headers: Record<string, string> = {},
-): Promise<Answer> {
-  const res = await fetch(`${server.url}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
-    body: new URLSearchParams(form).toString(),
-    redirect: "manual",
-  });
-  return { status: res.status, headers: res.headers, text: squash(await res.text()) };
-}
-
-async function login(server: HttpServer): Promise<{ cookie: string; csrf: string }> {
-  const res = await post(server, "/console/login", { token: API_TOKEN, next: "/console" });
-  expect(res.status).toBe(303);
-  const setCookie = res.headers.get("set-cookie") ?? "";
-  const cookie = setCookie.split(";")[0]!;
-  const page = await get(server, "/console", { cookie });
-  const csrf = /name="csrf" value="([^"]+)"/.exec(page.text)?.[1];
-  if (!csrf) throw new Error("no CSRF token on the page");
-  return { cookie, csrf };
-}
-
-/** The page without the whitespace between tags (the templates are formatted for reading). */
-function squash(text: string): string {
-  return text.replace(/>\s+</g, "><");
-}
-
-const bearer = { authorization: `Bearer ${API_TOKEN}` };
 
 describe("console access", () => {
   it("sends browsers to the login form, answers 401 otherwise, and sets a strict session cookie", async () => {

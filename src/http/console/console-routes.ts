@@ -52,7 +52,7 @@ type Page = {
 /** Registers the console's routes in a scope of their own. */
 export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): Promise<void> {
   const auth = new ConsoleAuth(deps.apiToken, deps.adminToken);
-  const queries = new ConsoleQueries(deps.producer.store);
+  const queries = new ConsoleQueries(deps.producer.shards);
 
   await app.register((scope, _opts, done) => {
     scope.addContentTypeParser(
@@ -352,8 +352,8 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
         queries.unmatchedNotifications(),
       ]);
       const [dead, stuck] = await Promise.all([
-        deps.producer.store.getMany(states.dead),
-        deps.producer.store.getMany(states.stuck),
+        deps.producer.getMany(states.dead),
+        deps.producer.getMany(states.stuck),
       ]);
       const body = attentionBody({ dead, stuck, partial: states.partial, flagged, unmatched });
       return send(reply, reader, { title: "Needs attention", current: "attention", body });

@@ -5,7 +5,7 @@ import { submitJobId } from "../../jobs/job-ids.js";
 import type { RefundProducer } from "../../producer/enqueue-refund.js";
 import type { JobView } from "./refund-page.js";
 
-/** The jobs of a refund that still exist, driver first. */
+/** The jobs of a refund that still exist, driver first, from its own shard's queues. */
 export async function jobsOf(
   producer: RefundProducer,
   record: RefundRecord,
@@ -14,9 +14,10 @@ export async function jobsOf(
   const ids = new Set<string>();
   if (driverJobId) ids.add(driverJobId);
   ids.add(submitJobId(record.refundRequestId, record.submit.generation));
+  const queues = producer.shardQueues[producer.shards.shardOfOrder(record.request.prepayId)]!;
   const out: JobView[] = [];
   for (const id of ids) {
-    const queue: Queue = id.startsWith("poll-") ? producer.queues.poll : producer.queues.submit;
+    const queue: Queue = id.startsWith("poll-") ? queues.poll : queues.submit;
     const job = (await queue.getJob(id)) as Job | undefined;
     if (!job) continue;
     const view: JobView = {

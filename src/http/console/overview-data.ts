@@ -1,23 +1,32 @@
 /** The overview's figures that do not come from the store: queue depths and GatePay rates. */
+import type { RefundQueues } from "../../jobs/refund-queues.js";
 import type { RefundProducer } from "../../producer/enqueue-refund.js";
 import { METRIC_NAMES, type RefundMetrics } from "../../worker/metrics.js";
 import type { GatePayRate, QueueDepth } from "./overview-page.js";
 
-/** Job counts of the submit and poll queues. */
+/** Job counts of the submit and poll queues, summed over every shard's. */
 export async function queueDepths(producer: RefundProducer): Promise<QueueDepth[]> {
-  const queues = [producer.queues.submit, producer.queues.poll];
+  const kinds = [(q: RefundQueues) => q.submit, (q: RefundQueues) => q.poll];
   return Promise.all(
-    queues.map(async (q) => ({
-      name: q.name,
-      counts: await q.getJobCounts(
-        "waiting",
-        "active",
-        "delayed",
-        "prioritized",
-        "completed",
-        "failed",
-      ),
-    })),
+    kinds.map(async (kind) => {
+      const parts = await Promise.all(
+        producer.shardQueues.map((q) =>
+          kind(q).getJobCounts(
+            "waiting",
+            "active",
+            "delayed",
+            "prioritized",
+            "completed",
+            "failed",
+          ),
+        ),
+      );
+      const counts: Record<string, number> = {};
+      for (const part of parts) {
+        for (const [state, n] of Object.entries(part)) counts[state] = (counts[state] ?? 0) + n;
+      }
+      return { name: kind(producer.queues).name, counts };
+    }),
   );
 }
 
