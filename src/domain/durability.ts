@@ -193,6 +193,19 @@ export function planDurability(requested: DurabilityMode, p: ServerPosture): Dur
   };
 }
 
+/** What each mode waits for. */
+const GUARANTEES: Record<EffectiveDurability, readonly ("replica" | "aof")[]> = {
+  none: [],
+  replica: ["replica"],
+  aof: ["aof"],
+  "replica+aof": ["replica", "aof"],
+};
+
+/** True when mode `a` waits for everything `b` waits for (and maybe more). */
+export function durabilityCovers(a: EffectiveDurability, b: EffectiveDurability): boolean {
+  return GUARANTEES[b].every((g) => GUARANTEES[a].includes(g));
+}
+
 /** The command and arguments of a barrier with `timeoutMs` (0 is never used: it blocks forever). */
 export function barrierArgs(b: BarrierCommand, timeoutMs: number): [string, ...string[]] {
   const t = String(Math.max(1, Math.floor(timeoutMs)));

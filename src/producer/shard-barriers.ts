@@ -11,9 +11,10 @@
  * acknowledged once the base's barrier and the barrier of every shard it wrote have held.
  *
  * After a failover the old barrier connection reaches a replica (`MOVED`): the barrier
- * fails (the caller retries), and the tag's monitor is replaced by one on the slot's new
- * master, which reads that server's posture first. A write whose tickets came from the
- * replaced monitor is refused as a timeout: it may have gone to the old master.
+ * fails (the caller retries), and the tag's monitor moves its barrier to the slot's new
+ * master, reading that server's posture first (src/store/durability.ts, as the workers'
+ * monitors do). A write whose tickets were taken before the move is refused as a timeout:
+ * it may have gone to the old master.
  *
  * On a single Redis every tag is on the one server, and one `WAIT` covers every earlier
  * write of that server (replication is one ordered stream): there is exactly one monitor,
@@ -24,7 +25,6 @@ import { DurabilityTimeoutError, RedisPostureError } from "../domain/durability-
 import type { Logger } from "../logger.js";
 import { DurabilityMonitor } from "../store/durability.js";
 import { isClusterConnection, type RedisConnection } from "../store/redis-connection.js";
-import { masterAddressOf } from "../store/slot-node.js";
 
 export interface ShardBarriersOptions {
   redis: RedisConnection;
@@ -44,9 +44,6 @@ export class ShardBarriers {
   readonly #options: ShardBarriersOptions;
   /** The monitor of each distinct marker key (one on a single Redis). */
   readonly #byKey: Map<string, DurabilityMonitor>;
-  /** Re-resolutions under way, by marker key. */
-  readonly #following = new Map<string, Promise<void>>();
-  #closed = false;
 
   private constructor(options: ShardBarriersOptions, byKey: Map<string, DurabilityMonitor>) {
     this.#options = options;
@@ -102,8 +99,6 @@ export class ShardBarriers {
 
   /** Closes every monitor. */
   async close(): Promise<void> {
-    this.#closed = true;
-    await Promise.all(this.#following.values());
     await Promise.all([...this.#byKey.values()].map((m) => m.close()));
   }
 
@@ -124,46 +119,10 @@ export class ShardBarriers {
     const monitor = this.#monitor(key);
     const ticket = tickets.get(monitor);
     if (ticket === undefined) {
-      throw new DurabilityTimeoutError(
-        monitor.effective,
-        "the barrier moved to the slot's new master after the write (a failover)",
-      );
+      throw new DurabilityTimeoutError(monitor.effective, "no ticket taken before the write");
     }
-    try {
-      await monitor.barrier(ticket);
-    } catch (err) {
-      if (err instanceof DurabilityTimeoutError) this.#follow(key, monitor);
-      throw err;
-    }
-  }
-
-  /**
-   * After a failed barrier on a cluster: when the tag's slot has another master now,
-   * replaces the monitor with one on that master (it reads the posture first). Runs in the
-   * background, once at a time per key; a failure leaves the old monitor for next time.
-   */
-  #follow(key: string, failed: DurabilityMonitor): void {
-    const { redis } = this.#options;
-    if (this.#closed || !isClusterConnection(redis) || this.#following.has(key)) return;
-    const following = (async () => {
-      await new Promise<void>((resolve) => redis.refreshSlotsCache(() => resolve()));
-      const owner = await masterAddressOf(redis, key);
-      if (!owner || `${owner.host}:${owner.port}` === failed.barrierAddress) return;
-      const next = await startMonitor(this.#options, key);
-      if (this.#closed || this.#byKey.get(key) !== failed) {
-        await next.close();
-        return;
-      }
-      this.#byKey.set(key, next);
-      this.#options.logger?.warn(
-        { markerKey: key, previous: failed.barrierAddress, next: next.barrierAddress },
-        "durability barrier follows the slot's new master",
-      );
-      await failed.close();
-    })()
-      .catch(() => undefined) // tried again after the next failed barrier
-      .finally(() => this.#following.delete(key));
-    this.#following.set(key, following);
+    // A failed barrier on a cluster makes the monitor follow the slot's new master.
+    await monitor.barrier(ticket);
   }
 }
 

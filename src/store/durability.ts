@@ -17,17 +17,30 @@
  * that is gone (a failover): {@link DurabilityMonitor.ticket} taken before the write lets
  * {@link DurabilityMonitor.barrier} refuse (as a timeout) when either connection closed
  * in between.
+ *
+ * On Redis Cluster the barrier connection is on the master owning the marker's slot. After a
+ * failover that server is a replica: a barrier fails (`MOVED`, `READONLY`, a dropped
+ * connection) and a re-check reads role `slave`. Either makes the monitor follow the slot's
+ * new master (src/store/slot-node.ts): it reads that server's posture first, then moves its
+ * barrier there. Meanwhile every barrier fails as a timeout (nothing is sent), as does one
+ * whose write came before the move (it may be on the old master). A replica's view never
+ * re-plans `auto`, and the move itself never weakens the plan: a promoted master whose
+ * replica has not re-attached yet makes barriers time out, and the next re-check decides.
  */
 import type { Redis as SingleRedis } from "ioredis";
-import { closeRedisConnection, type RedisConnection as Redis } from "./redis-connection.js";
+import {
+  closeRedisConnection,
+  isClusterConnection,
+  type RedisConnection as Redis,
+} from "./redis-connection.js";
 import { barrierConnectionFor } from "./slot-node.js";
+import { isMaster, openOnNewMaster, readPosture } from "./posture.js";
 import {
   barrierArgs,
   barrierHeld,
   describePosture,
-  parseInfo,
+  durabilityCovers,
   planDurability,
-  postureFromInfo,
   postureProblems,
   serverEpoch,
   type DurabilityMode,
@@ -37,6 +50,9 @@ import {
 } from "../domain/durability.js";
 import { DurabilityTimeoutError, RedisPostureError } from "../domain/durability-errors.js";
 import type { Logger } from "../logger.js";
+
+/** The barrier connection fails fast: a barrier that cannot run is a timeout, not a wait. */
+const BARRIER_OPTIONS = { maxRetriesPerRequest: 1 } as const;
 
 export interface DurabilityMonitorOptions {
   /** The connection the store writes on; the monitor opens a duplicate for its barriers. */
@@ -54,33 +70,15 @@ export interface DurabilityMonitorOptions {
   onEpochChange?: (previous: string, next: string) => void;
 }
 
-/** Reads the posture on `redis`: INFO, then CONFIG GET where allowed, COMMAND INFO WAITAOF. */
-export async function readPosture(redis: Redis): Promise<ServerPosture> {
-  const info = parseInfo(
-    String(await redis.call("INFO", "server", "replication", "persistence", "memory")),
-  );
-  const config = async (name: string): Promise<string | undefined> => {
-    try {
-      const reply = (await redis.call("CONFIG", "GET", name)) as string[];
-      return reply[1];
-    } catch {
-      // CONFIG may be renamed or refused (managed Redis): INFO memory has the policy.
-      return undefined;
-    }
-  };
-  const waitAofInfo = (await redis.call("COMMAND", "INFO", "WAITAOF")) as unknown[];
-  return postureFromInfo(info, {
-    maxmemoryPolicy: await config("maxmemory-policy"),
-    appendfsync: await config("appendfsync"),
-    hasWaitAof: Array.isArray(waitAofInfo) && waitAofInfo[0] != null,
-  });
-}
+export { readPosture };
 
 export class DurabilityMonitor {
   readonly requested: DurabilityMode;
   readonly timeoutMs: number;
   readonly #redis: Redis;
-  readonly #barrierRedis: SingleRedis;
+  #barrierRedis: SingleRedis;
+  /** A move to the slot's new master under way (a cluster failover). */
+  #following: Promise<void> | undefined;
   readonly #markerKey: string;
   readonly #logger: Logger | undefined;
   readonly #onEpochChange: ((previous: string, next: string) => void) | undefined;
@@ -113,9 +111,18 @@ export class DurabilityMonitor {
     this.#posture = posture;
     this.#plan = plan;
     this.#redis.on("close", this.#onClose);
-    this.#barrierRedis.on("close", this.#onClose);
+    this.#listen(barrierRedis);
+  }
+
+  #listen(barrierRedis: SingleRedis): void {
+    barrierRedis.on("close", this.#onClose);
     // A reconnect may land on another server (a failover): read its identity at once.
-    this.#barrierRedis.on("ready", this.#onReady);
+    barrierRedis.on("ready", this.#onReady);
+  }
+
+  #unlisten(barrierRedis: SingleRedis): void {
+    barrierRedis.off("close", this.#onClose);
+    barrierRedis.off("ready", this.#onReady);
   }
 
   readonly #onReady = () => {
@@ -130,9 +137,11 @@ export class DurabilityMonitor {
     const mode = options.mode ?? "auto";
     // On Redis Cluster: a connection to the master owning the marker's slot (the shard's),
     // so WAIT/WAITAOF count that server's replicas and fsyncs (slot-node.ts).
-    const barrierRedis = await barrierConnectionFor(options.redis, options.markerKey, {
-      maxRetriesPerRequest: 1,
-    });
+    const barrierRedis = await barrierConnectionFor(
+      options.redis,
+      options.markerKey,
+      BARRIER_OPTIONS,
+    );
     barrierRedis.on("error", () => undefined); // reconnects on its own; barriers fail meanwhile
     try {
       const posture = await readPosture(barrierRedis);
@@ -238,26 +247,71 @@ export class DurabilityMonitor {
     const plan = this.#plan;
     if (plan.barrier === null) return;
     const generation = this.#generation;
+    const redis = this.#barrierRedis;
     this.#barriers++;
     let reply: unknown;
     try {
-      await this.#barrierRedis.incr(this.#markerKey);
-      reply = await this.#barrierRedis.call(...barrierArgs(plan.barrier, this.timeoutMs));
+      await redis.incr(this.#markerKey);
+      reply = await redis.call(...barrierArgs(plan.barrier, this.timeoutMs));
     } catch (err) {
+      // MOVED, READONLY or a dropped connection: on a cluster, the slot may have a new master.
+      this.#follow();
       throw new DurabilityTimeoutError(
         plan.effective,
         `the barrier failed (${err instanceof Error ? err.message : String(err)})`,
       );
     }
     if (generation !== this.#generation) {
+      this.#follow();
       throw new DurabilityTimeoutError(plan.effective, "the Redis connection dropped meanwhile");
     }
     if (!barrierHeld(plan.barrier, reply)) {
+      this.#follow();
       throw new DurabilityTimeoutError(
         plan.effective,
         `${plan.barrier.command} answered ${JSON.stringify(reply)} after ${this.timeoutMs} ms`,
       );
     }
+  }
+
+  /**
+   * On a cluster, after a failed barrier or a re-check that found a replica: moves the
+   * barrier to the slot's master when that is another server now. In the background, one
+   * at a time; a failure leaves the barrier where it is until the next failure or re-check.
+   */
+  #follow(): void {
+    if (this.#closed || this.#following || !isClusterConnection(this.#redis)) return;
+    this.#following = this.#moveToNewMaster()
+      .catch((err: unknown) => {
+        const fields = { markerKey: this.#markerKey, err: { message: (err as Error).message } };
+        this.#logger?.warn(fields, "durability barrier could not follow the slot's new master");
+      })
+      .finally(() => (this.#following = undefined));
+  }
+
+  async #moveToNewMaster(): Promise<void> {
+    const previous = this.#barrierRedis;
+    const address = this.barrierAddress;
+    const moved = await openOnNewMaster(this.#redis, this.#markerKey, address, BARRIER_OPTIONS);
+    if (moved === null) return;
+    const { connection: next, posture } = moved;
+    if (this.#closed) return next.disconnect();
+    this.#unlisten(previous);
+    this.#barrierRedis = next;
+    this.#listen(next);
+    // A write before the move may be on the old master: its barrier refuses (a timeout).
+    this.#generation++;
+    this.#adopt(posture, false);
+    this.#logger?.warn(
+      {
+        markerKey: this.#markerKey,
+        previous: address,
+        next: this.barrierAddress,
+        durability: this.effective,
+      },
+      "durability barrier follows the slot's new master",
+    );
+    await closeRedisConnection(previous);
   }
 
   /**
@@ -267,7 +321,27 @@ export class DurabilityMonitor {
    */
   async recheck(): Promise<void> {
     if (this.#closed) return;
-    const posture = await readPosture(this.#barrierRedis);
+    const redis = this.#barrierRedis;
+    const posture = await readPosture(redis).catch((err: unknown) => {
+      this.#follow(); // the master may be gone (a failover)
+      throw err;
+    });
+    if (this.#closed || redis !== this.#barrierRedis) return; // moved meanwhile
+    if (!isMaster(posture)) {
+      // Demoted (a failover): its view says nothing of the master. The plan stays; on a
+      // cluster the barrier follows the slot's new master.
+      this.#logger?.error(
+        { markerKey: this.#markerKey, problems: postureProblems(posture) },
+        "the durability barrier's server is no longer a master",
+      );
+      this.#follow();
+      return;
+    }
+    this.#adopt(posture, true);
+  }
+
+  /** A master's posture: `auto` follows it (to a weaker mode only when `mayWeaken`). */
+  #adopt(posture: ServerPosture, mayWeaken: boolean): void {
     const before = this.epoch;
     this.#posture = posture;
     const after = serverEpoch(posture);
@@ -284,10 +358,10 @@ export class DurabilityMonitor {
     }
     if (this.requested !== "auto") return;
     const plan = planDurability("auto", posture);
-    if (plan.ok && plan.effective !== this.#plan.effective) {
-      this.#plan = plan;
-      this.#logPlan();
-    }
+    if (!plan.ok || plan.effective === this.#plan.effective) return;
+    if (!mayWeaken && !durabilityCovers(plan.effective, this.#plan.effective)) return;
+    this.#plan = plan;
+    this.#logPlan();
   }
 
   #logPlan(): void {
@@ -307,9 +381,9 @@ export class DurabilityMonitor {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
+    await this.#following;
     this.#redis.off("close", this.#onClose);
-    this.#barrierRedis.off("close", this.#onClose);
-    this.#barrierRedis.off("ready", this.#onReady);
+    this.#unlisten(this.#barrierRedis);
     // Never a bare QUIT: on a connection that is reconnecting (its server killed or failed
     // over) it would wait in the offline queue for a server that may never come back.
     await closeRedisConnection(this.#barrierRedis);

@@ -10,7 +10,8 @@
  * `redis.duplicate(…)`. On a single Redis it is a duplicate, as before. On a cluster it is
  * a plain connection to the slot's master of now; after a failover that server is a replica,
  * its `INCR marker` fails (`MOVED`/`READONLY`), the barrier fails and nothing is sent;
- * resolve again to follow the new master.
+ * {@link connectionToNewMaster} then opens one on the slot's new master (the durability
+ * monitor follows it: src/store/durability.ts).
  */
 import { Redis, type Cluster, type RedisOptions } from "ioredis";
 import { isClusterConnection, type RedisConnection } from "./redis-connection.js";
@@ -90,4 +91,23 @@ async function clusterReady(redis: Cluster): Promise<void> {
     redis.once("ready", resolve);
     redis.once("end", () => reject(new Error("cluster connection ended")));
   });
+}
+
+/**
+ * After a failover: a connection to the master owning `key`'s slot now, when that is not
+ * `current` (`host:port` of the connection in use); null when it still is, or on a single
+ * Redis. The cluster's slot map is read again first (ioredis's may predate the failover).
+ */
+export async function connectionToNewMaster(
+  redis: RedisConnection,
+  key: string,
+  current: string,
+  options: RedisOptions = {},
+): Promise<Redis | null> {
+  if (!isClusterConnection(redis)) return null;
+  // An error (a refresh already running, a node down) leaves the map as it is: read below.
+  await new Promise<void>((resolve) => redis.refreshSlotsCache(() => resolve()));
+  const owner = await masterAddressOf(redis, key);
+  if (!owner || `${owner.host}:${owner.port}` === current) return null;
+  return new Redis({ ...redis.options.redisOptions, ...options, ...owner });
 }

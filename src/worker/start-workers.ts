@@ -276,7 +276,6 @@ export async function startShardWorkers(
   }
 
   const detachMetrics = options.metrics?.attachWorkers({ submitWorker, pollWorker, store });
-  if (options.metrics) attachDurabilityMetrics(options.metrics.registry, durability);
 
   const reconciler = new Reconciler(context, options.reconciler);
   reconciler.start();
@@ -353,6 +352,13 @@ export async function startRefundWorkers(
     await Promise.all(started.map((w) => w.close()));
     index.disconnect();
     throw err;
+  }
+  // Once per process (one registry), over every shard's monitor.
+  if (options.metrics) {
+    attachDurabilityMetrics(
+      options.metrics.registry,
+      started.map((w) => w.durability),
+    );
   }
   const first = started[0]!;
   let closing: Promise<void> | undefined;

@@ -1,9 +1,12 @@
 /**
  * `gatepay-refunds worker` with its HTTP server: a backend enqueues over HTTP, GatePay's
- * webhooks reach the worker, and SIGTERM drains and exits 0.
+ * webhooks reach the worker, and SIGTERM drains and exits 0. With QUEUE_SHARDS=2 it runs
+ * and exposes the durability metrics once (one series per shard).
  */
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { freePort } from "../../src/cli/demo/find-redis.js";
+import { shardPrefixes } from "../../src/domain/shard.js";
+import { sampleValue } from "../helpers/prometheus.js";
 import { cleanupPrefix, connect, newPrefix, redisUrl } from "../helpers/redis.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { cliEnv, exitCodeWithin, killAllCli, spawnCli } from "./cli-process.js";
@@ -100,5 +103,57 @@ describe("gatepay-refunds worker with the HTTP server", () => {
 
     worker.child.kill("SIGTERM");
     expect(await exitCodeWithin(worker, 20_000)).toBe(0);
+  }, 90_000);
+});
+
+describe("gatepay-refunds worker with QUEUE_SHARDS=2 and metrics", () => {
+  it("runs and exposes the durability metrics once, per shard", async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const shardedPrefix = newPrefix("cli-http-shards");
+    const worker = spawnCli(
+      ["worker"],
+      cliEnv({
+        REDIS_URL: redisUrl(),
+        QUEUE_PREFIX: shardedPrefix,
+        QUEUE_SHARDS: "2",
+        GATEPAY_BASE_URL: "http://127.0.0.1:9",
+        GATEPAY_CLIENT_ID: CLIENT_ID,
+        GATEPAY_SECRET_KEY: SECRET,
+        HTTP_PORT: String(port),
+        LOG_LEVEL: "info",
+      }),
+    );
+    try {
+      await worker.waitForStdout(/"msg":"workers running"/);
+      const text = await (await fetch(`${base}/metrics`)).text();
+      for (const name of [
+        "gatepay_refunds_durability_mode",
+        "gatepay_refunds_sends_withheld_total",
+        "gatepay_refunds_durability_barriers_total",
+        "gatepay_refunds_redis_replicas",
+        "gatepay_refunds_redis_aof_enabled",
+      ]) {
+        expect(text.split("\n").filter((l) => l.startsWith(`# TYPE ${name} `))).toHaveLength(1);
+      }
+      // What the posture check read on the local Redis, for each shard.
+      const info = await redis.info();
+      const replicas = Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? "0");
+      const aof = /aof_enabled:1/.test(info) ? 1 : 0;
+      for (const shard of ["0", "1"]) {
+        expect(sampleValue(text, "gatepay_refunds_redis_replicas", { shard })).toBe(replicas);
+        expect(sampleValue(text, "gatepay_refunds_redis_aof_enabled", { shard })).toBe(aof);
+        const modes = ["none", "replica", "aof", "replica+aof"].map(
+          (mode) => sampleValue(text, "gatepay_refunds_durability_mode", { mode, shard }) ?? 0,
+        );
+        expect(modes.reduce((a, b) => a + b)).toBe(1);
+      }
+      worker.child.kill("SIGTERM");
+      expect(await exitCodeWithin(worker, 20_000)).toBe(0);
+    } finally {
+      for (const p of [shardedPrefix, ...shardPrefixes(shardedPrefix, 2)]) {
+        await cleanupPrefix(redis, p);
+      }
+    }
   }, 90_000);
 });

@@ -1,8 +1,9 @@
 /**
  * The pipeline on a real Redis Cluster (3 masters, a replica each) with QUEUE_SHARDS=4:
  * two worker processes consume every shard; one is SIGKILLed with refund POSTs in flight
- * and restarted; then a replica is promoted with CLUSTER FAILOVER during a batch. Every
- * refund ends final, the sandbox (strict `duplicate` mode: a blind re-send records a
+ * and restarted; then a replica is promoted with CLUSTER FAILOVER during a batch (the
+ * workers' durability barriers follow the slot's new master, in `auto` and in `replica`).
+ * Every refund ends final, the sandbox (strict `duplicate` mode: a blind re-send records a
  * second refund) shows each refund once, and the shards' keys are on every master.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,7 +11,8 @@ import { compareAmounts, sumAmounts } from "../../src/domain/amount.js";
 import type { RefundRecord } from "../../src/domain/refund-record.js";
 import { FINAL_STATES } from "../../src/domain/refund-state.js";
 import { shardOf, shardPrefixes } from "../../src/domain/shard.js";
-import { barrierConnectionFor, keySlot } from "../../src/store/slot-node.js";
+import { parseInfo } from "../../src/domain/durability.js";
+import { barrierConnectionFor, keySlot, masterAddressOf } from "../../src/store/slot-node.js";
 import { createRefundProducer, type RefundProducer } from "../../src/producer/enqueue-refund.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { loadConfig } from "../../src/config.js";
@@ -43,7 +45,7 @@ interface Run {
   ids: string[];
   amountsByOrder: Map<string, string[]>;
   env: Record<string, string>;
-  startChild(): Promise<WorkerProcess>;
+  startChild(extraEnv?: Record<string, string>): Promise<WorkerProcess>;
   records(): Promise<RefundRecord[]>;
   close(): Promise<void>;
 }
@@ -85,8 +87,11 @@ async function setUp(name: string, orders: number, perOrder: number): Promise<Ru
     ids,
     amountsByOrder,
     env,
-    async startChild() {
-      const child = await startWorkerProcess({ env, settings: FAST_SETTINGS });
+    async startChild(extraEnv = {}) {
+      const child = await startWorkerProcess({
+        env: { ...env, ...extraEnv },
+        settings: FAST_SETTINGS,
+      });
       children.push(child);
       started.push(child);
       return child;
@@ -166,6 +171,35 @@ async function expectEachRefundedOnce(run: Run, records: readonly RefundRecord[]
   });
 }
 
+/** `WAIT` calls so far on the node at `port` (INFO commandstats). */
+async function waitCalls(port: number): Promise<number> {
+  const info = parseInfo(await cluster.cli(port, "INFO", "commandstats"));
+  return Number(/calls=(\d+)/.exec(info.cmdstat_wait ?? "")?.[1] ?? "0");
+}
+
+/** The port of a replica of the master at `port`. */
+async function replicaOf(port: number): Promise<number> {
+  const view = await cluster.cli(port, "CLUSTER", "NODES");
+  const id = view
+    .split("\n")
+    .find((l) => l.includes("myself"))!
+    .split(" ")[0]!;
+  const line = view.split("\n").find((l) => l.includes(` slave ${id} `))!;
+  return Number(/:(\d+)@/.exec(line)![1]);
+}
+
+/** The master port holding the most of `run`'s refunds (by their shard's slot). */
+async function busiestShardMaster(run: Run): Promise<number> {
+  const refundsByPort = new Map<number, number>();
+  const prefixes = shardPrefixes(run.prefix, SHARDS);
+  for (const [prepayId, amounts] of run.amountsByOrder) {
+    const marker = `${prefixes[shardOf(prepayId, SHARDS)]!}:durability-marker`;
+    const owner = await masterAddressOf(run.producer.store.redis, marker);
+    refundsByPort.set(owner!.port, (refundsByPort.get(owner!.port) ?? 0) + amounts.length);
+  }
+  return [...refundsByPort].sort((a, b) => b[1] - a[1])[0]![0];
+}
+
 /** The masters holding keys of `prefix`'s shards (by port). */
 async function mastersWithShardKeys(prefix: string): Promise<number[]> {
   const tag = prefix.slice(0, prefix.indexOf("}"));
@@ -218,9 +252,17 @@ describe("Redis Cluster, QUEUE_SHARDS=4, two worker processes", () => {
   it("rides a failover (a replica promoted with CLUSTER FAILOVER) during a batch", async () => {
     const run = await setUp("cl-failover", 10, 8);
     try {
-      const before = await cluster.masterPorts();
-      const replica = cluster.nodes.find((n) => !before.includes(n.port))!;
-      await Promise.all([run.startChild(), run.startChild()]);
+      // The replica of the master holding the most refunds: that shard's barriers must move.
+      const replica = { port: await replicaOf(await busiestShardMaster(run)) };
+      const waitsBefore = await waitCalls(replica.port);
+      // One worker process in `auto` (which resolves to `replica` here), one in `replica`.
+      const workers = await Promise.all([
+        run.startChild(),
+        run.startChild({ REDIS_DURABILITY: "replica" }),
+      ]);
+      const durabilityLines = () =>
+        workers.flatMap((w) => w.logs().filter((l) => l.includes('"msg":"durability')));
+      expect(durabilityLines().some((l) => l.includes('"msg":"durability replica'))).toBe(true);
       await waitFor(
         async () => {
           const records = await run.records();
@@ -237,9 +279,33 @@ describe("Redis Cluster, QUEUE_SHARDS=4, two worker processes", () => {
         `node ${replica.port} to be a master`,
         30_000,
       );
+      // The workers' barriers follow the slot's new master: WAIT runs there, and both
+      // processes still wait for a replica (never `none` from the demoted node's view).
+      await waitFor(
+        async () => ((await waitCalls(replica.port)) > waitsBefore ? true : null),
+        `the workers' barriers to run WAIT on the promoted master ${replica.port}`,
+        60_000,
+        100,
+      );
+      for (const w of workers) {
+        await waitFor(
+          () =>
+            w
+              .logs()
+              .some(
+                (l) =>
+                  l.includes("durability barrier follows the slot's new master") &&
+                  l.includes(`"next":"127.0.0.1:${replica.port}"`) &&
+                  l.includes('"durability":"replica"'),
+              ) || null,
+          `worker ${w.workerId} to move its barrier to ${replica.port}, still in replica`,
+          30_000,
+        );
+      }
 
       const records = await waitAllFinal(run);
       await expectEachRefundedOnce(run, records);
+      expect(durabilityLines().filter((l) => l.includes('"durability":"none"'))).toEqual([]);
     } finally {
       await run.close();
     }

@@ -2,19 +2,22 @@
  * The durability posture on real servers started by the test (README "Durability"):
  * eviction refused, `aof` refused where WAITAOF is missing (the Redis 7.0 here), and on
  * Valkey 8 with `appendfsync everysec` the pipeline runs with the WAITAOF barrier, seen
- * in the server's own command statistics.
+ * in the server's own command statistics. A server that turns into a replica under the
+ * monitor (a failover) never re-plans `auto` to `none`: its barriers fail as timeouts.
  */
 import { existsSync } from "node:fs";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { parseInfo } from "../../src/domain/durability.js";
-import { RedisPostureError } from "../../src/domain/durability-errors.js";
+import { DurabilityTimeoutError, RedisPostureError } from "../../src/domain/durability-errors.js";
 import { createLogger } from "../../src/logger.js";
 import { createRefundProducer } from "../../src/producer/enqueue-refund.js";
+import { DurabilityMonitor } from "../../src/store/durability.js";
 import { startRefundWorkers } from "../../src/worker/start-workers.js";
 import { CLIENT_ID, SECRET, startPipeline } from "../helpers/pipeline.js";
 import { startRedisServer, type RedisServer } from "../helpers/redis-server.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 const VALKEY = "/usr/bin/valkey-server";
 const servers: RedisServer[] = [];
@@ -54,6 +57,37 @@ async function commandCalls(url: string, command: string): Promise<number> {
 }
 
 describe("durability posture", () => {
+  it("keeps `auto`'s plan when its server is demoted to a replica: barriers time out, never pass", async () => {
+    const noDisk = ["--appendonly", "no"];
+    const a = await server(noDisk);
+    const b = await server([...noDisk, "--replicaof", "127.0.0.1", String(a.port)]);
+    const [ra, rb] = [new Redis(a.url), new Redis(b.url)];
+    const synced = async (r: Redis) =>
+      (await r.info("replication")).includes("master_link_status:up") || null;
+    await waitFor(() => synced(rb), "the replica to be in sync", 30_000);
+    const monitor = await DurabilityMonitor.start({
+      redis: ra,
+      markerKey: "{durability-posture}:durability-marker",
+      recheckIntervalMs: 0,
+    });
+    try {
+      expect(monitor.effective).toBe("replica");
+      await monitor.barrier();
+      // A failover: B is promoted, A follows it (role slave, no replica of its own).
+      expect(await rb.call("REPLICAOF", "NO", "ONE")).toBe("OK");
+      expect(await ra.call("REPLICAOF", "127.0.0.1", String(b.port))).toBe("OK");
+      await monitor.recheck();
+      expect(monitor.effective).toBe("replica");
+      await expect(monitor.barrier(monitor.ticket())).rejects.toBeInstanceOf(
+        DurabilityTimeoutError,
+      );
+    } finally {
+      await monitor.close();
+      ra.disconnect();
+      rb.disconnect();
+    }
+  });
+
   it("refuses to start workers or a producer on a Redis that evicts (allkeys-lru)", async () => {
     const s = await server(["--maxmemory-policy", "allkeys-lru", "--appendonly", "no"]);
     const logger = createLogger({ level: "silent" });

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   barrierArgs,
   barrierHeld,
+  durabilityCovers,
   parseInfo,
   planDurability,
   postureFromInfo,
@@ -175,5 +176,17 @@ describe("barrier replies", () => {
 
   it("never passes a zero timeout (0 would block forever)", () => {
     expect(barrierArgs({ command: "WAIT", numReplicas: 1 }, 0)).toEqual(["WAIT", "1", "1"]);
+  });
+});
+
+describe("durabilityCovers", () => {
+  it("is true when a mode waits for everything the other does", () => {
+    expect(durabilityCovers("replica+aof", "replica")).toBe(true);
+    expect(durabilityCovers("replica+aof", "aof")).toBe(true);
+    expect(durabilityCovers("replica", "none")).toBe(true);
+    expect(durabilityCovers("replica", "replica")).toBe(true);
+    expect(durabilityCovers("none", "replica")).toBe(false);
+    expect(durabilityCovers("aof", "replica")).toBe(false);
+    expect(durabilityCovers("replica", "replica+aof")).toBe(false);
   });
 });
