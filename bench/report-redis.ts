@@ -112,7 +112,7 @@ export const EXTRA_COMMANDS: Record<string, string> = {
   zrem: "the in-flight entry removed when final",
   evalsha: "the store's scripts: one create, one per transition",
   exists: "custom job ids: BullMQ checks that the id is new",
-  time: "the submit lease on Redis's clock (readClock-1.lua, with an INFO for the server's epoch that this count leaves out with the measurement's own INFO calls)",
+  time: "the submit job's clock on Redis (readRecordClock-1.lua: the record, TIME and an INFO for the server's epoch in one script; this count leaves INFO out with the measurement's own INFO calls)",
   hmget:
     "the create script's look-ups of an existing record and of the order's cap and reservation; each transition's compare-and-set (version and write id)",
   hincrby: "the over-refund reservation",

@@ -43,6 +43,7 @@ import {
   dropIfSettledScript,
   recordAttentionScript,
   readClockScript,
+  readRecordClockScript,
   readTimeScript,
   transitionScript,
   CREATE_GROUP,
@@ -112,6 +113,20 @@ export class RefundStore {
   /** {@link sharedNowMs} and that server's epoch, read together (domain/grace-clock.ts). */
   async sharedClock(): Promise<SharedClockReading> {
     return readClockScript.run(this.#redis, { key: this.keys.inflight });
+  }
+
+  /**
+   * {@link get} and {@link sharedClock} in one round trip (one script): the record first,
+   * then the clock of the server that answered. A submit job decides on both, and when it
+   * sends, its lease may be taken at this time (src/worker/submit-refund.ts).
+   */
+  async getWithClock(
+    refundRequestId: string,
+  ): Promise<{ record: RefundRecord | null; clock: SharedClockReading }> {
+    const { json, clock } = await readRecordClockScript.run(this.#redis, {
+      recordKey: this.keys.record(refundRequestId),
+    });
+    return { record: json === null ? null : decodeRecord(json), clock };
   }
 
   async get(refundRequestId: string): Promise<RefundRecord | null> {

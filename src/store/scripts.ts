@@ -327,6 +327,29 @@ export const readClockScript = new LuaScript<
   }),
 );
 
+/** A record and the shared clock read with it (readRecordClock-1.lua). */
+export interface RecordClockReply {
+  json: string | null;
+  clock: SharedClockReading;
+}
+
+/** A record's JSON, then Redis's TIME and the server's epoch, in one call (readRecordClock-1.lua). */
+export const readRecordClockScript = new LuaScript<
+  { recordKey: string },
+  RecordClockReply,
+  [string | null, string, string, string, string]
+>(
+  "readRecordClock-1.lua",
+  (i) => ({ keys: [i.recordKey], argv: [] }),
+  ([json, seconds, micros, runId, replId]) => ({
+    json,
+    clock: {
+      nowMs: Number(seconds) * 1000 + Math.floor(Number(micros) / 1000),
+      epoch: serverEpoch({ runId, replId }),
+    },
+  }),
+);
+
 /** Every script, for checks that they all load and match their files. */
 export const LUA_SCRIPTS: readonly LuaScript<never, unknown, never>[] = [
   createReservedScript,
@@ -339,4 +362,5 @@ export const LUA_SCRIPTS: readonly LuaScript<never, unknown, never>[] = [
   claimShardScript,
   readTimeScript,
   readClockScript,
+  readRecordClockScript,
 ];

@@ -50,7 +50,8 @@ export interface DurabilityGate {
   /**
    * The Redis server's epoch (`run_id:replid`) as last read by the monitor, or undefined
    * when unknown. Not for pairing with a time: the submit processor reads the epoch with
-   * the time, in one script (`store.sharedClock()`, src/domain/grace-clock.ts).
+   * the time, in one script (`store.getWithClock()` / `store.sharedClock()`,
+   * src/domain/grace-clock.ts).
    */
   readonly epoch: string | undefined;
   ticket(): number;

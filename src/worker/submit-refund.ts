@@ -39,6 +39,11 @@ import { schedulePoll } from "../jobs/schedule-poll.js";
 import { answeredAtSharedMs } from "./answered-at.js";
 import { applyReport } from "./apply-report.js";
 import type { RefundContext, RefundSettings } from "./context.js";
+import {
+  leaseReadingMaxAgeMs,
+  readRecordAndClock,
+  type RecordClockRead,
+} from "./record-clock-read.js";
 import { sendDeadlineMs } from "./recovery-time.js";
 import {
   accountOf,
@@ -94,14 +99,15 @@ export function createSubmitProcessor(ctx: RefundContext) {
     };
 
     for (let round = 0; round < MAX_DECISION_ROUNDS; round++) {
-      const record = await ctx.store.get(refundRequestId);
-      // Redis's time and its server's epoch read together (one script): a failover between
-      // two reads would pair one host's clock with another's identity (grace-clock.ts).
-      // "none": the decision reads no clock (a send); the lease reads Redis's clock itself.
+      // The record, then Redis's time and its server's epoch, in one round trip (one
+      // script): a failover between reading the time and the epoch would pair one host's
+      // clock with another's identity (grace-clock.ts). A send may take its lease at this
+      // reading (leaseAndSend).
+      const read = await readRecordAndClock(ctx, refundRequestId);
+      const { record } = read;
+      // "none": the decision reads no clock (a send); the lease reads the shared one.
       const clock: { nowMs: number; epoch?: string } =
-        submitClock(record, run.leaseOwner) === "shared"
-          ? await ctx.store.sharedClock()
-          : { nowMs: ctx.now() };
+        submitClock(record, run.leaseOwner) === "shared" ? read.clock : { nowMs: ctx.now() };
       const now = clock.nowMs;
       const settings = decisionSettings(ctx.settings);
       const decision = decideSubmit(record, now, run.leaseOwner, settings, clock.epoch);
@@ -133,7 +139,7 @@ export function createSubmitProcessor(ctx: RefundContext) {
           return done(looked);
         }
         case "send": {
-          const sent = await leaseAndSend(run, record);
+          const sent = await leaseAndSend(run, record, read);
           if (sent === "record-moved") continue;
           return done(sent);
         }
@@ -171,17 +177,25 @@ async function restartClock(
  * Takes the lease with a compare-and-set that is not retried ("record-moved" when
  * anything changed since the record was read: decide again from the top), checks the
  * fence, then sends.
+ *
+ * The lease is taken at the clock reading the decision was made on, when that reading is
+ * recent (no rate-limit wait since): the lease then starts, and the send deadline and the
+ * fence count, from that earlier moment, so it only ever ends sooner than one read now,
+ * and the round trip of a clock read of its own is saved. Otherwise the clock is read
+ * again.
  */
 async function leaseAndSend(
   run: Attempt,
   record: RefundRecord,
+  read: RecordClockRead,
 ): Promise<SubmitOutcome | "record-moved"> {
   const { ctx, log } = run;
   await ctx.limiter.acquire();
+  const recent = performance.now() - read.monoAfterMs <= leaseReadingMaxAgeMs(ctx.settings);
   // Local time before the shared clock is read: the send deadline counts from here.
-  const localLeaseAt = ctx.now();
-  const { nowMs: leaseAt, epoch } = await ctx.store.sharedClock();
-  const fenceStart = performance.now();
+  const localLeaseAt = recent ? read.localBeforeMs : ctx.now();
+  const { nowMs: leaseAt, epoch } = recent ? read.clock : await ctx.store.sharedClock();
+  const fenceStart = recent ? read.monoAfterMs : performance.now();
   const ticket = ctx.durability.ticket();
   const started = await ctx.store.transition(
     record.refundRequestId,

@@ -108,6 +108,15 @@ export function* read(ctx: ProtocolCtx, id: string): Gen<Stored | null> {
   return ctx.store.get(id);
 }
 
+/** RefundStore.getWithClock: the record, then Redis's time, in one script (one step). */
+function* readWithClock(
+  ctx: ProtocolCtx,
+  id: string,
+): Gen<{ stored: Stored | null; nowMs: number; localAfterMs: number }> {
+  yield* io("HGET record + TIME");
+  return { stored: ctx.store.get(id), nowMs: ctx.store.nowMs(), localAfterMs: ctx.localNow() };
+}
+
 function* sharedNow(ctx: ProtocolCtx): Gen<number> {
   yield* io("TIME");
   return ctx.store.nowMs();
@@ -169,11 +178,12 @@ export function* applyReport(
 /** submit-refund.ts `processSubmit`: decide, do the I/O the decision names, decide again. */
 export function* submitRun(ctx: ProtocolCtx, run: SubmitRun, id: string): Gen<SubmitResult> {
   for (let round = 0; round < 5; round++) {
-    const stored = yield* read(ctx, id);
+    const reading = yield* readWithClock(ctx, id);
+    const { stored } = reading;
     const rec = stored?.rec ?? null;
-    // submit-refund.ts: "none" (a send, whatever the time) reads no clock before the lease.
-    const now =
-      submitClock(rec, run.leaseOwner) === "shared" ? yield* sharedNow(ctx) : ctx.localNow();
+    // submit-refund.ts: "none" (a send, whatever the time) decides on no clock; its lease
+    // is taken at this reading (no rate limiter here, so the reading is always recent).
+    const now = submitClock(rec, run.leaseOwner) === "shared" ? reading.nowMs : ctx.localNow();
     const decision = decideSubmit(rec, now, run.leaseOwner, ctx.settings);
     ctx.note(`decide ${decision.action}${"reason" in decision ? ` (${decision.reason})` : ""}`);
     if (decision.action === "skip" || !stored) return { kind: "done", outcome: "skipped" };
@@ -190,7 +200,7 @@ export function* submitRun(ctx: ProtocolCtx, run: SubmitRun, id: string): Gen<Su
         return r;
       }
       case "send": {
-        const r = yield* leaseAndSend(ctx, run, stored);
+        const r = yield* leaseAndSend(ctx, run, stored, reading);
         if (r === "record-moved") continue;
         return r;
       }
@@ -203,10 +213,11 @@ function* leaseAndSend(
   ctx: ProtocolCtx,
   run: SubmitRun,
   stored: Stored,
+  reading: { nowMs: number; localAfterMs: number },
 ): Gen<SubmitResult | "record-moved"> {
   const rec = stored.rec;
-  const leaseAt = yield* sharedNow(ctx);
-  const fenceStart = ctx.localNow();
+  const leaseAt = reading.nowMs;
+  const fenceStart = reading.localAfterMs;
   const started = yield* transition(
     ctx,
     rec.refundRequestId,

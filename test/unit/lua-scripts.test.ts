@@ -23,6 +23,7 @@ import {
   releaseLockScript,
   claimShardScript,
   readClockScript,
+  readRecordClockScript,
   readTimeScript,
   transitionScript,
   recordAttentionScript,
@@ -87,6 +88,7 @@ const SAMPLE_ARGS: Record<string, string[]> = {
   [claimShardScript.file]: claimShardScript.args({ key: keys.shardOf("r-1"), shard: 2 }),
   [readTimeScript.file]: readTimeScript.args({ key: keys.inflight }),
   [readClockScript.file]: readClockScript.args({ key: keys.inflight }),
+  [readRecordClockScript.file]: readRecordClockScript.args({ recordKey: keys.record("R1") }),
 };
 
 function maxIndex(source: string, table: "KEYS" | "ARGV"): number {

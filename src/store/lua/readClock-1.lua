@@ -1,8 +1,6 @@
 --[[
-  Redis's clock and the identity of the server it is read on, in one step: a failover
-  between reading the time and reading the server's epoch would pair one host's clock
-  with another host's identity (src/domain/grace-clock.ts). On Redis Cluster the key
-  routes the call to the master holding the shard's records.
+  Redis's clock and the identity of the server it is read on, in one step (serverClock).
+  On Redis Cluster the key routes the call to the master holding the shard's records.
 
   Input:
     KEYS[1] any key of the shard (only routes the call; never read or written)
@@ -11,13 +9,7 @@
     { seconds, microseconds, run_id, master_replid } (TIME, then INFO server replication)
 ]]
 local _ = KEYS[1]
-local time = redis.call('TIME')
-local info = redis.call('INFO', 'server', 'replication')
--- A plain find, then an anchored match: a pattern scan of the whole text costs more.
-local function field(name)
-  local at = string.find(info, name .. ':', 1, true)
-  return at and string.match(info, '^(%w+)', at + #name + 1) or ''
-end
-local runId = field('run_id')
-local replId = field('master_replid')
-return { time[1], time[2], runId, replId }
+
+--- @include "serverClock"
+
+return serverClock()
