@@ -76,6 +76,13 @@ export async function readPosture(redis: Redis): Promise<ServerPosture> {
   });
 }
 
+/**
+ * The start-up lines already logged, per logger: one per distinct server (its epoch) and
+ * plan, while a monitor that logged it is open. With QUEUE_SHARDS > 1 on one Redis every
+ * shard's monitor reads the same server: the line is written once, not once per shard.
+ */
+const startLines = new WeakMap<Logger, Map<string, number>>();
+
 export class DurabilityMonitor {
   readonly requested: DurabilityMode;
   readonly timeoutMs: number;
@@ -93,6 +100,8 @@ export class DurabilityMonitor {
   #barriers = 0;
   #withheld = 0;
   #closed = false;
+  /** The start-up line this monitor holds in {@link startLines}, if any. */
+  #startLine: string | undefined;
   readonly #onClose = () => {
     this.#generation++;
   };
@@ -144,7 +153,7 @@ export class DurabilityMonitor {
         throw new RedisPostureError(problems);
       }
       const monitor = new DurabilityMonitor(options, barrierRedis, posture, plan);
-      monitor.#logPlan();
+      monitor.#logStartLine();
       const every = options.recheckIntervalMs ?? 15_000;
       if (every > 0) {
         monitor.#timer = setInterval(() => void monitor.recheck().catch(() => undefined), every);
@@ -290,8 +299,21 @@ export class DurabilityMonitor {
     }
   }
 
+  /** The start-up line, unless an open monitor with the same logger said it of this server. */
+  #logStartLine(): void {
+    const logger = this.#logger;
+    if (!logger) return;
+    const key = `${this.epoch}|${this.requested}|${this.#plan.effective}`;
+    let lines = startLines.get(logger);
+    if (!lines) startLines.set(logger, (lines = new Map<string, number>()));
+    const open = lines.get(key) ?? 0;
+    lines.set(key, open + 1);
+    this.#startLine = key;
+    if (open === 0) this.#logPlan();
+  }
+
   #logPlan(): void {
-    const fields = describePosture(this.#posture, this.#plan);
+    const fields = { ...describePosture(this.#posture, this.#plan), address: this.barrierAddress };
     if (this.#plan.canLose !== undefined) {
       this.#logger?.warn(
         { ...fields, canLose: this.#plan.canLose },
@@ -307,6 +329,12 @@ export class DurabilityMonitor {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
+    const lines = this.#logger && startLines.get(this.#logger);
+    if (lines && this.#startLine !== undefined) {
+      const open = (lines.get(this.#startLine) ?? 1) - 1;
+      if (open > 0) lines.set(this.#startLine, open);
+      else lines.delete(this.#startLine);
+    }
     this.#redis.off("close", this.#onClose);
     this.#barrierRedis.off("close", this.#onClose);
     this.#barrierRedis.off("ready", this.#onReady);
