@@ -11,6 +11,7 @@ import { createRefundProducer, producerOptionsFromConfig } from "../producer/enq
 import { startHttpServer, type HttpServer } from "../http/server.js";
 import { createMetrics } from "../worker/metrics.js";
 import { checkRedisCredentials } from "../store/redis-auth-check.js";
+import { redisTargetOf } from "../store/redis-connection.js";
 import { createRedisProblemReporter } from "../store/redis-problem-reporter.js";
 import { withTimeout } from "../with-timeout.js";
 import { startRefundWorkers } from "../worker/start-workers.js";
@@ -46,7 +47,8 @@ async function runWorker(flags: WorkerFlags, io: CliIo): Promise<void> {
   try {
     // A password Redis refuses fails the same way on every retry: stop now, one line
     // (RedisAuthError, exit 2), before any connection that would retry forever is open.
-    await checkRedisCredentials(config.redisUrl);
+    // On a cluster: its seeds, with the credentials the cluster connection uses.
+    await checkRedisCredentials(redisTargetOf(config));
     const workers = await startRefundWorkers({ config, logger, metrics });
     const producer = createRefundProducer(producerOptionsFromConfig(config));
     // Without listeners BullMQ prints these queues' connection errors to the console,

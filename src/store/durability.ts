@@ -33,6 +33,8 @@ import {
   isClusterConnection,
   type RedisConnection as Redis,
 } from "./redis-connection.js";
+import type { DurabilityMonitorOptions } from "./durability-options.js";
+import { closeStartLine, openStartLine } from "./durability-start-lines.js";
 import { barrierConnectionFor } from "./slot-node.js";
 import { isMaster, openOnNewMaster, readPosture } from "./posture.js";
 import {
@@ -54,21 +56,7 @@ import type { Logger } from "../logger.js";
 /** The barrier connection fails fast: a barrier that cannot run is a timeout, not a wait. */
 const BARRIER_OPTIONS = { maxRetriesPerRequest: 1 } as const;
 
-export interface DurabilityMonitorOptions {
-  /** The connection the store writes on; the monitor opens a duplicate for its barriers. */
-  redis: Redis;
-  /** The marker key (the deployment's hash tag, so it lands where the records are). */
-  markerKey: string;
-  /** `REDIS_DURABILITY`; default `auto`. */
-  mode?: DurabilityMode;
-  /** `REDIS_DURABILITY_TIMEOUT_MS`: longest wait of one barrier; default 1,000. */
-  timeoutMs?: number;
-  /** How often the posture is read again, ms; default 15,000; 0 = never. */
-  recheckIntervalMs?: number;
-  logger?: Logger | undefined;
-  /** Called when the server's run id or replication id changed (a restart or failover). */
-  onEpochChange?: (previous: string, next: string) => void;
-}
+export type { DurabilityMonitorOptions } from "./durability-options.js";
 
 export { readPosture };
 
@@ -91,6 +79,8 @@ export class DurabilityMonitor {
   #barriers = 0;
   #withheld = 0;
   #closed = false;
+  /** The start-up line this monitor holds in {@link startLines}, if any. */
+  #startLine: string | undefined;
   readonly #onClose = () => {
     this.#generation++;
   };
@@ -153,7 +143,7 @@ export class DurabilityMonitor {
         throw new RedisPostureError(problems);
       }
       const monitor = new DurabilityMonitor(options, barrierRedis, posture, plan);
-      monitor.#logPlan();
+      monitor.#logStartLine();
       const every = options.recheckIntervalMs ?? 15_000;
       if (every > 0) {
         monitor.#timer = setInterval(() => void monitor.recheck().catch(() => undefined), every);
@@ -364,8 +354,16 @@ export class DurabilityMonitor {
     this.#logPlan();
   }
 
+  /** The start-up line, unless an open monitor with the same logger said it of this server. */
+  #logStartLine(): void {
+    const logger = this.#logger;
+    if (!logger) return;
+    this.#startLine = `${this.epoch}|${this.requested}|${this.#plan.effective}`;
+    if (openStartLine(logger, this.#startLine)) this.#logPlan();
+  }
+
   #logPlan(): void {
-    const fields = describePosture(this.#posture, this.#plan);
+    const fields = { ...describePosture(this.#posture, this.#plan), address: this.barrierAddress };
     if (this.#plan.canLose !== undefined) {
       this.#logger?.warn(
         { ...fields, canLose: this.#plan.canLose },
@@ -382,6 +380,9 @@ export class DurabilityMonitor {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
     await this.#following;
+    if (this.#logger && this.#startLine !== undefined) {
+      closeStartLine(this.#logger, this.#startLine);
+    }
     this.#redis.off("close", this.#onClose);
     this.#unlisten(this.#barrierRedis);
     // Never a bare QUIT: on a connection that is reconnecting (its server killed or failed

@@ -6,8 +6,10 @@
  *   instead of waiting for Redis forever, and its output stays small and password-free.
  * Each case runs its own password-protected redis-server on a free port.
  */
+import { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { startRedisServer, type RedisServer } from "../helpers/redis-server.js";
+import { waitFor } from "../helpers/wait-for.js";
 import { cliEnv, killAllCli, spawnCli } from "./cli-process.js";
 
 const PASSWORD = "correct-horse-9f3b2c71d0";
@@ -21,7 +23,7 @@ afterAll(async () => {
   for (const s of servers) await s.close();
 });
 
-function workerEnv(redisUrl: string): Record<string, string> {
+function workerEnv(redisUrl: string, extra: Record<string, string> = {}): Record<string, string> {
   return cliEnv({
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: `auth-${process.pid}`,
@@ -31,7 +33,40 @@ function workerEnv(redisUrl: string): Record<string, string> {
     GATEPAY_SECRET_KEY: "auth-test-secret-6a1f",
     SHUTDOWN_TIMEOUT_MS: "3000",
     LOG_LEVEL: "debug",
+    ...extra,
   });
+}
+
+/**
+ * A one-node Redis Cluster with `requirepass`: cluster mode on, every slot (0–16383)
+ * assigned to the one node (much cheaper than a three-master cluster).
+ */
+async function passwordCluster(): Promise<RedisServer> {
+  const node = await startRedisServer({
+    password: PASSWORD,
+    // A node that never met another does not know its own address (CLUSTER SLOTS says "").
+    args: [
+      "--cluster-enabled",
+      "yes",
+      "--cluster-config-file",
+      "nodes.conf",
+      "--cluster-announce-ip",
+      "127.0.0.1",
+    ],
+  });
+  servers.push(node);
+  const admin = new Redis(node.port, "127.0.0.1", { password: PASSWORD });
+  try {
+    await admin.call("CLUSTER", "ADDSLOTSRANGE", "0", "16383");
+    await waitFor(
+      async () => String(await admin.call("CLUSTER", "INFO")).includes("cluster_state:ok"),
+      "the one-node cluster to serve every slot",
+      15_000,
+    );
+  } finally {
+    admin.disconnect();
+  }
+  return node;
 }
 
 const lines = (text: string) => text.split("\n").filter((l) => l.trim() !== "");
@@ -57,6 +92,33 @@ describe("gatepay-refunds worker and Redis credentials", { timeout: 120_000 }, (
     ]);
     expect(lines(out).length).toBeLessThanOrEqual(5);
     expect(`${out}${err}`).not.toContain(WRONG);
+  });
+
+  it("checks the credentials on the cluster's seeds (REDIS_CLUSTER_NODES), not REDIS_URL's host", async () => {
+    const node = await passwordCluster();
+    // REDIS_URL gives the cluster its password only; its host (the shared test Redis, which
+    // has no password) is not the cluster and must not be what the check asks.
+    const clusterEnv = (password: string) =>
+      workerEnv(`redis://:${password}@127.0.0.1:6379`, {
+        REDIS_CLUSTER_NODES: `127.0.0.1:${node.port}`,
+      });
+
+    const wrong = spawnCli(["worker", "--no-http"], clusterEnv(WRONG));
+    const code = await Promise.race([
+      wrong.exited,
+      new Promise<"running">((r) => setTimeout(() => r("running"), 60_000).unref()),
+    ]);
+    expect(code, `${wrong.stdout()}\n${wrong.stderr()}`).toBe(2);
+    expect(lines(wrong.stderr())).toEqual([
+      `REDIS_AUTH_FAILED: Redis at redis://127.0.0.1:${node.port} refused the credentials of REDIS_URL (WRONGPASS): check its user and password`,
+    ]);
+    expect(`${wrong.stdout()}${wrong.stderr()}`).not.toContain(WRONG);
+
+    const right = spawnCli(["worker", "--no-http"], clusterEnv(PASSWORD));
+    await right.waitForStdout(/"msg":"workers running"/, 60_000);
+    right.child.kill("SIGTERM");
+    expect(await right.exited, `${right.stdout()}\n${right.stderr()}`).toBe(0);
+    expect(`${right.stdout()}${right.stderr()}`).not.toContain(PASSWORD);
   });
 
   it("stops on SIGTERM while Redis is unreachable, with a bounded, password-free output", async () => {

@@ -113,6 +113,35 @@ describe("durability posture", () => {
     }
   });
 
+  it("reads the eviction policy from INFO where CONFIG is refused (renamed away)", async () => {
+    const noConfig = ["--rename-command", "CONFIG", '""', "--appendonly", "no"];
+    const evicting = await server([...noConfig, "--maxmemory-policy", "allkeys-lru"]);
+    // The server really refuses CONFIG: the policy can only come from INFO memory.
+    const redis = new Redis(evicting.url);
+    try {
+      await expect(redis.call("CONFIG", "GET", "maxmemory-policy")).rejects.toThrow(
+        /unknown command/i,
+      );
+    } finally {
+      redis.disconnect();
+    }
+    const logger = createLogger({ level: "silent" });
+    await expect(
+      startRefundWorkers({ config: workerConfig(evicting.url), logger }),
+    ).rejects.toThrow(/maxmemory-policy is allkeys-lru.*set "maxmemory-policy noeviction"/);
+
+    const safe = await server([...noConfig, "--maxmemory-policy", "noeviction"]);
+    const w = await startRefundWorkers({ config: workerConfig(safe.url), logger });
+    try {
+      expect(w.durability.posture.maxmemoryPolicy).toBe("noeviction");
+      // CONFIG GET appendfsync was refused too: unknown, not a guess.
+      expect(w.durability.posture.appendfsync).toBeUndefined();
+      expect(w.durability.effective).toBe("none");
+    } finally {
+      await w.close();
+    }
+  });
+
   it("refuses REDIS_DURABILITY=aof on Redis 7.0 (no WAITAOF), even with the AOF on", async () => {
     const s = await server(["--appendfsync", "everysec"]);
     const logger = createLogger({ level: "silent" });

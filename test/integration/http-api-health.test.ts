@@ -9,7 +9,41 @@ import { METRIC_NAMES } from "../../src/worker/metrics.js";
 import { sampleValue } from "../helpers/prometheus.js";
 import { startApi, call, refund } from "../helpers/http-api.js";
 
+/** `/readyz`'s `checks.durabilityPosture` on the shared test Redis (no replica, no AOF). */
+const SHARED_REDIS_POSTURE = {
+  mode: "none",
+  requested: "auto",
+  server: expect.stringMatching(/^(redis|valkey) \d+\.\d+/) as unknown,
+  aof: "off",
+  appendfsync: expect.any(String) as unknown,
+  connectedReplicas: 0,
+  maxmemoryPolicy: "noeviction",
+};
+
 describe("HTTP API", () => {
+  it("checks every shard's Redis in /readyz and logs the durability line once per server", async () => {
+    const { p, server } = await startApi("http-health-shards", {
+      workers: true,
+      env: { QUEUE_SHARDS: "3" },
+    });
+    const ready = await call(server, "GET", "/readyz", { auth: null });
+    expect(ready.status).toBe(200);
+    const checks = (ready.json as { checks: Record<string, unknown> }).checks;
+    expect(checks).toMatchObject({ redis: "ok", durability: "none" });
+    const shards = checks["shards"] as { shard: number; redis: string; address: string }[];
+    expect(shards.map((s) => [s.shard, s.redis])).toEqual([
+      [0, "ok"],
+      [1, "ok"],
+      [2, "ok"],
+    ]);
+    for (const s of shards)
+      expect(s).toMatchObject({ ...SHARED_REDIS_POSTURE, address: "127.0.0.1:6379" });
+    // Three shards' monitors read the one server: one start-up line, not three.
+    const lines = p.logs.filter((l) => /"msg":"durability none\b/.test(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('"connectedReplicas":0');
+  });
+
   it("serves liveness, readiness that fails once the workers stop, and metrics", async () => {
     const { p, server } = await startApi("http-health", { workers: true });
     expect((await call(server, "GET", "/healthz", { auth: null })).json).toEqual({ status: "ok" });
@@ -18,7 +52,12 @@ describe("HTTP API", () => {
     // The shared test Redis has no replica and no AOF: auto resolves to none.
     expect(ready.json).toEqual({
       status: "ready",
-      checks: { redis: "ok", workers: "running", durability: "none" },
+      checks: {
+        redis: "ok",
+        workers: "running",
+        durability: "none",
+        durabilityPosture: SHARED_REDIS_POSTURE,
+      },
     });
 
     p.sandbox.seedOrders({ prepayId: "9001", amount: "10", currency: "USDT", kind: "order" });
@@ -42,7 +81,12 @@ describe("HTTP API", () => {
     expect(notReady.status).toBe(503);
     expect(notReady.json).toEqual({
       status: "not-ready",
-      checks: { redis: "ok", workers: "stopped", durability: "none" },
+      checks: {
+        redis: "ok",
+        workers: "stopped",
+        durability: "none",
+        durabilityPosture: SHARED_REDIS_POSTURE,
+      },
     });
     expect((await call(server, "GET", "/healthz", { auth: null })).status).toBe(200);
   });

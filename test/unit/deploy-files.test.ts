@@ -82,8 +82,9 @@ describe("docker-compose.yml", () => {
     expect(args).toContain("--appendfsync everysec");
     expect(args).toContain("--maxmemory-policy noeviction");
     expect(Object.keys(compose.volumes)).toContain("redis-data");
+    // `aof`, not `auto`: on a server without WAITAOF `auto` would fall to `none` silently.
     for (const name of ["worker", "producer"]) {
-      expect(service(name).environment?.["REDIS_DURABILITY"], name).toBe("auto");
+      expect(service(name).environment?.["REDIS_DURABILITY"], name).toBe("aof");
     }
   });
 
