@@ -12,6 +12,7 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { requireSystemBinary } from "./system-binary.js";
 import { onTestFinished } from "vitest";
 
 /** Debian's chromium. */
@@ -25,15 +26,9 @@ export function hasChromium(): boolean {
   return existsSync(CHROMIUM);
 }
 
-/**
- * Skips the test, saying why, when chromium is absent; in CI (`CI` set, as `.ci/run`
- * runs), where the browser is installed on purpose, its absence fails the test instead.
- */
+/** Skips the test when chromium is absent, or fails it in CI (system-binary.ts). */
 export function requireChromium(ctx: { skip(note?: string): void }): void {
-  if (hasChromium()) return;
-  if (process.env["CI"])
-    throw new Error(`${CHROMIUM} is missing: .ci/run should have installed it`);
-  ctx.skip(`${CHROMIUM} is not installed (apt-get install chromium); browser test skipped`);
+  requireSystemBinary(ctx, CHROMIUM, "apt-get install chromium");
 }
 
 /** Launches chromium for the current test; closed (and failures captured) after it. */

@@ -5,7 +5,6 @@
  * in the server's own command statistics. A server that turns into a replica under the
  * monitor (a failover) never re-plans `auto` to `none`: its barriers fail as timeouts.
  */
-import { existsSync } from "node:fs";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
@@ -17,6 +16,7 @@ import { DurabilityMonitor } from "../../src/store/durability.js";
 import { startRefundWorkers } from "../../src/worker/start-workers.js";
 import { CLIENT_ID, SECRET, startPipeline } from "../helpers/pipeline.js";
 import { startRedisServer, type RedisServer } from "../helpers/redis-server.js";
+import { requireSystemBinary } from "../helpers/system-binary.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 const VALKEY = "/usr/bin/valkey-server";
@@ -156,29 +156,27 @@ describe("durability posture", () => {
     await w.close();
   });
 
-  it.runIf(existsSync(VALKEY))(
-    "runs the pipeline on Valkey 8 with AOF everysec behind WAITAOF (aof mode)",
-    async () => {
-      const s = await server(["--appendfsync", "everysec"], VALKEY);
-      const before = await commandCalls(s.url, "waitaof");
-      const p = await startPipeline({
-        name: "durability-valkey",
-        env: { REDIS_URL: s.url, REDIS_DURABILITY: "aof" },
-      });
-      expect(p.workers?.durability.effective).toBe("aof");
-      expect(await p.producer.ready()).toBe("aof");
-      p.sandbox.seedOrders({ prepayId: "424242", amount: "100", currency: "USDT", kind: "order" });
-      const ids = ["V1", "V2", "V3", "V4", "V5"];
-      for (const id of ids) {
-        await p.producer.enqueue({ refundRequestId: id, prepayId: "424242", refundAmount: "1.5" });
-      }
-      for (const id of ids) expect((await p.waitFinal(id)).state).toBe("succeeded");
-      for (const id of ids) expect(p.sandbox.ledger.refundsFor(id)).toHaveLength(1);
-      // Five enqueues and five submit intents: each waited (rounds may cover several).
-      const calls = (await commandCalls(s.url, "waitaof")) - before;
-      expect(calls).toBeGreaterThanOrEqual(2);
-      expect(await commandCalls(s.url, "wait")).toBe(0);
-      expect(p.logs.some((l) => l.includes('"durability":"aof"'))).toBe(true);
-    },
-  );
+  it("runs the pipeline on Valkey 8 with AOF everysec behind WAITAOF (aof mode)", async (ctx) => {
+    requireSystemBinary(ctx, VALKEY, "apt-get install -t bookworm-backports valkey-server");
+    const s = await server(["--appendfsync", "everysec"], VALKEY);
+    const before = await commandCalls(s.url, "waitaof");
+    const p = await startPipeline({
+      name: "durability-valkey",
+      env: { REDIS_URL: s.url, REDIS_DURABILITY: "aof" },
+    });
+    expect(p.workers?.durability.effective).toBe("aof");
+    expect(await p.producer.ready()).toBe("aof");
+    p.sandbox.seedOrders({ prepayId: "424242", amount: "100", currency: "USDT", kind: "order" });
+    const ids = ["V1", "V2", "V3", "V4", "V5"];
+    for (const id of ids) {
+      await p.producer.enqueue({ refundRequestId: id, prepayId: "424242", refundAmount: "1.5" });
+    }
+    for (const id of ids) expect((await p.waitFinal(id)).state).toBe("succeeded");
+    for (const id of ids) expect(p.sandbox.ledger.refundsFor(id)).toHaveLength(1);
+    // Five enqueues and five submit intents: each waited (rounds may cover several).
+    const calls = (await commandCalls(s.url, "waitaof")) - before;
+    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(await commandCalls(s.url, "wait")).toBe(0);
+    expect(p.logs.some((l) => l.includes('"durability":"aof"'))).toBe(true);
+  });
 });
