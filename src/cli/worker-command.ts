@@ -6,7 +6,7 @@
  */
 import type { Command } from "commander";
 import { loadConfig } from "../config.js";
-import { createLogger } from "../logger.js";
+import { createLogger, type Logger } from "../logger.js";
 import { createRefundProducer, producerOptionsFromConfig } from "../producer/enqueue-refund.js";
 import { startHttpServer, type HttpServer } from "../http/server.js";
 import { createMetrics } from "../worker/metrics.js";
@@ -16,8 +16,47 @@ import { createRedisProblemReporter } from "../store/redis-problem-reporter.js";
 import { withTimeout } from "../with-timeout.js";
 import { startRefundWorkers } from "../worker/start-workers.js";
 import { CliExit, EXIT_CODES, type CliIo } from "./output.js";
-import { listenForStopSignal } from "./shutdown.js";
+import { listenForStopSignal, type StopSignal } from "./shutdown.js";
 import { startTracing } from "./tracing.js";
+
+/** How long start-up may wait for Redis before it says so (once). */
+const SLOW_START_MS = 10_000;
+
+const STOPPED: unique symbol = Symbol("stopped");
+
+/**
+ * `starting`, unless a stop signal comes first: start-up waits for Redis (a cluster that
+ * never becomes ready, a server not answering) with nothing else to stop it, so a signal
+ * then ends the process (exit 1, one line) rather than being held until Redis answers.
+ * Says once, after {@link SLOW_START_MS}, that it is still waiting.
+ */
+async function startedUnlessStopped<T extends { close(): Promise<void> }>(
+  starting: Promise<T>,
+  stop: StopSignal,
+  logger: Logger,
+): Promise<T> {
+  const slow = setTimeout(() => {
+    logger.warn(
+      { waitedMs: SLOW_START_MS },
+      "start-up is still waiting for Redis (not answering, or a cluster not ready); SIGTERM stops it",
+    );
+  }, SLOW_START_MS);
+  try {
+    const first: T | typeof STOPPED = await Promise.race([
+      starting,
+      stop.received.then((): typeof STOPPED => STOPPED),
+    ]);
+    if (first !== STOPPED) return first;
+    // Whatever opened meanwhile is closed if start-up ever finishes; the exit does not wait.
+    starting.then((w) => w.close()).catch(() => undefined);
+    throw new CliExit(
+      EXIT_CODES.failure,
+      `stopped by ${stop.signal ?? "a signal"} during start-up: Redis never became ready`,
+    );
+  } finally {
+    clearTimeout(slow);
+  }
+}
 
 /** The rejection of a shutdown that outlasted `SHUTDOWN_TIMEOUT_MS`. */
 const SHUTDOWN_TIMEOUT = new Error("shutdown timeout");
@@ -49,7 +88,11 @@ async function runWorker(flags: WorkerFlags, io: CliIo): Promise<void> {
     // (RedisAuthError, exit 2), before any connection that would retry forever is open.
     // On a cluster: its seeds, with the credentials the cluster connection uses.
     await checkRedisCredentials(redisTargetOf(config));
-    const workers = await startRefundWorkers({ config, logger, metrics });
+    const workers = await startedUnlessStopped(
+      startRefundWorkers({ config, logger, metrics }),
+      stop,
+      logger,
+    );
     const producer = createRefundProducer(producerOptionsFromConfig(config));
     // Without listeners BullMQ prints these queues' connection errors to the console,
     // with the failed command's arguments (an AUTH password).

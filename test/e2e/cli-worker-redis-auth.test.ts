@@ -121,6 +121,31 @@ describe("gatepay-refunds worker and Redis credentials", { timeout: 120_000 }, (
     expect(`${right.stdout()}${right.stderr()}`).not.toContain(PASSWORD);
   });
 
+  it("stops on SIGTERM during start-up against a cluster that never becomes ready", async () => {
+    // Cluster mode on, no slot assigned: the seed answers (the credential check passes)
+    // but the cluster connection never gets ready, so start-up waits. It used to hold
+    // SIGTERM until Redis answered (forever).
+    const node = await startRedisServer({
+      args: ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"],
+    });
+    servers.push(node);
+    const worker = spawnCli(
+      ["worker", "--no-http"],
+      workerEnv("redis://127.0.0.1:6379", { REDIS_CLUSTER_NODES: `127.0.0.1:${node.port}` }),
+    );
+    // Said once, 10 s into the wait (and proof that the process is past its own start).
+    await worker.waitForStdout(/start-up is still waiting for Redis/, 60_000);
+    worker.child.kill("SIGTERM");
+    const code = await Promise.race([
+      worker.exited,
+      new Promise<"running">((r) => setTimeout(() => r("running"), 20_000).unref()),
+    ]);
+    expect(code, `${worker.stdout()}\n${worker.stderr()}`).toBe(1);
+    expect(lines(worker.stderr())).toEqual([
+      "stopped by SIGTERM during start-up: Redis never became ready",
+    ]);
+  });
+
   it("stops on SIGTERM while Redis is unreachable, with a bounded, password-free output", async () => {
     const redis = await startRedisServer({ password: PASSWORD });
     servers.push(redis);
