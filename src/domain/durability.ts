@@ -206,6 +206,17 @@ export function durabilityCovers(a: EffectiveDurability, b: EffectiveDurability)
   return GUARANTEES[b].every((g) => GUARANTEES[a].includes(g));
 }
 
+/**
+ * What every one of `modes` waits for (their common guarantees): the mode a deployment of
+ * several shards can promise as a whole. `none` for an empty list.
+ */
+export function commonDurability(modes: readonly EffectiveDurability[]): EffectiveDurability {
+  if (modes.length === 0) return "none";
+  const common = (g: "replica" | "aof") => modes.every((m) => GUARANTEES[m].includes(g));
+  if (common("replica")) return common("aof") ? "replica+aof" : "replica";
+  return common("aof") ? "aof" : "none";
+}
+
 /** The command and arguments of a barrier with `timeoutMs` (0 is never used: it blocks forever). */
 export function barrierArgs(b: BarrierCommand, timeoutMs: number): [string, ...string[]] {
   const t = String(Math.max(1, Math.floor(timeoutMs)));

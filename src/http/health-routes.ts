@@ -5,7 +5,11 @@
  */
 import type { IRedisClient } from "bullmq";
 import type { FastifyInstance } from "fastify";
-import type { ServerPosture } from "../domain/durability.js";
+import {
+  commonDurability,
+  type EffectiveDurability,
+  type ServerPosture,
+} from "../domain/durability.js";
 import type { RefundProducer } from "../producer/enqueue-refund.js";
 import type { RefundWorkers } from "../worker/start-workers.js";
 import { withTimeout } from "../with-timeout.js";
@@ -74,9 +78,10 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
     const workerOk = await Promise.all(workerPings);
     const redisOk = [...producerOk, ...workerOk].every(Boolean);
     const ready = redisOk && workers !== "stopped";
-    // The durability mode in force (README "Durability"): the workers' when they run.
+    // The durability mode in force (README "Durability"): the workers' when they run; with
+    // several shards, what every shard's barrier waits for (the weakest shard decides).
     const durability =
-      deps.workers?.durability.effective ??
+      (deps.workers && workersDurability(deps.workers)) ??
       (await withTimeout(producer.ready(), readyTimeoutMs, "no answer").catch(
         () => "unknown" as const,
       ));
@@ -102,6 +107,11 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
       checks,
     });
   });
+}
+
+/** The mode every shard's barrier holds to (one shard: its own). */
+export function workersDurability(w: RefundWorkers): EffectiveDurability {
+  return commonDurability((w.shards ?? [w]).map((s) => s.durability.effective));
 }
 
 function postureBody(w: RefundWorkers): DurabilityPostureBody {

@@ -36,7 +36,7 @@ import { registerAttentionRoutes } from "./attention-routes.js";
 import { registerDashboard } from "./dashboard.js";
 import { dashboardGuard } from "./dashboard-guard.js";
 import { codedErrorBody, errorBody, type HttpErrorCode } from "./error-body.js";
-import { registerHealthRoutes } from "./health-routes.js";
+import { registerHealthRoutes, workersDurability } from "./health-routes.js";
 import { registerMetricsRoute } from "./metrics-route.js";
 import { registerRefundRoutes } from "./refund-routes.js";
 import { tokenGuard } from "./token-guard.js";
@@ -196,7 +196,7 @@ export async function startHttpServer(options: StartHttpServerOptions): Promise<
     adminToken: config.http.adminToken,
     // The workers' durability monitor when this process runs them (README "Durability").
     durability:
-      options.durability ?? (workers ? () => ({ mode: workers.durability.effective }) : undefined),
+      options.durability ?? (workers ? () => ({ mode: workersDurability(workers) }) : undefined),
   });
 
   const host = options.host ?? "0.0.0.0";

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   barrierArgs,
   barrierHeld,
+  commonDurability,
   durabilityCovers,
   parseInfo,
   planDurability,
@@ -188,5 +189,17 @@ describe("durabilityCovers", () => {
     expect(durabilityCovers("none", "replica")).toBe(false);
     expect(durabilityCovers("aof", "replica")).toBe(false);
     expect(durabilityCovers("replica", "replica+aof")).toBe(false);
+  });
+});
+
+describe("commonDurability", () => {
+  it("is what every shard's mode waits for: the weakest shard decides", () => {
+    expect(commonDurability(["replica", "replica"])).toBe("replica");
+    expect(commonDurability(["replica+aof", "replica"])).toBe("replica");
+    expect(commonDurability(["replica+aof", "aof", "replica+aof"])).toBe("aof");
+    expect(commonDurability(["replica", "aof"])).toBe("none");
+    expect(commonDurability(["replica", "none", "replica"])).toBe("none");
+    expect(commonDurability(["replica+aof"])).toBe("replica+aof");
+    expect(commonDurability([])).toBe("none");
   });
 });
