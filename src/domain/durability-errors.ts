@@ -17,13 +17,34 @@ export class DurabilityTimeoutError extends CodedError {
   override readonly code = "DURABILITY_TIMEOUT";
   /** The mode whose barrier did not hold. */
   readonly mode: string;
+  /**
+   * From a bulk enqueue: the input rows whose records this call had created before the
+   * barrier failed (an over-refund's record too, `rejected` from the start). A retry of the
+   * same input finds them `existing`; they are still this call's own.
+   */
+  readonly created: readonly { index: number; overRefund: boolean }[];
+  readonly #detail: string;
 
-  constructor(mode: string, detail: string) {
+  constructor(
+    mode: string,
+    detail: string,
+    created: readonly { index: number; overRefund: boolean }[] = [],
+  ) {
     super(
       `Redis did not confirm the write as durable (REDIS_DURABILITY ${mode}): ${detail}; ` +
         `retry the same request`,
     );
     this.mode = mode;
+    this.#detail = detail;
+    this.created = created;
+  }
+
+  /**
+   * The same error for one bulk enqueue, with the rows it created (a new instance: one
+   * barrier's error may reach several callers).
+   */
+  withCreated(created: readonly { index: number; overRefund: boolean }[]): DurabilityTimeoutError {
+    return new DurabilityTimeoutError(this.mode, this.#detail, created);
   }
 }
 

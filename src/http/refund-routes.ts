@@ -5,6 +5,7 @@
  * their code (400 invalid, 409 id reused, 422 over-refund).
  */
 import type { FastifyInstance } from "fastify";
+import { BATCH_ID_PATTERN } from "../domain/batch-id.js";
 import { ERROR_CODES } from "../domain/error-codes.js";
 import { OverRefundError } from "../domain/errors.js";
 import type { RefundRecord } from "../domain/refund-record.js";
@@ -14,8 +15,6 @@ import type { RefundMetrics } from "../worker/metrics.js";
 import { errorBody } from "./error-body.js";
 import { withIncomingTrace } from "./incoming-trace.js";
 import type { RequestGuard } from "./token-guard.js";
-
-const BATCH_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/; // the producer's batch id rule
 
 /** What the refund routes need. */
 export interface RefundRoutesDeps {

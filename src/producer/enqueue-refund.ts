@@ -15,13 +15,12 @@ import {
   RefundNotFoundError,
   ShardCountMismatchError,
   ValidationError,
-  type FieldIssue,
 } from "../domain/errors.js";
 import { normalizeQueuePrefix } from "../domain/queue-prefix.js";
 import { differingRequestFields, parseRefundRequest } from "../domain/refund-request.js";
 import type { RefundRecord, RefundRequestFields } from "../domain/refund-record.js";
 import type { DurabilityMode, EffectiveDurability } from "../domain/durability.js";
-import { RedisPostureError } from "../domain/durability-errors.js";
+import { DurabilityTimeoutError, RedisPostureError } from "../domain/durability-errors.js";
 import type { Logger } from "../logger.js";
 import { createRefundQueues, type RefundQueues } from "../jobs/refund-queues.js";
 import { schedulePoll } from "../jobs/schedule-poll.js";
@@ -30,6 +29,7 @@ import { createQueueTelemetry, withRefundSpan } from "../jobs/telemetry.js";
 import { closeRedisConnection, connectRedis } from "../store/redis-connection.js";
 import type { RedisConnection } from "../store/redis-connection.js";
 import { RefundShards } from "../store/refund-shards.js";
+import { checkBatchId } from "../domain/batch-id.js";
 import { overlapChunks } from "./overlap-chunks.js";
 import type { RefundStore, BatchCounts, CreateOutcome } from "../store/refund-store.js";
 import { ShardBarriers } from "./shard-barriers.js";
@@ -289,48 +289,62 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
         }
       });
       if (valid.length > 0) await shardCountChecked();
-      await overlapChunks(valid, chunkSize, async (chunk, recordsWritten) => {
-        // The next chunk's records are written while this one's jobs are added (in order).
-        const gate = await durability();
-        const tickets = gate.tickets();
-        const results = await shards.createMany(
-          chunk.map((c) => c.request),
-          batchId,
-        );
-        recordsWritten();
-        const toQueue: RefundRecord[] = [];
-        // Every shard written in this chunk (or holding a record it answered with).
-        const written = new Set<number>();
-        results.forEach((res, j) => {
-          const { index, request } = chunk[j]!;
-          written.add(shards.shardOfOrder(request.prepayId));
-          written.add(shardOfRecord(res.record));
-          if (res.outcome === "conflict") {
-            const error = new IdempotencyConflictError(
-              res.record,
-              differingRequestFields(res.record.request, request),
-            );
-            out[index] = { index, outcome: "conflict", record: res.record, error };
-            return;
-          }
-          out[index] = { index, outcome: res.outcome, record: res.record };
-          if (
-            res.outcome === "created" ||
-            (res.outcome === "existing" && res.record.state === "queued")
-          ) {
-            toQueue.push(res.record);
-          }
-        });
-        await Promise.all(
-          shardQueues.map((q, shard) =>
-            scheduleSubmit(
-              { queues: q, settings },
-              toQueue.filter((r) => shards.shardOfOrder(r.request.prepayId) === shard),
+      try {
+        await overlapChunks(valid, chunkSize, async (chunk, recordsWritten) => {
+          // The next chunk's records are written while this one's jobs are added (in order).
+          const gate = await durability();
+          const tickets = gate.tickets();
+          const results = await shards.createMany(
+            chunk.map((c) => c.request),
+            batchId,
+          );
+          recordsWritten();
+          const toQueue: RefundRecord[] = [];
+          // Every shard written in this chunk (or holding a record it answered with).
+          const written = new Set<number>();
+          results.forEach((res, j) => {
+            const { index, request } = chunk[j]!;
+            written.add(shards.shardOfOrder(request.prepayId));
+            written.add(shardOfRecord(res.record));
+            if (res.outcome === "conflict") {
+              const error = new IdempotencyConflictError(
+                res.record,
+                differingRequestFields(res.record.request, request),
+              );
+              out[index] = { index, outcome: "conflict", record: res.record, error };
+              return;
+            }
+            out[index] = { index, outcome: res.outcome, record: res.record };
+            if (
+              res.outcome === "created" ||
+              (res.outcome === "existing" && res.record.state === "queued")
+            ) {
+              toQueue.push(res.record);
+            }
+          });
+          await Promise.all(
+            shardQueues.map((q, shard) =>
+              scheduleSubmit(
+                { queues: q, settings },
+                toQueue.filter((r) => shards.shardOfOrder(r.request.prepayId) === shard),
+              ),
             ),
-          ),
-        );
-        await gate.barrier(tickets, written);
-      });
+          );
+          await gate.barrier(tickets, written);
+        });
+      } catch (err) {
+        // What this call created before a barrier failed: a retry finds those `existing`.
+        if (err instanceof DurabilityTimeoutError) {
+          throw err.withCreated(
+            out.flatMap((o) =>
+              o?.outcome === "created" || o?.outcome === "over-refund"
+                ? [{ index: o.index, overRefund: o.outcome === "over-refund" }]
+                : [],
+            ),
+          );
+        }
+        throw err;
+      }
       return out;
     },
 
@@ -382,18 +396,4 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
     else await schedulePoll({ queues, store, now: () => store.now() }, t.record, 1, 0);
     return t.record;
   }
-}
-
-const BATCH_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
-
-function checkBatchId(batchId: string | undefined): string | undefined {
-  if (batchId === undefined) return undefined;
-  if (!BATCH_ID_PATTERN.test(batchId)) {
-    const issue: FieldIssue = {
-      path: "batchId",
-      message: "must be 1-64 characters of letters, digits, '.', '_' or '-'",
-    };
-    throw new ValidationError([issue]);
-  }
-  return batchId;
 }

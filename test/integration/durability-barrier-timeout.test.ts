@@ -5,8 +5,10 @@
  * - `POST /refunds` answers 503 with `Retry-After: 1` and `DURABILITY_TIMEOUT`;
  * - `gatepay-refunds enqueue` exits 75 with one line;
  * - a batch retries its chunk, and once the replica is back (SIGCONT) finishes with each row
- *   created once: the rows the first try stored come back `existing`, nothing is counted
- *   twice in the batch, and no row is reported a duplicate or an error.
+ *   created once: the rows the first try stored come back `existing` from the store but
+ *   are reported `created` (this run made them), a row stored before the run stays
+ *   `existing`, nothing is counted twice in the batch, and no row is reported a duplicate
+ *   or an error.
  */
 import { writeFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -149,6 +151,8 @@ describe("a durability barrier that times out", { timeout: 120_000 }, () => {
       ].join("\n"),
     );
     expect(await p.producer.ready()).toBe("replica");
+    // B1 exists before the run (no batch): the run finds it, it did not make it.
+    await p.producer.enqueue({ refundRequestId: "B1", prepayId: "9001", refundAmount: "1.5" });
     const waitsBefore = await waitCalls();
     freezeReplica();
     // The replica comes back once the first try's barrier has timed out and a retry waits.
@@ -165,7 +169,8 @@ describe("a durability barrier that times out", { timeout: 120_000 }, () => {
     });
     await thawed;
     await withRun(run, async () => {
-      // Tried more than once: the first try's rows are now `existing`, never counted twice.
+      // Tried more than once: the first try's rows came back `existing` from the store;
+      // they are this run's own, counted (and reported) created, once.
       expect((await waitCalls()) - waitsBefore).toBeGreaterThanOrEqual(2);
       expect(run).toMatchObject({
         rows: ids.length,
@@ -173,19 +178,23 @@ describe("a durability barrier that times out", { timeout: 120_000 }, () => {
         invalid: 0,
         duplicates: 0,
         conflicts: 0,
+        created: ids.length - 1,
+        existing: 1,
       });
-      expect(run.created + run.existing).toBe(ids.length);
       expect(problems).toEqual([]);
-      // The batch counts each refund it created once.
+      // The batch counts each refund it created once (B1 is not the batch's).
       expect(await p.producer.getBatch("barrier")).toMatchObject({
-        total: ids.length,
-        queued: ids.length,
+        total: ids.length - 1,
+        queued: ids.length - 1,
       });
       const rows = await reportJson(p, run, dir);
       expect(rows.map((r) => r.refundRequestId)).toEqual(ids);
       for (const r of rows) {
-        expect(["created", "existing"]).toContain(r.outcome);
-        expect(r).toMatchObject({ state: "queued", batchId: "barrier" });
+        expect(r.outcome, r.refundRequestId).toBe(
+          r.refundRequestId === "B1" ? "existing" : "created",
+        );
+        expect(r).toMatchObject({ state: "queued" });
+        expect(r.batchId).toBe(r.refundRequestId === "B1" ? undefined : "barrier");
         expect(r.errorCode).toBeUndefined();
       }
     });

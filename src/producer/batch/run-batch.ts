@@ -289,18 +289,28 @@ const CHUNK_DURABILITY_TRIES = 5;
 /**
  * Enqueues one chunk; when Redis does not confirm it durable in time, enqueues it again
  * (idempotent: stored rows come back `existing`), up to {@link CHUNK_DURABILITY_TRIES}
- * times, then fails the batch with that error: a chunk is counted only once durable.
+ * times, then fails the batch with that error: a chunk is counted only once durable. A
+ * row an earlier try created and the retry finds `existing` is reported `created`: this
+ * run made it.
  */
 async function enqueueChunkDurably(
   producer: RefundProducer,
   requests: readonly unknown[],
   opts: { batchId: string; chunkSize: number },
 ): Promise<BulkEnqueueItem[]> {
+  // Row index → what an earlier try's create said (over-refund or not).
+  const createdBefore = new Map<number, boolean>();
   for (let tryNo = 1; ; tryNo++) {
     try {
-      return await producer.enqueueBulk(requests, opts);
+      const items = await producer.enqueueBulk(requests, opts);
+      return items.map((item) => {
+        const overRefund = createdBefore.get(item.index);
+        if (item.outcome !== "existing" || overRefund === undefined) return item;
+        return { ...item, outcome: overRefund ? "over-refund" : "created" };
+      });
     } catch (err) {
       if (!(err instanceof DurabilityTimeoutError) || tryNo >= CHUNK_DURABILITY_TRIES) throw err;
+      for (const c of err.created) createdBefore.set(c.index, c.overRefund);
     }
   }
 }
