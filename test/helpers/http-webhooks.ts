@@ -32,12 +32,19 @@ export interface Service {
 
 export async function startService(
   name: string,
-  opts: { workers?: boolean; sandbox?: Partial<SandboxOptions>; deliverWebhooks?: boolean } = {},
+  opts: {
+    workers?: boolean;
+    sandbox?: Partial<SandboxOptions>;
+    deliverWebhooks?: boolean;
+    /** Service variables on top of the pipeline's (API_TOKEN, QUEUE_SHARDS). */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<Service> {
   const p = await startPipeline({
     name,
     workers: false,
     sandbox: { settleDelayMs: Number.POSITIVE_INFINITY, ...opts.sandbox },
+    ...(opts.env && { env: opts.env }),
   });
   const metrics = createMetrics({ defaultMetrics: false });
   let workers: RefundWorkers | undefined;
