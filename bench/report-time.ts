@@ -109,11 +109,13 @@ export function suggestions(r: BenchResults): string {
     "1. **Fewer Redis round trips per refund.** Done (issue 17): the accepted transition's " +
       "script notes the poll job (a field of its HSET, the due time as the score of its ZADD) " +
       "and stores the order amount GatePay reported, where `setDriver` and " +
-      "`learnOrderAmount` each took a round trip after it; a submit job reads Redis's clock " +
-      "once, for the lease, when its decision reads no clock (a send). Left: the lease script " +
-      "could call TIME itself (a round trip fewer; the command is still counted), and the " +
-      "record read at the start of each job (HGET) stays: a poll job needs the record to " +
-      "skip a refund a webhook already settled without asking GatePay.",
+      "`learnOrderAmount` each took a round trip after it; a submit job reads its record and " +
+      "Redis's clock (with the server's epoch) in one script, readRecordClock-1.lua, and " +
+      "takes its lease at that reading when it is recent, where it read the record, then " +
+      "the clock (two round trips; the commands counted are the same). Left: the lease is " +
+      "still a compare-and-set of its own after that read, and the record read at the start " +
+      "of each poll job (HGET) stays: a poll job needs the record to skip a refund a webhook " +
+      "already settled without asking GatePay.",
     "2. **Logging.** Secrets are now removed by one walk over each logged object and each " +
       "child's bindings (src/log-redaction.ts) instead of pino's 51 redact paths, which ran a " +
       "wildcard path set over every value of every line; what logging costs now is pino " +
@@ -152,7 +154,7 @@ export function suggestions(r: BenchResults): string {
       "guarantee (paid once, never over-refunded, never lost, an audit trail), so none was " +
       "dropped. The profile above puts most of the remaining CPU difference in ioredis (its " +
       "round trips and replies). Left, without weakening any of them: deciding a submit in the " +
-      "script that writes it (record read, clock and lease in one round trip instead of three) " +
+      "script that writes it (record read, clock and lease in one round trip instead of two) " +
       "and folding a poll job's record read into its transition script — moving decision logic " +
       "into Lua, which the deterministic simulation (test/simulation) would then have to model.",
   );

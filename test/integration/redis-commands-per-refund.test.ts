@@ -1,7 +1,7 @@
 /**
  * Guard on the Redis cost of a refund lifecycle (DESIGN.md "Performance"): the pipeline
  * (records, reservation, event stream, leases, poll bookkeeping) may spend at most
- * COMMANDS_RATIO_GUARD (1.43×: what it reaches, 1.409×, plus one command per refund of
+ * COMMANDS_RATIO_GUARD (1.40×: what it reaches, 1.384×, plus about one command per refund of
  * headroom; issue 17's target is 1.3×) the Redis commands of a bare BullMQ lifecycle
  * making the same two GatePay calls.
  *
