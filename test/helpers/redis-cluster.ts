@@ -35,6 +35,8 @@ export interface RedisCluster {
   readonly nodes: readonly ClusterNode[];
   /** Comma-separated `host:port` of every node: the value for `REDIS_CLUSTER_NODES`. */
   readonly seeds: string;
+  /** The same seeds as `{ host, port }` (ioredis's `Cluster`, the producer's `clusterNodes`). */
+  readonly seedNodes: readonly { host: string; port: number }[];
   /** `redis-cli` against one node, returning its stdout (for CLUSTER commands in tests). */
   cli(port: number, ...args: string[]): Promise<string>;
   /** Ports of the nodes that are masters now (asks the cluster). */
@@ -176,6 +178,7 @@ export async function startRedisCluster(
   return {
     nodes,
     seeds: nodes.map((n) => `127.0.0.1:${n.port}`).join(","),
+    seedNodes: nodes.map((n) => ({ host: "127.0.0.1", port: n.port })),
     cli,
     async masterPorts() {
       const alive = nodes.find((n) => n.pid !== undefined);

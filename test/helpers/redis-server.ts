@@ -19,7 +19,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Redis } from "ioredis";
 import { freePort, redisAnswers } from "../../src/cli/demo/find-redis.js";
+import { parseInfo } from "../../src/domain/durability.js";
 import { waitFor } from "./wait-for.js";
 
 /** A running (or stopped) redis-server of this test process. */
@@ -220,4 +222,14 @@ export async function startRedisServer(
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** One section of `INFO` from the server at `url`, parsed (a connection of its own). */
+export async function serverInfo(url: string, section: string): Promise<Record<string, string>> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    return parseInfo(await redis.info(section));
+  } finally {
+    redis.disconnect();
+  }
 }

@@ -133,10 +133,7 @@ async function setUp(name: string, orders: number, perOrder: number): Promise<Ru
 }
 
 function seeds(): { host: string; port: number }[] {
-  return cluster.seeds.split(",").map((s) => {
-    const [host, port] = s.split(":");
-    return { host: host!, port: Number(port) };
-  });
+  return [...cluster.seedNodes];
 }
 
 async function waitAllFinal(run: Run): Promise<RefundRecord[]> {

@@ -31,10 +31,7 @@ describe("console on Redis Cluster, QUEUE_SHARDS=4", () => {
     const prefix = newPrefix("cl-console");
     const producer = createRefundProducer({
       redisUrl: "redis://127.0.0.1:6379",
-      clusterNodes: cluster.seeds.split(",").map((s) => {
-        const [host, port] = s.split(":");
-        return { host: host!, port: Number(port) };
-      }),
+      clusterNodes: [...cluster.seedNodes],
       shards: SHARDS,
       prefix,
     });

@@ -13,15 +13,13 @@
 import { writeFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseInfo } from "../../src/domain/durability.js";
 import { runBatch, type BatchRowProblem } from "../../src/producer/batch/index.js";
 import { cliEnv, killAllCli, spawnCli } from "../e2e/cli-process.js";
 import { call, refund, startApi } from "../helpers/http-api.js";
 import { reportJson, withRun } from "../helpers/batch-run.js";
 import { newPrefix } from "../helpers/redis.js";
-import { startRedisServer, type RedisServer } from "../helpers/redis-server.js";
+import { serverInfo, startRedisServer, type RedisServer } from "../helpers/redis-server.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 const NO_PERSISTENCE = ["--appendonly", "no"];
@@ -31,15 +29,6 @@ let master: RedisServer;
 let replica: RedisServer;
 let dir: string;
 let frozen = false;
-
-async function info(url: string, section: string): Promise<Record<string, string>> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    return parseInfo(await redis.info(section));
-  } finally {
-    redis.disconnect();
-  }
-}
 
 /** Stops the replica's process (SIGSTOP): it stays connected, but acknowledges nothing. */
 function freezeReplica(): void {
@@ -55,7 +44,7 @@ function thawReplica(): void {
 
 /** `WAIT` calls the master has run so far. */
 async function waitCalls(): Promise<number> {
-  const line = (await info(master.url, "commandstats"))["cmdstat_wait"];
+  const line = (await serverInfo(master.url, "commandstats"))["cmdstat_wait"];
   return line ? Number(/calls=(\d+)/.exec(line)?.[1] ?? "0") : 0;
 }
 
@@ -66,7 +55,7 @@ beforeAll(async () => {
     args: [...NO_PERSISTENCE, "--replicaof", "127.0.0.1", String(master.port)],
   });
   await waitFor(
-    async () => (await info(replica.url, "replication")).master_link_status === "up",
+    async () => (await serverInfo(replica.url, "replication")).master_link_status === "up",
     "the replica to be in sync",
     30_000,
   );

@@ -13,9 +13,8 @@
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { DurabilityTimeoutError } from "../../src/domain/durability-errors.js";
-import { parseInfo } from "../../src/domain/durability.js";
 import { startPipeline, type Pipeline } from "../helpers/pipeline.js";
-import { startRedisServer, type RedisServer } from "../helpers/redis-server.js";
+import { serverInfo, startRedisServer, type RedisServer } from "../helpers/redis-server.js";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -30,15 +29,6 @@ afterEach(async () => {
   cleanups = [];
 });
 
-async function info(url: string, section: string): Promise<Record<string, string>> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    return parseInfo(await redis.info(section));
-  } finally {
-    redis.disconnect();
-  }
-}
-
 /** A replica of `master`, its replication link through a proxy the test can stall. */
 async function replicaOf(master: RedisServer): Promise<{ replica: RedisServer; link: TcpProxy }> {
   const link = await startTcpProxy(master.port);
@@ -48,7 +38,7 @@ async function replicaOf(master: RedisServer): Promise<{ replica: RedisServer; l
   });
   cleanups.push(() => replica.close());
   await waitFor(
-    async () => (await info(replica.url, "replication")).master_link_status === "up",
+    async () => (await serverInfo(replica.url, "replication")).master_link_status === "up",
     "the replica to be in sync",
     30_000,
   );

@@ -57,10 +57,7 @@ describe("on Redis Cluster (3 masters with a replica each), QUEUE_SHARDS=4", () 
     prefix = newPrefix("shard-barrier");
     producer = createRefundProducer({
       redisUrl: "redis://127.0.0.1:6379",
-      clusterNodes: cluster.seeds.split(",").map((s) => {
-        const [host, port] = s.split(":");
-        return { host: host!, port: Number(port) };
-      }),
+      clusterNodes: [...cluster.seedNodes],
       shards: SHARDS,
       prefix,
       durability: DURABILITY,

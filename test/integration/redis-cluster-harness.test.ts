@@ -14,12 +14,7 @@ describe("test Redis Cluster harness", () => {
 
   beforeAll(async () => {
     cluster = await startRedisCluster({ masters: 3, replicasPerMaster: 1 });
-    client = new Cluster(
-      cluster.seeds.split(",").map((seed) => {
-        const [host, port] = seed.split(":");
-        return { host: host!, port: Number(port) };
-      }),
-    );
+    client = new Cluster([...cluster.seedNodes]);
   }, 60_000);
 
   afterAll(async () => {
