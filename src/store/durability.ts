@@ -79,7 +79,7 @@ export class DurabilityMonitor {
   #barriers = 0;
   #withheld = 0;
   #closed = false;
-  /** The start-up line this monitor holds in {@link startLines}, if any. */
+  /** The start-up line this monitor holds (durability-start-lines.ts), if any. */
   #startLine: string | undefined;
   readonly #onClose = () => {
     this.#generation++;

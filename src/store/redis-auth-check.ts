@@ -10,7 +10,7 @@
  * not contacted then (it may be a default `127.0.0.1:6379` that is not part of the cluster).
  */
 import { Redis, type RedisOptions } from "ioredis";
-import type { RedisTarget } from "./redis-connection.js";
+import { clusterCredentials, type RedisTarget } from "./redis-connection.js";
 import { RedisAuthError, redisAuthFailure } from "./redis-auth-error.js";
 
 /** What one probe learnt. */
@@ -61,22 +61,16 @@ export async function checkRedisCredentials(
     return;
   }
   // The same credentials and TLS as connectRedis gives every node of a cluster.
-  const parsed = new URL(url);
+  const credentials = clusterCredentials(url);
+  const protocol = new URL(url).protocol;
   for (const node of clusterNodes) {
     const result = await probe(
-      new Redis({
-        ...probeOptions(timeoutMs),
-        host: node.host,
-        port: node.port,
-        ...(parsed.username !== "" && { username: decodeURIComponent(parsed.username) }),
-        ...(parsed.password !== "" && { password: decodeURIComponent(parsed.password) }),
-        ...(parsed.protocol === "rediss:" && { tls: {} }),
-      }),
+      new Redis({ ...probeOptions(timeoutMs), ...credentials, host: node.host, port: node.port }),
     );
     if (result.kind === "accepted") return;
     if (result.kind === "refused") {
       // The node's address only: the credentials are REDIS_URL's, never in the message.
-      throw new RedisAuthError(`${parsed.protocol}//${node.host}:${node.port}`, result.reply);
+      throw new RedisAuthError(`${protocol}//${node.host}:${node.port}`, result.reply);
     }
   }
 }

@@ -34,6 +34,19 @@ export function isClusterConnection(redis: RedisConnection): redis is Cluster {
 }
 
 /**
+ * What every node of a cluster takes from `REDIS_URL`: its user name, password and TLS
+ * (`rediss:`); never its host.
+ */
+export function clusterCredentials(redisUrl: string): RedisOptions {
+  const url = new URL(redisUrl);
+  return {
+    ...(url.username !== "" && { username: decodeURIComponent(url.username) }),
+    ...(url.password !== "" && { password: decodeURIComponent(url.password) }),
+    ...(url.protocol === "rediss:" && { tls: {} }),
+  };
+}
+
+/**
  * Opens a connection to `target` with `options` (ioredis's, per node in a cluster):
  * a single server at `target.url`, or a Redis Cluster from `target.clusterNodes`. A
  * cluster connection waits for the cluster to be ready (`enableReadyCheck`), follows
@@ -45,13 +58,7 @@ export function connectRedis(target: RedisTarget, options: RedisOptions = {}): R
   if (!target.clusterNodes || target.clusterNodes.length === 0) {
     return new Redis(target.url, options);
   }
-  const url = new URL(target.url);
-  const nodeOptions: RedisOptions = {
-    ...options,
-    ...(url.username !== "" && { username: decodeURIComponent(url.username) }),
-    ...(url.password !== "" && { password: decodeURIComponent(url.password) }),
-    ...(url.protocol === "rediss:" && { tls: {} }),
-  };
+  const nodeOptions: RedisOptions = { ...options, ...clusterCredentials(target.url) };
   const { lazyConnect, retryStrategy, ...redisOptions } = nodeOptions;
   const clusterOptions: ClusterOptions = {
     redisOptions,

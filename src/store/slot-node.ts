@@ -72,7 +72,7 @@ export async function barrierConnectionFor(
 ): Promise<Redis> {
   if (!isClusterConnection(redis)) return redis.duplicate(options);
   const address = await masterAddressOf(redis, key);
-  return new Redis({ ...redis.options.redisOptions, ...options, ...address });
+  return nodeConnection(redis, address, options);
 }
 
 /**
@@ -109,5 +109,14 @@ export async function connectionToNewMaster(
   await new Promise<void>((resolve) => redis.refreshSlotsCache(() => resolve()));
   const owner = await masterAddressOf(redis, key);
   if (!owner || `${owner.host}:${owner.port}` === current) return null;
-  return new Redis({ ...redis.options.redisOptions, ...options, ...owner });
+  return nodeConnection(redis, owner, options);
+}
+
+/** A plain connection to one node of `cluster`, with the cluster's node options (credentials, TLS). */
+function nodeConnection(
+  cluster: Cluster,
+  address: { host: string; port: number } | null,
+  options: RedisOptions,
+): Redis {
+  return new Redis({ ...cluster.options.redisOptions, ...options, ...address });
 }
