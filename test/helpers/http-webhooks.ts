@@ -7,12 +7,11 @@
  * poll after 60 s) so webhooks are what finalize refunds here, and the poll that was
  * scheduled at acceptance is then run by hand to show it has nothing left to do.
  */
-import { Writable } from "node:stream";
+import { capturedLogger } from "./captured-logger.js";
 import { expect, onTestFinished } from "vitest";
 import type { RefundRecord } from "../../src/domain/refund-record.js";
 import type { SandboxOptions } from "../../src/sandbox/index.js";
 import { signRefundWebhook } from "../../src/gatepay/webhook.js";
-import { createLogger } from "../../src/logger.js";
 import { startHttpServer, WEBHOOK_PATH, type HttpServer } from "../../src/http/server.js";
 import { createMetrics, type RefundMetrics } from "../../src/worker/metrics.js";
 import { startRefundWorkers, type RefundWorkers } from "../../src/worker/start-workers.js";
@@ -66,16 +65,7 @@ export async function startService(
     await w.waitUntilReady();
     workers = w;
   }
-  const httpLogs: string[] = [];
-  const logger = createLogger({
-    level: "debug",
-    destination: new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        httpLogs.push(...chunk.toString("utf8").split("\n").filter(Boolean));
-        cb();
-      },
-    }),
-  });
+  const { logger, logs: httpLogs } = capturedLogger("debug");
   const server = await startHttpServer({
     config: p.config,
     producer: p.producer,

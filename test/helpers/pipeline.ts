@@ -3,7 +3,7 @@
  * strict `duplicate` mode unless told otherwise), workers and a producer on the real
  * Redis under a fresh prefix, with schedules compressed to milliseconds.
  */
-import { Writable } from "node:stream";
+import { capturedLogger } from "./captured-logger.js";
 import { Redis } from "ioredis";
 import { onTestFinished } from "vitest";
 import { loadConfig, type Config } from "../../src/config.js";
@@ -11,7 +11,7 @@ import { FINAL_STATES } from "../../src/domain/refund-state.js";
 import { shardPrefixes } from "../../src/domain/shard.js";
 import type { RefundRecord } from "../../src/domain/refund-record.js";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../../src/sandbox/index.js";
-import { createLogger, type Logger } from "../../src/logger.js";
+import type { Logger } from "../../src/logger.js";
 import { createRefundProducer, type RefundProducer } from "../../src/producer/enqueue-refund.js";
 import type { RefundSettings } from "../../src/worker/context.js";
 import { startRefundWorkers, type RefundWorkers } from "../../src/worker/start-workers.js";
@@ -82,14 +82,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     },
     { require: ["gatepay"] },
   );
-  const logs: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      logs.push(...chunk.toString("utf8").split("\n").filter(Boolean));
-      cb();
-    },
-  });
-  const logger = createLogger({ level: "debug", destination: sink });
+  const { logger, logs } = capturedLogger("debug");
   const producer = createRefundProducer({
     redis,
     prefix,

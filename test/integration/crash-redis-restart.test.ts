@@ -7,7 +7,7 @@
  * Runs against a redis-server of its own (test/helpers/redis-server.ts), never the shared
  * one; the workers run in-process, the sandbox in its strict `duplicate` mode.
  */
-import { Writable } from "node:stream";
+import { capturedLogger } from "../helpers/captured-logger.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
@@ -16,7 +16,6 @@ import { compareAmounts, sumAmounts } from "../../src/domain/amount.js";
 import type { RefundRecord } from "../../src/domain/refund-record.js";
 import { FINAL_STATES } from "../../src/domain/refund-state.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
-import { createLogger } from "../../src/logger.js";
 import { createRefundProducer, type RefundProducer } from "../../src/producer/enqueue-refund.js";
 import { startRefundWorkers, type RefundWorkers } from "../../src/worker/start-workers.js";
 import { withTimeout } from "../../src/with-timeout.js";
@@ -97,17 +96,7 @@ describe("crash: Redis killed with SIGKILL and restarted from its AOF", () => {
     const enqueued = await producer.enqueueBulk(requests);
     expect(enqueued.map((e) => e.outcome)).toEqual(requests.map(() => "created"));
 
-    const logs: string[] = [];
-    const logger = createLogger({
-      level: "info",
-      destination: new Writable({
-        write(chunk: Buffer, _enc, cb) {
-          logs.push(...chunk.toString("utf8").split("\n").filter(Boolean));
-          if (logs.length > 2_000) logs.splice(0, logs.length - 2_000);
-          cb();
-        },
-      }),
-    });
+    const { logger, logs } = capturedLogger("info", 2_000);
     const config = loadConfig(
       {
         REDIS_URL: server.url,

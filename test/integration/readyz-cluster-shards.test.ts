@@ -4,7 +4,7 @@
  * (SIGSTOP, by pid): readiness turns 503 and names that shard's server unreachable, while
  * the shards elsewhere stay `ok`. The durability start-up line is written once per master.
  */
-import { Writable } from "node:stream";
+import { capturedLogger } from "../helpers/captured-logger.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { startHttpServer } from "../../src/http/server.js";
@@ -57,16 +57,7 @@ describe("/readyz on a cluster with several shards", { timeout: 120_000 }, () =>
       },
       { require: ["gatepay"] },
     );
-    const logs: string[] = [];
-    const logger = createLogger({
-      level: "info",
-      destination: new Writable({
-        write(chunk: Buffer, _enc, cb) {
-          logs.push(...chunk.toString("utf8").split("\n").filter(Boolean));
-          cb();
-        },
-      }),
-    });
+    const { logger, logs } = capturedLogger("info");
     const workers = await startRefundWorkers({ config, logger });
     const producer = createRefundProducer(producerOptionsFromConfig(config));
     const server = await startHttpServer({
