@@ -14,7 +14,6 @@ import {
   OverRefundError,
   RefundNotFoundError,
   ShardCountMismatchError,
-  ValidationError,
 } from "../domain/errors.js";
 import { normalizeQueuePrefix } from "../domain/queue-prefix.js";
 import { differingRequestFields, parseRefundRequest } from "../domain/refund-request.js";
@@ -30,6 +29,7 @@ import { closeRedisConnection, connectRedis } from "../store/redis-connection.js
 import type { RedisConnection } from "../store/redis-connection.js";
 import { RefundShards } from "../store/refund-shards.js";
 import { checkBatchId } from "../domain/batch-id.js";
+import { validChunk, type BulkEnqueueItem } from "./bulk-items.js";
 import { overlapChunks } from "./overlap-chunks.js";
 import type { RefundStore, BatchCounts, CreateOutcome } from "../store/refund-store.js";
 import { ShardBarriers } from "./shard-barriers.js";
@@ -80,11 +80,7 @@ export interface EnqueueResult {
   created: boolean;
 }
 
-/** One item of {@link RefundProducer.enqueueBulk}, in input order. */
-export type BulkEnqueueItem =
-  | { index: number; outcome: "created" | "existing" | "over-refund"; record: RefundRecord }
-  | { index: number; outcome: "conflict"; record: RefundRecord; error: IdempotencyConflictError }
-  | { index: number; outcome: "invalid"; error: ValidationError };
+export type { BulkEnqueueItem } from "./bulk-items.js";
 
 /** A refund's shard: its store and its queues. */
 export interface RefundShardParts {
@@ -115,7 +111,8 @@ export interface RefundProducer {
    */
   enqueue(input: unknown, options?: EnqueueOptions): Promise<EnqueueResult>;
   /**
-   * Enqueues many refunds: all are validated first; valid ones are stored and queued in
+   * Enqueues many refunds: each is validated before anything of it is stored (a chunk at
+   * a time, overlapping the previous chunk's Redis work); valid ones are stored and queued in
    * chunks (one Redis round trip per chunk for records, one for jobs). Never throws for a
    * bad item: each gets its own outcome.
    */
@@ -279,18 +276,15 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
       const batchId = checkBatchId(opts.batchId);
       const chunkSize = opts.chunkSize ?? 500;
       const out: BulkEnqueueItem[] = new Array<BulkEnqueueItem>(inputs.length);
-      const valid: { index: number; request: RefundRequestFields }[] = [];
-      inputs.forEach((input, index) => {
-        try {
-          valid.push({ index, request: parseRefundRequest(input) });
-        } catch (err) {
-          if (!(err instanceof ValidationError)) throw err;
-          out[index] = { index, outcome: "invalid", error: err };
-        }
-      });
-      if (valid.length > 0) await shardCountChecked();
+      const indexes = Array.from(inputs.keys());
       try {
-        await overlapChunks(valid, chunkSize, async (chunk, recordsWritten) => {
+        await overlapChunks(indexes, chunkSize, async (at, recordsWritten) => {
+          // Validated a chunk at a time, while the previous chunk's jobs are added: each
+          // item is still checked before anything of it is stored, and a bad one is only
+          // its own outcome, so the outcomes are those of validating everything first.
+          const chunk = validChunk(inputs, at, out);
+          if (chunk.length === 0) return recordsWritten();
+          await shardCountChecked();
           // The next chunk's records are written while this one's jobs are added (in order).
           const gate = await durability();
           const tickets = gate.tickets();
