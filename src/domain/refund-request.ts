@@ -100,6 +100,9 @@ const convertRefundSchema = z.strictObject(
   },
 );
 
+/** Every request {@link parseRefundRequest} returned (frozen: it cannot have changed since). */
+const VALIDATED = new WeakSet<object>();
+
 /** Any refund request input; `kind` selects order (default) or convert. */
 export type RefundRequestInput =
   z.input<typeof orderRefundSchema> | z.input<typeof convertRefundSchema>;
@@ -109,6 +112,10 @@ export type RefundRequestInput =
  * cells). Throws {@link ValidationError} listing every problem with its field path.
  */
 export function parseRefundRequest(input: unknown): RefundRequestFields {
+  // A request this function returned (frozen, so unchanged since): already valid. A batch
+  // file's rows are validated as they are read, then handed to enqueueBulk, which would
+  // otherwise validate each one again.
+  if (VALIDATED.has(input as object)) return input as RefundRequestFields;
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     throw new ValidationError([{ path: "", message: "must be an object" }]);
   }
@@ -138,6 +145,7 @@ export function parseRefundRequest(input: unknown): RefundRequestFields {
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(result.data)) if (v !== undefined) out[k] = v;
+  VALIDATED.add(Object.freeze(out));
   return out as unknown as RefundRequestFields;
 }
 

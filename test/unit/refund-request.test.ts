@@ -418,3 +418,23 @@ describe("differingRequestFields", () => {
     );
   });
 });
+
+describe("a request already validated", () => {
+  it("is frozen and passes again as itself, without being validated again", () => {
+    const parsed = parseRefundRequest(ORDER);
+    expect(Object.isFrozen(parsed)).toBe(true);
+    expect(parseRefundRequest(parsed)).toBe(parsed);
+    expect(() => {
+      (parsed as { refundAmount: string }).refundAmount = "-1";
+    }).toThrow(TypeError);
+  });
+
+  it("a copy of it is validated like any input", () => {
+    const parsed = parseRefundRequest(ORDER);
+    const copy = { ...parsed, refundAmount: "-1" };
+    expect(issuesOf(copy).map((i) => i.path)).toEqual(["refundAmount"]);
+    const good = { ...parsed };
+    expect(parseRefundRequest(good)).not.toBe(good);
+    expect(parseRefundRequest(good)).toEqual(parsed);
+  });
+});
