@@ -278,54 +278,61 @@ export function createRefundProducer(options: RefundProducerOptions): RefundProd
       const out: BulkEnqueueItem[] = new Array<BulkEnqueueItem>(inputs.length);
       const indexes = Array.from(inputs.keys());
       try {
-        await overlapChunks(indexes, chunkSize, async (at, recordsWritten) => {
-          // Validated a chunk at a time, while the previous chunk's jobs are added: each
-          // item is still checked before anything of it is stored, and a bad one is only
-          // its own outcome, so the outcomes are those of validating everything first.
-          const chunk = validChunk(inputs, at, out);
-          if (chunk.length === 0) return recordsWritten();
-          await shardCountChecked();
-          // The next chunk's records are written while this one's jobs are added (in order).
-          const gate = await durability();
-          const tickets = gate.tickets();
-          const results = await shards.createMany(
-            chunk.map((c) => c.request),
-            batchId,
-          );
-          recordsWritten();
-          const toQueue: RefundRecord[] = [];
-          // Every shard written in this chunk (or holding a record it answered with).
-          const written = new Set<number>();
-          results.forEach((res, j) => {
-            const { index, request } = chunk[j]!;
-            written.add(shards.shardOfOrder(request.prepayId));
-            written.add(shardOfRecord(res.record));
-            if (res.outcome === "conflict") {
-              const error = new IdempotencyConflictError(
-                res.record,
-                differingRequestFields(res.record.request, request),
-              );
-              out[index] = { index, outcome: "conflict", record: res.record, error };
-              return;
-            }
-            out[index] = { index, outcome: res.outcome, record: res.record };
-            if (
-              res.outcome === "created" ||
-              (res.outcome === "existing" && res.record.state === "queued")
-            ) {
-              toQueue.push(res.record);
-            }
-          });
-          await Promise.all(
-            shardQueues.map((q, shard) =>
-              scheduleSubmit(
-                { queues: q, settings },
-                toQueue.filter((r) => shards.shardOfOrder(r.request.prepayId) === shard),
+        // A chunk is validated and its records built while Redis runs the previous one's:
+        // each item is still checked before anything of it is stored, and a bad one is
+        // only its own outcome, as if everything had been validated first.
+        const prepare = (at: number[]) => {
+          const valid = validChunk(inputs, at, out);
+          const requests = valid.map((c) => c.request);
+          const creates = valid.length > 0 ? shards.prepareCreates(requests, batchId) : undefined;
+          return { chunk: valid, requests, creates };
+        };
+        await overlapChunks(
+          indexes,
+          chunkSize,
+          async ({ chunk, requests, creates }, recordsWritten) => {
+            if (chunk.length === 0) return recordsWritten();
+            await shardCountChecked();
+            // The next chunk's records are written while this one's jobs are added (in order).
+            const gate = await durability();
+            const tickets = gate.tickets();
+            const results = await shards.createMany(requests, batchId, creates);
+            recordsWritten();
+            const toQueue: RefundRecord[] = [];
+            // Every shard written in this chunk (or holding a record it answered with).
+            const written = new Set<number>();
+            results.forEach((res, j) => {
+              const { index, request } = chunk[j]!;
+              written.add(shards.shardOfOrder(request.prepayId));
+              written.add(shardOfRecord(res.record));
+              if (res.outcome === "conflict") {
+                const error = new IdempotencyConflictError(
+                  res.record,
+                  differingRequestFields(res.record.request, request),
+                );
+                out[index] = { index, outcome: "conflict", record: res.record, error };
+                return;
+              }
+              out[index] = { index, outcome: res.outcome, record: res.record };
+              if (
+                res.outcome === "created" ||
+                (res.outcome === "existing" && res.record.state === "queued")
+              ) {
+                toQueue.push(res.record);
+              }
+            });
+            await Promise.all(
+              shardQueues.map((q, shard) =>
+                scheduleSubmit(
+                  { queues: q, settings },
+                  toQueue.filter((r) => shards.shardOfOrder(r.request.prepayId) === shard),
+                ),
               ),
-            ),
-          );
-          await gate.barrier(tickets, written);
-        });
+            );
+            await gate.barrier(tickets, written);
+          },
+          prepare,
+        );
       } catch (err) {
         // What this call created before a barrier failed: a retry finds those `existing`.
         if (err instanceof DurabilityTimeoutError) {

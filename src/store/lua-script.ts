@@ -107,9 +107,14 @@ export class LuaScript<Input, Reply, Raw = unknown> {
    * `exec()` with {@link parse}.
    */
   queue(pipeline: ChainableCommander, input: Input): void {
+    this.queueArgs(pipeline, this.args(input));
+  }
+
+  /** {@link queue} with arguments built ahead by {@link args}. */
+  queueArgs(pipeline: ChainableCommander, args: readonly string[]): void {
     const fn = (pipeline as unknown as Record<string, QueueFn | undefined>)[this.command];
     if (!fn) throw new Error(`${this.file}: define the script before creating the pipeline`);
-    fn.apply(pipeline, this.args(input));
+    fn.apply(pipeline, args as string[]);
   }
 
   /** The typed result of a raw reply (from a pipeline). */

@@ -22,6 +22,7 @@ import {
   type RefundStoreOptions,
 } from "./refund-store.js";
 import { claimShardScript } from "./scripts.js";
+import type { PreparedCreates } from "./create-item.js";
 
 /** One entry of a shard's attention index (`<shard prefix>:attention`). */
 export interface AttentionEntry {
@@ -135,13 +136,15 @@ export class RefundShards {
 
   /**
    * {@link create} for many requests: one round trip for the index, then one pipelined
-   * round trip per shard. Results are in input order.
+   * round trip per shard. Results are in input order. `prepared`: this call's
+   * {@link prepareCreates}, built ahead.
    */
   async createMany(
     requests: readonly RefundRequestFields[],
     batchId?: string,
+    prepared?: PreparedCreates,
   ): Promise<CreateOutcome[]> {
-    if (this.count === 1) return this.stores[0]!.createMany(requests, batchId);
+    if (this.count === 1) return this.stores[0]!.createMany(requests, batchId, prepared);
     if (requests.length === 0) return [];
     claimShardScript.define(this.#redis);
     const pipeline = this.#redis.pipeline();
@@ -173,6 +176,18 @@ export class RefundShards {
       if (out[i] === undefined) out[i] = await this.create(requests[i]!, batchId);
     }
     return out;
+  }
+
+  /**
+   * With one shard, what {@link createMany} will send for `requests`, built without
+   * touching Redis (RefundStore.prepareCreates); undefined with several shards, whose
+   * records are built once the id index says where each one goes.
+   */
+  prepareCreates(
+    requests: readonly RefundRequestFields[],
+    batchId?: string,
+  ): PreparedCreates | undefined {
+    return this.count === 1 ? this.stores[0]!.prepareCreates(requests, batchId) : undefined;
   }
 
   /** Counts by state of a batch, summed over every shard. */

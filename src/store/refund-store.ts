@@ -17,7 +17,7 @@ import {
   type RefundEvent,
   type RefundState,
 } from "../domain/refund-state.js";
-import { createItem } from "./create-item.js";
+import { prepareCreates, type PreparedCreates } from "./create-item.js";
 import { refundKeys, type RefundKeys } from "./keys.js";
 import { LeaseLock } from "./lease-lock.js";
 import { NotificationStore } from "./notification-store.js";
@@ -46,7 +46,6 @@ import {
   readRecordClockScript,
   readTimeScript,
   transitionScript,
-  CREATE_GROUP,
   type CreateReservedItem,
   type CreateReservedReply,
 } from "./scripts.js";
@@ -162,23 +161,20 @@ export class RefundStore {
     return outcome!;
   }
 
-  /** {@link create} for many, in order: one round trip, one script call per {@link CREATE_GROUP} (plus one per rare over-refund). */
+  /**
+   * {@link create} for many, in order: one round trip, a script call per CREATE_GROUP (and
+   * one per rare over-refund); `prepared`: this call's {@link prepareCreates}, built ahead.
+   */
   async createMany(
     requests: readonly RefundRequestFields[],
     batchId?: string,
+    prepared?: PreparedCreates,
   ): Promise<CreateOutcome[]> {
     if (requests.length === 0) return [];
+    const { items, calls } = prepared ?? this.prepareCreates(requests, batchId);
     createReservedScript.define(this.#redis);
     const pipeline = this.#redis.pipeline();
-    const reconcileAtMs = this.#now() + this.#stallWindowMs;
-    const items = requests.map((r) => createItem(this.newRecord(r, batchId), reconcileAtMs));
-    for (let i = 0; i < items.length; i += CREATE_GROUP) {
-      createReservedScript.queue(pipeline, {
-        keys: this.keys,
-        eventsMaxLen: this.#eventsMaxLen,
-        items: items.slice(i, i + CREATE_GROUP),
-      });
-    }
+    for (const args of calls) createReservedScript.queueArgs(pipeline, args);
     const replies: CreateReservedReply[] = [];
     for (const [err, raw] of (await pipeline.exec()) ?? []) {
       if (err) throw err;
@@ -192,6 +188,17 @@ export class RefundStore {
       out.push(await this.#interpretCreate(items[i]!, replies[i]!));
     }
     return out;
+  }
+
+  /**
+   * What {@link createMany} sends for `requests`, built without touching Redis (records,
+   * fingerprints, the scripts' arguments): a bulk enqueue builds the next chunk's while
+   * Redis runs this one's.
+   */
+  prepareCreates(requests: readonly RefundRequestFields[], batchId?: string): PreparedCreates {
+    const reconcileAtMs = this.#now() + this.#stallWindowMs;
+    const records = requests.map((r) => this.newRecord(r, batchId));
+    return prepareCreates(records, reconcileAtMs, this.keys, this.#eventsMaxLen);
   }
 
   async #interpretCreate(

@@ -86,4 +86,63 @@ describe("overlapChunks", () => {
     });
     expect(seen).toEqual([[1, 2], [3]]);
   });
+
+  it("prepares the next chunk while the current one waits, each once, in order", async () => {
+    const log: string[] = [];
+    const gate = deferred();
+    const items = [0, 1, 2, 3, 4, 5, 6];
+    await overlapChunks<number, string>(
+      items,
+      3,
+      async (prepared, release) => {
+        log.push(`step ${prepared}`);
+        if (prepared === "p012")
+          await gate.promise; // the first chunk waits on "Redis"
+        else await tick();
+        release();
+      },
+      (chunk) => {
+        log.push(`prepare ${chunk.join("")}`);
+        if (chunk[0] === 3) gate.resolve(); // made while the first step was waiting
+        return `p${chunk.join("")}`;
+      },
+    );
+    expect(log).toEqual([
+      "prepare 012",
+      "step p012",
+      "prepare 345",
+      "step p345",
+      "prepare 6",
+      "step p6",
+    ]);
+  });
+
+  it("a prepare that throws starts nothing more, waits for the chunk in flight, throws", async () => {
+    const started: number[] = [];
+    const first = deferred();
+    let firstEnded = false;
+    const run = overlapChunks(
+      [0, 1, 2],
+      1,
+      async ([n], release) => {
+        started.push(n!);
+        release();
+        await first.promise;
+        firstEnded = true;
+      },
+      (chunk) => {
+        if (chunk[0] === 1) throw new Error("bad chunk 1");
+        return chunk;
+      },
+    );
+    let settled = false;
+    void run.catch(() => (settled = true));
+    await tick();
+    await tick();
+    expect(settled).toBe(false); // chunk 0 is still in flight
+    first.resolve();
+    await expect(run).rejects.toThrow("bad chunk 1");
+    expect(firstEnded).toBe(true);
+    expect(started).toEqual([0]);
+  });
 });
