@@ -31,7 +31,7 @@ export const settings = {
   scaleLatencies: list("BENCH_SCALE_LATENCY", "0,50", "0"),
   scaleConcurrency: num("BENCH_SCALE_CONCURRENCY", 50, 50),
   enqueue: num("BENCH_ENQUEUE", 100_000, 10_000),
-  enqueueRuns: num("BENCH_ENQUEUE_RUNS", 1, 1),
+  enqueueRuns: num("BENCH_ENQUEUE_RUNS", 3, 1),
   rssRows: num("BENCH_RSS_ROWS", 1_000_000, 100_000),
   rssEnqueueRows: list("BENCH_RSS_ENQUEUE_ROWS", "10000,50000", "2000,10000"),
   costRefunds: num("BENCH_COST_REFUNDS", 500, 200),

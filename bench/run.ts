@@ -28,7 +28,7 @@
  *   scale and cluster sections
  * - BENCH_FETCH ("50"): concurrencies where the pipeline also runs with its client given
  *   the global fetch through its `fetch` option ("all" or "none" also accepted)
- * - BENCH_ENQUEUE (100000), BENCH_ENQUEUE_RUNS (1): enqueue-rate refunds and runs
+ * - BENCH_ENQUEUE (100000), BENCH_ENQUEUE_RUNS (3; quick 1): enqueue-rate refunds and runs
  * - BENCH_RSS_ROWS (1000000): rows of the large file for the memory benchmark;
  *   BENCH_RSS_ENQUEUE_ROWS ("10000,50000"): file sizes of full `batch FILE` runs
  * - BENCH_COST_REFUNDS (500): refunds per Redis cost measurement
