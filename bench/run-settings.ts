@@ -33,7 +33,7 @@ export const settings = {
   enqueue: num("BENCH_ENQUEUE", 100_000, 10_000),
   enqueueRuns: num("BENCH_ENQUEUE_RUNS", 3, 1),
   rssRows: num("BENCH_RSS_ROWS", 1_000_000, 100_000),
-  rssEnqueueRows: list("BENCH_RSS_ENQUEUE_ROWS", "10000,50000", "2000,10000"),
+  rssEnqueueRows: list("BENCH_RSS_ENQUEUE_ROWS", "100000,1000000", "2000,10000"),
   costRefunds: num("BENCH_COST_REFUNDS", 500, 200),
   webhooks: num("BENCH_WEBHOOKS", 500, 200),
   clientPairs: num("BENCH_CLIENT_PAIRS", 600, 300),
