@@ -20,7 +20,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { csvLine } from "../src/csv.js";
+import { parseRefundRequest } from "../src/domain/refund-request.js";
 import { ORDER_REFUND_FIELDS } from "../src/domain/refund-fields.js";
+import { createRefundProducer } from "../src/producer/enqueue-refund.js";
 import type { BatchChildRequest, BatchChildResult } from "./batch-child.js";
 import { forkOnce } from "./fork-once.js";
 import type { BenchRedis } from "./redis-server.js";
@@ -42,6 +44,11 @@ export interface EnqueueMeasure {
   /** Median producer-process CPU per refund, µs. */
   producerCpuUs: number;
   producerCpuRuns: number[];
+  /**
+   * enqueueBulk only: its records alone (the create script over the same refunds, already
+   * validated, no jobs), medians of redis-server and producer CPU per refund, µs.
+   */
+  records?: { redisCpuUs: number; producerCpuUs: number };
 }
 
 /** One batch-file memory measurement. */
@@ -106,6 +113,34 @@ async function timeEnqueue(
   }
 }
 
+/**
+ * What enqueueBulk's records cost alone: the producer's `createMany` (the create script,
+ * 100 refunds per call) over `count` refunds validated beforehand, in chunks of 500, with
+ * no jobs. CPU per refund of redis-server and of this process.
+ */
+async function timeRecords(
+  redis: BenchRedis,
+  admin: Redis,
+  count: number,
+): Promise<{ redisCpuUs: number; producerCpuUs: number }> {
+  await admin.flushall();
+  const producer = createRefundProducer({ redisUrl: redis.url, prefix: "{bench-enq}" });
+  const requests = makeRefunds("E", count).map((r) => parseRefundRequest(r));
+  try {
+    await producer.ready();
+    const cpuBefore = await redisCpuSeconds(admin);
+    const own = process.cpuUsage();
+    for (let i = 0; i < count; i += 500) {
+      await producer.shards.createMany(requests.slice(i, i + 500));
+    }
+    const used = process.cpuUsage(own);
+    const cpu = (await redisCpuSeconds(admin)) - cpuBefore;
+    return { redisCpuUs: (cpu * 1e6) / count, producerCpuUs: (used.user + used.system) / count };
+  } finally {
+    await producer.close();
+  }
+}
+
 async function batchChild(req: BatchChildRequest): Promise<BatchChildResult> {
   return forkOnce<BatchChildResult>("./batch-child.ts", req, { execArgv: ["--expose-gc"] });
 }
@@ -156,6 +191,7 @@ export async function runEnqueue(o: EnqueueOptions): Promise<EnqueueMeasure[]> {
     },
   ];
   const admin = new Redis(o.redis.url);
+  const records: { redisCpuUs: number; producerCpuUs: number }[] = [];
   try {
     for (let r = 0; r < o.runs; r++) {
       for (const [i, mode] of [
@@ -167,6 +203,7 @@ export async function runEnqueue(o: EnqueueOptions): Promise<EnqueueMeasure[]> {
         results[i]!.redisCpuRuns.push(t.redisCpuUs);
         results[i]!.producerCpuRuns.push(t.producerCpuUs);
       }
+      records.push(await timeRecords(o.redis, admin, o.refunds));
       await admin.flushall();
       const cpuBefore = await redisCpuSeconds(admin);
       const b = await batchChild({
@@ -194,6 +231,10 @@ export async function runEnqueue(o: EnqueueOptions): Promise<EnqueueMeasure[]> {
     m.redisCpuUs = median(m.redisCpuRuns);
     m.producerCpuUs = median(m.producerCpuRuns);
   }
+  results[1]!.records = {
+    redisCpuUs: median(records.map((x) => x.redisCpuUs)),
+    producerCpuUs: median(records.map((x) => x.producerCpuUs)),
+  };
   return results;
 }
 
