@@ -26,8 +26,12 @@ export async function sendAttempt(
       description: "aborted by the caller before sending",
     });
   }
-  const timeout = AbortSignal.timeout(req.timeoutMs);
-  const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+  // A timer of our own, cleared once the answer is in: AbortSignal.timeout's timer (and
+  // its weak-reference bookkeeping) stayed armed for the full timeout after every request.
+  const timeout = new AbortController();
+  const timer = setTimeout(abortOnTimeout, req.timeoutMs, timeout);
+  timer.unref();
+  const signal = req.signal ? AbortSignal.any([req.signal, timeout.signal]) : timeout.signal;
   try {
     return await transport.send({
       method: req.method,
@@ -45,7 +49,7 @@ export async function sendAttempt(
         description: "aborted by the caller",
       });
     }
-    if (timeout.aborted) {
+    if (timeout.signal.aborted) {
       throw new GatePayTimeoutError({
         operation: req.operation,
         timeoutMs: req.timeoutMs,
@@ -53,7 +57,14 @@ export async function sendAttempt(
       });
     }
     throw GatePayConnectionError.fromCause(req.operation, err);
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+/** What AbortSignal.timeout aborts with: a `TimeoutError` DOMException. */
+function abortOnTimeout(controller: AbortController): void {
+  controller.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError"));
 }
 
 /** Whether `signal` has aborted (a function, so TypeScript does not keep a stale narrowing). */
