@@ -25,7 +25,9 @@ export function answerMismatches(request: RefundRequestFields, report: GatePayRe
     out.push(`prepayId ${id.prepayId} (ours ${request.prepayId})`);
   }
   const ours = reservedAmountOf(request);
-  if (id.requestAmount && isAmount(id.requestAmount) && compareAmounts(id.requestAmount, ours)) {
+  // The same text is the same amount: the parse and compare are for "10.5" vs "10.50".
+  const amount = id.requestAmount;
+  if (amount && amount !== ours && isAmount(amount) && compareAmounts(amount, ours)) {
     out.push(`amount ${id.requestAmount} (ours ${ours})`);
   }
   if (

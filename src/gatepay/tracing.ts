@@ -8,7 +8,13 @@
  * until an SDK registers a provider (src/cli/tracing.ts does, when `OTEL_*` says so).
  * A read's brief retries run inside its one span.
  */
-import { SpanKind, SpanStatusCode, trace, type Attributes } from "@opentelemetry/api";
+import {
+  ProxyTracerProvider,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+} from "@opentelemetry/api";
 import { ENDPOINTS, type GatePayOperation } from "./endpoints.js";
 import { GatePayApiError, GatePayError } from "./errors.js";
 
@@ -34,6 +40,10 @@ export async function traceGatePayCall<T>(
   refundRequestId: string | undefined,
   call: () => Promise<T>,
 ): Promise<T> {
+  // No SDK registered (the default): the API's no-op tracer would still build the
+  // attributes, a non-recording span, a context and two closures per call, all thrown
+  // away. Checked per call, so a provider registered later is used from then on.
+  if (noTracerRegistered()) return call();
   const a = GATEPAY_SPAN_ATTRIBUTES;
   const attributes: Attributes = {
     [a.operation]: operation,
@@ -67,5 +77,18 @@ export async function traceGatePayCall<T>(
         span.end();
       }
     },
+  );
+}
+
+/**
+ * True when no OpenTelemetry SDK has registered a tracer provider: the global provider is
+ * the API's own proxy, still without a delegate, so every span would be a no-op. (A
+ * provider of another copy of the API is not this class: such a process takes the span
+ * path as before.)
+ */
+function noTracerRegistered(): boolean {
+  const provider = trace.getTracerProvider();
+  return (
+    provider instanceof ProxyTracerProvider && provider.getDelegateTracer(TRACER_NAME) === undefined
   );
 }

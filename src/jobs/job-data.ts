@@ -15,3 +15,39 @@ export const PollJobData = z.object({
   pollNumber: z.number().int().positive(),
 });
 export type PollJobData = z.infer<typeof PollJobData>;
+
+/**
+ * {@link SubmitJobData}'s parse, without zod for the data the queues write (every job):
+ * anything else, and every error message, is zod's.
+ */
+export function readSubmitJobData(data: unknown): SubmitJobData {
+  const id = (data as { refundRequestId?: unknown } | null | undefined)?.refundRequestId;
+  if (typeof id === "string" && id.length > 0 && isPlainObject(data)) {
+    return { refundRequestId: id };
+  }
+  return SubmitJobData.parse(data);
+}
+
+/** {@link PollJobData}'s parse, the same way as {@link readSubmitJobData}. */
+export function readPollJobData(data: unknown): PollJobData {
+  const d = data as { refundRequestId?: unknown; pollNumber?: unknown } | null | undefined;
+  const id = d?.refundRequestId;
+  const n = d?.pollNumber;
+  if (
+    typeof id === "string" &&
+    id.length > 0 &&
+    typeof n === "number" &&
+    Number.isSafeInteger(n) &&
+    n > 0 &&
+    isPlainObject(data)
+  ) {
+    return { refundRequestId: id, pollNumber: n };
+  }
+  return PollJobData.parse(data);
+}
+
+function isPlainObject(x: unknown): boolean {
+  if (typeof x !== "object" || x === null) return false;
+  const proto = Object.getPrototypeOf(x) as unknown;
+  return proto === Object.prototype || proto === null;
+}

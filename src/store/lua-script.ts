@@ -80,7 +80,8 @@ export class LuaScript<Input, Reply, Raw = unknown> {
     if (keys.length !== this.numberOfKeys) {
       throw new Error(`${this.file} takes ${this.numberOfKeys} keys, was given ${keys.length}`);
     }
-    return [...keys, ...argv];
+    // concat, not two spreads: one copy without the iterator protocol (every script call).
+    return keys.concat(argv);
   }
 
   /**

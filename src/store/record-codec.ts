@@ -46,11 +46,23 @@ export function reservedUnitsOf(request: RefundRequestFields): bigint {
   return amountToUnits(reservedAmountOf(request), UNIT_SCALE);
 }
 
+/** 10^UNIT_SCALE: one unit of the order amount's integer part, in micro-units. */
+const UNITS_PER_WHOLE = 10n ** BigInt(UNIT_SCALE);
+
+/**
+ * An amount with at most {@link UNIT_SCALE} decimals and no sign or leading zeros: the
+ * form GatePay sends, read without normalizing first (its trailing zeros change nothing
+ * once the fraction is padded to six digits).
+ */
+const MICRO_AMOUNT = /^(0|[1-9]\d*)(?:\.(\d{1,6}))?$/;
+
 /** Floors an order amount to micro-units: a conservative cap when it has more decimals. */
 export function orderAmountUnits(amount: string): bigint {
+  const m = typeof amount === "string" ? MICRO_AMOUNT.exec(amount) : null;
+  if (m) return BigInt(m[1]!) * UNITS_PER_WHOLE + BigInt((m[2] ?? "").padEnd(UNIT_SCALE, "0"));
   const normalized = normalizeAmount(amount);
   const [whole = "0", frac = ""] = normalized.split(".");
-  return BigInt(whole) * 10n ** BigInt(UNIT_SCALE) + BigInt((frac + "000000").slice(0, UNIT_SCALE));
+  return BigInt(whole) * UNITS_PER_WHOLE + BigInt((frac + "000000").slice(0, UNIT_SCALE));
 }
 
 /** A stored micro-unit count as a decimal amount. */

@@ -270,8 +270,11 @@ export class RefundStore {
         fresh = true;
         continue;
       }
-      // A fresh write id per write: the compare-and-set checks it with the version.
-      const next: RefundRecord = { ...result.record, writeId: newWriteId() };
+      // A fresh write id per write: the compare-and-set checks it with the version. Set on
+      // the state machine's new record (a fresh object only this call holds) rather than a
+      // copy of it: the same keys in the same order, one record copy less per write.
+      const next: RefundRecord = result.record;
+      next.writeId = newWriteId();
       if (result.attention) {
         if (await this.#recordAttention(record, next, result.attention)) {
           return { applied: true, record: next, previous: record, attention: result.attention };

@@ -10,7 +10,7 @@ import type { Job } from "bullmq";
 import { refundAccountOf } from "../domain/refund-account.js";
 import { classifyFailure } from "../gatepay/classify-failure.js";
 import { reportFromDetails } from "../gatepay/refund-report.js";
-import { PollJobData } from "../jobs/job-data.js";
+import { readPollJobData } from "../jobs/job-data.js";
 import { schedulePoll } from "../jobs/schedule-poll.js";
 import { applyReport } from "./apply-report.js";
 import type { RefundContext } from "./context.js";
@@ -20,7 +20,7 @@ export type PollOutcome = "final" | "in-progress" | "not-visible" | "error" | "s
 
 export function createPollProcessor(ctx: RefundContext) {
   return async function processPoll(job: Job): Promise<{ outcome: PollOutcome }> {
-    const { refundRequestId, pollNumber } = PollJobData.parse(job.data);
+    const { refundRequestId, pollNumber } = readPollJobData(job.data);
     const log = ctx.logger.child({ refundRequestId, jobId: job.id, poll: pollNumber });
     const startedAt = ctx.now();
     const done = (outcome: PollOutcome, extra: Record<string, unknown> = {}) => {

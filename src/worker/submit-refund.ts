@@ -34,7 +34,7 @@ import { classifyFailure } from "../gatepay/classify-failure.js";
 import type { GatePayOperation } from "../gatepay/endpoints.js";
 import { GatePaySendDeadlineError } from "../gatepay/send-deadline.js";
 import { reportFromCreate, reportFromDetails } from "../gatepay/refund-report.js";
-import { SubmitJobData } from "../jobs/job-data.js";
+import { readSubmitJobData } from "../jobs/job-data.js";
 import { schedulePoll } from "../jobs/schedule-poll.js";
 import { answeredAtSharedMs } from "./answered-at.js";
 import { applyReport } from "./apply-report.js";
@@ -74,7 +74,7 @@ export function createSubmitProcessor(ctx: RefundContext) {
     job: Job,
     token?: string,
   ): Promise<{ outcome: SubmitOutcome }> {
-    const { refundRequestId } = SubmitJobData.parse(job.data);
+    const { refundRequestId } = readSubmitJobData(job.data);
     const attemptNo = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? ctx.settings.submitMaxAttempts;
     const log = ctx.logger.child({

@@ -10,6 +10,34 @@ import { RefundDetails } from "../../src/gatepay/schemas.js";
 const AT = "2025-01-01T12:00:00.000Z";
 
 describe("reading GatePay's answers into reports", () => {
+  it("keeps the answer's fields in one order (the stored record's JSON does not change)", () => {
+    const details = RefundDetails.parse({
+      refundRequestId: "r-1",
+      status: "FAIL",
+      refund_fail_reason: "NO_FUNDS",
+      refundId: "g-1",
+      orderId: "p-1",
+      orderAmount: "30",
+      orderCurrency: "USDT",
+      requestAmount: "10",
+      requestCurrency: "USDT",
+    });
+    expect(JSON.stringify(reportFromDetails(details, AT).answer)).toBe(
+      `{"source":"details","at":"${AT}","status":"FAIL","gateRefundId":"g-1",` +
+        `"orderAmount":"30","orderCurrency":"USDT","refundAmount":"10","currency":"USDT",` +
+        `"failReason":"NO_FUNDS"}`,
+    );
+    const created = reportFromCreate(
+      { refundRequestId: "r-1", orderAmount: "30", orderCurrency: "USDT", refundAmount: "10" },
+      AT,
+    );
+    expect(JSON.stringify(created.answer)).toBe(
+      `{"source":"create","at":"${AT}","orderAmount":"30","orderCurrency":"USDT",` +
+        `"refundAmount":"10","currency":"USDT"}`,
+    );
+    expect(Object.keys(created)).toEqual(["answer", "outcome", "known", "identity", "orderAmount"]);
+  });
+
   it("a create answer is acceptance, with the ids and amounts it carries", () => {
     expect(
       reportFromCreate(

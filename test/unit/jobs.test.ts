@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { PollJobData, SubmitJobData } from "../../src/jobs/job-data.js";
+import {
+  PollJobData,
+  readPollJobData,
+  readSubmitJobData,
+  SubmitJobData,
+} from "../../src/jobs/job-data.js";
 import { pollJobId, submitJobId } from "../../src/jobs/job-ids.js";
 import {
   pollJobOptions,
@@ -37,6 +42,46 @@ describe("job payloads and options", () => {
       pollNumber: 2,
     });
     expect(() => PollJobData.parse({ refundRequestId: "r-1", pollNumber: 0 })).toThrow();
+  });
+
+  it("the processors' readers give zod's result and throw where zod throws", () => {
+    class Data {
+      refundRequestId = "r-1";
+      pollNumber = 2;
+    }
+    const inputs: unknown[] = [
+      { refundRequestId: "r-1" },
+      { refundRequestId: "r-1", extra: true },
+      { refundRequestId: "r-1", pollNumber: 2 },
+      { refundRequestId: "r-1", pollNumber: 2, extra: "x" },
+      { refundRequestId: "" },
+      { refundRequestId: 5 },
+      { refundRequestId: "r-1", pollNumber: 0 },
+      { refundRequestId: "r-1", pollNumber: -0 },
+      { refundRequestId: "r-1", pollNumber: 1.5 },
+      { refundRequestId: "r-1", pollNumber: 2 ** 53 },
+      { refundRequestId: "r-1", pollNumber: Infinity },
+      { refundRequestId: "r-1", pollNumber: "2" },
+      Object.create({ refundRequestId: "r-1", pollNumber: 2 }),
+      new Data(),
+      ["r-1"],
+      null,
+      undefined,
+      "r-1",
+    ];
+    const outcome = (f: () => unknown) => {
+      try {
+        return { ok: f() };
+      } catch (err) {
+        return { threw: (err as Error).message };
+      }
+    };
+    for (const data of inputs) {
+      expect(outcome(() => readSubmitJobData(data))).toEqual(
+        outcome(() => SubmitJobData.parse(data)),
+      );
+      expect(outcome(() => readPollJobData(data))).toEqual(outcome(() => PollJobData.parse(data)));
+    }
   });
 
   it("submit jobs use the worker's backoff and the configured attempts", () => {

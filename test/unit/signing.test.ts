@@ -111,6 +111,17 @@ describe("generateNonce", () => {
     expect(seen.size).toBe(1000);
   });
 
+  it("draws every character of the alphabet equally often", () => {
+    const counts = new Map<string, number>();
+    const nonces = 20_000;
+    for (let i = 0; i < nonces; i++) {
+      for (const c of generateNonce()) counts.set(c, (counts.get(c) ?? 0) + 1);
+    }
+    expect(counts.size).toBe(62);
+    const expected = (nonces * 32) / 62; // ≈ 10,323; a bias of 1/62 would be off by ~1.6 %
+    for (const n of counts.values()) expect(Math.abs(n - expected) / expected).toBeLessThan(0.05);
+  });
+
   it("refuses lengths outside 1..32", () => {
     expect(() => generateNonce(0)).toThrow(RangeError);
     expect(() => generateNonce(33)).toThrow(RangeError);
