@@ -272,19 +272,14 @@ async function fileStamp(path: string): Promise<{ size: number; mtimeMs: number 
 
 /** The journal entries of rows that made no refund, as the batch store keeps them. */
 function rowProblems(entries: readonly JournalEntry[]): BatchRowProblemEntry[] {
-  return entries.flatMap((e) =>
-    e.c === undefined
-      ? []
-      : [
-          {
-            line: e.l,
-            kind: e.o,
-            code: e.c,
-            message: e.m ?? "",
-            ...(e.id !== undefined && { refundRequestId: e.id }),
-          },
-        ],
-  );
+  const out: BatchRowProblemEntry[] = [];
+  for (const e of entries) {
+    if (e.c === undefined) continue;
+    const problem: BatchRowProblemEntry = { line: e.l, kind: e.o, code: e.c, message: e.m ?? "" };
+    if (e.id !== undefined) problem.refundRequestId = e.id;
+    out.push(problem);
+  }
+  return out;
 }
 
 /** Tries of one chunk whose durability barrier did not hold, before the batch stops. */
