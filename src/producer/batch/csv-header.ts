@@ -57,8 +57,9 @@ export function csvRow(header: string[], cells: string[], line: number): BatchRo
   for (let i = 0; i < header.length; i++) fields[header[i]!] = cells[i] ?? "";
   // Missing trailing cells read as empty (absent) fields; extra cells with content mean
   // the row does not line up with the header, so none of its cells can be trusted.
-  const extra = cells.slice(header.length).filter((c) => c !== "");
-  if (extra.length === 0) return { line, fields };
+  let extra = false;
+  for (let i = header.length; i < cells.length && !extra; i++) extra = cells[i] !== "";
+  if (!extra) return { line, fields };
   return {
     line,
     fields,

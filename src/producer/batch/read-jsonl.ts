@@ -6,8 +6,11 @@ import { parseJsonInput } from "../../domain/json-input.js";
 import type { BatchRow } from "./batch-row.js";
 import { utf8LineBlocks, type BatchByteSource } from "./line-blocks.js";
 
-/** Streams the rows of a JSONL file, in file order, skipping blank lines. */
-export async function* readJsonl(source: BatchByteSource): AsyncGenerator<BatchRow> {
+/**
+ * Streams the rows of a JSONL file, in file order, skipping blank lines: the rows of each
+ * block of lines as one array (never empty), one await per block rather than per row.
+ */
+export async function* readJsonlBlocks(source: BatchByteSource): AsyncGenerator<BatchRow[]> {
   let first = true;
   for await (const block of utf8LineBlocks(source)) {
     let text = block.bytes.toString("utf8");
@@ -16,11 +19,13 @@ export async function* readJsonl(source: BatchByteSource): AsyncGenerator<BatchR
     const lines = text.split("\n");
     // A block ends with a newline except the file's last one: drop the empty tail.
     if (lines[lines.length - 1] === "") lines.pop();
+    const rows: BatchRow[] = [];
     for (let i = 0; i < lines.length; i++) {
       const raw = lines[i]!.trim();
       if (raw === "") continue;
-      yield parseJsonLine(raw, block.line + i);
+      rows.push(parseJsonLine(raw, block.line + i));
     }
+    if (rows.length > 0) yield rows;
   }
 }
 

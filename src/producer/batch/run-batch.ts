@@ -29,7 +29,7 @@ import {
 import { DuplicateIdIndex, UNSURE, type IdScan } from "./duplicate-id-index.js";
 import type { BatchRow } from "./batch-row.js";
 import { BatchJournal, type JournalEntry } from "./journal.js";
-import { batchFileFormat, readBatchFile } from "./read-batch-file.js";
+import { batchFileFormat, readBatchFileBlocks } from "./read-batch-file.js";
 import { settleBadRow, settleValidRow, type RunTally } from "./settle-rows.js";
 
 const DEFAULT_MAX_LISTED = 100;
@@ -131,14 +131,16 @@ export async function runBatch(
   };
 
   try {
-    for await (const row of readBatchFile(path, { format })) {
-      const classified = ids.classify(row);
-      const c = classified instanceof Promise ? await classified : classified;
-      run.rows += 1;
-      chunk.push(c);
-      if (c.kind === "valid") validInChunk += 1;
-      // Bad rows cost no Redis work, but bound the chunk so memory stays flat anyway.
-      if (validInChunk >= chunkSize || chunk.length >= chunkSize * 4) await flush();
+    for await (const rows of readBatchFileBlocks(path, { format })) {
+      for (const row of rows) {
+        const classified = ids.classify(row);
+        const c = classified instanceof Promise ? await classified : classified;
+        run.rows += 1;
+        chunk.push(c);
+        if (c.kind === "valid") validInChunk += 1;
+        // Bad rows cost no Redis work, but bound the chunk so memory stays flat anyway.
+        if (validInChunk >= chunkSize || chunk.length >= chunkSize * 4) await flush();
+      }
     }
     await flush();
     await inFlight;
@@ -180,18 +182,20 @@ async function validateWholeFile(
 ): Promise<void> {
   const counts = { rows: 0, valid: 0, invalid: 0, duplicates: 0 };
   const problems: BatchRowProblem[] = [];
-  for await (const row of readBatchFile(path, { format })) {
-    const classified = ids.classify(row);
-    const c = classified instanceof Promise ? await classified : classified;
-    counts.rows += 1;
-    if (c.kind === "valid") {
-      counts.valid += 1;
-      continue;
+  for await (const rows of readBatchFileBlocks(path, { format })) {
+    for (const row of rows) {
+      const classified = ids.classify(row);
+      const c = classified instanceof Promise ? await classified : classified;
+      counts.rows += 1;
+      if (c.kind === "valid") {
+        counts.valid += 1;
+        continue;
+      }
+      counts[c.kind === "invalid" ? "invalid" : "duplicates"] += 1;
+      const problem = problemOf(c);
+      options.onProblem?.(problem);
+      if (problems.length < maxListed) problems.push(problem);
     }
-    counts[c.kind === "invalid" ? "invalid" : "duplicates"] += 1;
-    const problem = problemOf(c);
-    options.onProblem?.(problem);
-    if (problems.length < maxListed) problems.push(problem);
   }
   if (counts.invalid + counts.duplicates > 0) throw new BatchRefusedError(counts, problems);
 }
@@ -211,8 +215,8 @@ class FileIds {
   ) {
     this.#scan = async function* () {
       try {
-        for await (const row of readBatchFile(path, { format })) {
-          yield { id: usableIdOf(row), line: row.line };
+        for await (const rows of readBatchFileBlocks(path, { format })) {
+          for (const row of rows) yield { id: usableIdOf(row), line: row.line };
         }
       } catch (err) {
         // The run stops at the same unreadable part: the ids before it are what counts.
@@ -268,19 +272,14 @@ async function fileStamp(path: string): Promise<{ size: number; mtimeMs: number 
 
 /** The journal entries of rows that made no refund, as the batch store keeps them. */
 function rowProblems(entries: readonly JournalEntry[]): BatchRowProblemEntry[] {
-  return entries.flatMap((e) =>
-    e.c === undefined
-      ? []
-      : [
-          {
-            line: e.l,
-            kind: e.o,
-            code: e.c,
-            message: e.m ?? "",
-            ...(e.id !== undefined && { refundRequestId: e.id }),
-          },
-        ],
-  );
+  const out: BatchRowProblemEntry[] = [];
+  for (const e of entries) {
+    if (e.c === undefined) continue;
+    const problem: BatchRowProblemEntry = { line: e.l, kind: e.o, code: e.c, message: e.m ?? "" };
+    if (e.id !== undefined) problem.refundRequestId = e.id;
+    out.push(problem);
+  }
+  return out;
 }
 
 /** Tries of one chunk whose durability barrier did not hold, before the batch stops. */
