@@ -76,7 +76,8 @@ export function verdict(
   x: number | undefined,
   target: number,
   atLeast: boolean,
-  fmt: (n: number) => string = (n) => `${n.toFixed(2)}×`,
+  // A gap that rounds to 0.00 gets a third decimal: "short by 0.00×" would read as met.
+  fmt: (n: number) => string = (n) => `${n.toFixed(n < 0.005 ? 3 : 2)}×`,
 ): string {
   if (x === undefined || !Number.isFinite(x)) return "–";
   const ok = atLeast ? x >= target : x <= target;
